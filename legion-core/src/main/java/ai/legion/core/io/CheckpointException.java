@@ -1,0 +1,47 @@
+package ai.legion.core.io;
+
+import java.nio.file.Path;
+
+/**
+ * A checkpoint, tensor file or config could not be read or written: the message names the file and,
+ * where one is involved, the tensor key, together with what was found and what was expected.
+ */
+public class CheckpointException extends Exception {
+
+    private final transient Path file;
+    private final String tensor;
+
+    public CheckpointException(Path file, String tensor, String message) {
+        this(file, tensor, message, null);
+    }
+
+    public CheckpointException(Path file, String tensor, String message, Throwable cause) {
+        super(describe(file, tensor, message), cause);
+        this.file = file;
+        this.tensor = tensor;
+    }
+
+    /** The file at fault, or {@code null}. */
+    public Path file() {
+        return file;
+    }
+
+    /** The tensor key at fault, or {@code null} when the problem is not tied to one tensor. */
+    public String tensor() {
+        return tensor;
+    }
+
+    private static String describe(Path file, String tensor, String message) {
+        StringBuilder sb = new StringBuilder();
+        if (file != null) {
+            sb.append(file);
+        }
+        if (tensor != null) {
+            sb.append(sb.length() > 0 ? " " : "").append("[tensor '").append(tensor).append("']");
+        }
+        if (sb.length() > 0) {
+            sb.append(": ");
+        }
+        return sb.append(message).toString();
+    }
+}
