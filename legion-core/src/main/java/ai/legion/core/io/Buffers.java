@@ -55,27 +55,40 @@ public final class Buffers {
      *     the bytes of {@code src}
      */
     public static void widenBf16(ByteBuffer src, ByteBuffer dst) {
-        ShortBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        IntBuffer out = dst.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
-        int n = in.remaining();
-        if (out.remaining() < n) {
-            throw new IllegalArgumentException("destination holds " + out.remaining() + " floats, need " + n);
-        }
-        for (int i = 0; i < n; i++) {
-            out.put(i, (in.get(i) & 0xFFFF) << 16);
-        }
+        widen(src, dst, true);
     }
 
     /** Widens little-endian int16 values to int32 in native order (DJL 0.36 cannot hold INT16). */
     public static void widenI16(ByteBuffer src, ByteBuffer dst) {
+        widen(src, dst, false);
+    }
+
+    /** Chunked bulk copies through heap arrays: several times faster than per-element buffer access. */
+    private static void widen(ByteBuffer src, ByteBuffer dst, boolean bf16) {
         ShortBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
         IntBuffer out = dst.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
         int n = in.remaining();
         if (out.remaining() < n) {
-            throw new IllegalArgumentException("destination holds " + out.remaining() + " ints, need " + n);
+            throw new IllegalArgumentException("destination holds " + out.remaining() + " values, need " + n);
         }
-        for (int i = 0; i < n; i++) {
-            out.put(i, in.get(i));
+        short[] s = new short[Math.min(n, CHUNK)];
+        int[] d = new int[s.length];
+        for (int done = 0; done < n; ) {
+            int len = Math.min(s.length, n - done);
+            in.get(s, 0, len);
+            if (bf16) {
+                for (int i = 0; i < len; i++) {
+                    d[i] = (s[i] & 0xFFFF) << 16;
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    d[i] = s[i];
+                }
+            }
+            out.put(d, 0, len);
+            done += len;
         }
     }
+
+    private static final int CHUNK = 1 << 16;
 }

@@ -100,17 +100,31 @@ public final class NDArrayLoader {
     }
 
     private static NDArray widened(NDManager manager, ByteBuffer data, Shape shape, DataType type, boolean bf16) {
+        if (!manager.getDevice().isGpu()) {
+            // Widen straight into the engine's memory: no scratch buffer and no clone.
+            NDArray out = manager.zeros(shape, type);
+            ByteBuffer view = out.toByteBuffer(true);
+            if (view.isDirect() && view.capacity() == data.remaining() * 2) {
+                widen(data, view, bf16);
+                return out;
+            }
+            out.close(); // the engine handed out a copy: fall back to a scratch buffer
+        }
         ByteBuffer scratch = ByteBuffer.allocateDirect(Math.multiplyExact(data.remaining(), 2))
                 .order(ByteOrder.nativeOrder());
         try {
-            if (bf16) {
-                Buffers.widenBf16(data, scratch);
-            } else {
-                Buffers.widenI16(data, scratch);
-            }
+            widen(data, scratch, bf16);
             return owned(manager, scratch, shape, type);
         } finally {
             Buffers.release(scratch);
+        }
+    }
+
+    private static void widen(ByteBuffer data, ByteBuffer dst, boolean bf16) {
+        if (bf16) {
+            Buffers.widenBf16(data, dst);
+        } else {
+            Buffers.widenI16(data, dst);
         }
     }
 
