@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
@@ -171,43 +172,36 @@ public final class TorchZipCheckpoint implements Checkpoint {
         return data;
     }
 
-    /** Walks the unpickled object (no recursion) and collects tensors under dotted keys. */
+    private record Pending(String prefix, Map<?, ?> map, int depth) {}
+
+    /** Walks the unpickled object (no recursion) and collects tensors under dotted keys, in pickle order. */
     private static Map<String, TorchTensorRef> flatten(Path path, Object top) throws CheckpointException {
-        if (!(top instanceof Map)) {
+        if (!(top instanceof Map<?, ?> root)) {
             throw new CheckpointException(path, null, "top-level object is a " + Pickle.typeOf(top)
                     + ", expected a state dict");
         }
         Map<String, TorchTensorRef> out = new LinkedHashMap<>();
-        Deque<Object[]> work = new ArrayDeque<>();
-        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
-        work.push(new Object[] {"", top, 0});
-        List<Object[]> ordered = new java.util.ArrayList<>();
+        Deque<Pending> work = new ArrayDeque<>();
+        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>(); // a dict may contain itself via the memo
+        work.push(new Pending("", root, 0));
         while (!work.isEmpty()) {
-            Object[] item = work.pop();
-            String prefix = (String) item[0];
-            Map<?, ?> map = (Map<?, ?>) item[1];
-            int depth = (Integer) item[2];
-            if (seen.put(map, Boolean.TRUE) != null || depth > MAX_DEPTH) {
+            Pending item = work.pop();
+            if (seen.put(item.map, Boolean.TRUE) != null || item.depth > MAX_DEPTH) {
                 continue;
             }
-            List<Object[]> children = new java.util.ArrayList<>();
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                String key = prefix + e.getKey();
-                Object v = e.getValue();
-                if (v instanceof TorchTensorRef t) {
-                    ordered.add(new Object[] {key, t});
-                } else if (v instanceof Map) {
-                    children.add(new Object[] {key + ".", v, depth + 1});
+            List<Pending> children = new ArrayList<>();
+            for (Map.Entry<?, ?> e : item.map.entrySet()) {
+                String key = item.prefix + e.getKey();
+                if (e.getValue() instanceof TorchTensorRef t) {
+                    if (out.put(key, t) != null) {
+                        throw new CheckpointException(path, key, "duplicate tensor key");
+                    }
+                } else if (e.getValue() instanceof Map<?, ?> child) {
+                    children.add(new Pending(key + ".", child, item.depth + 1));
                 }
             }
             for (int i = children.size() - 1; i >= 0; i--) {
                 work.push(children.get(i));
-            }
-        }
-        for (Object[] kv : ordered) {
-            String key = (String) kv[0];
-            if (out.put(key, (TorchTensorRef) kv[1]) != null) {
-                throw new CheckpointException(path, key, "duplicate tensor key");
             }
         }
         return Collections.unmodifiableMap(out);
