@@ -1,0 +1,81 @@
+package ai.legion.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+
+/**
+ * Tensor functions shared by the blocks, each matching its PyTorch counterpart (the reference the
+ * parity fixtures were computed with). Shapes: {@code [..., C]} means any leading dims.
+ */
+public final class Ops {
+
+    private Ops() {}
+
+    /** {@code torch.nn.functional.linear}: {@code x @ w^T + b}; {@code w} is {@code [out, in]}, {@code b} may be null. */
+    public static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        return Linear.linear(x, w, b).singletonOrThrow();
+    }
+
+    /** LayerNorm over the last axis ({@code [..., C]}), as {@code torch.nn.LayerNorm(C, eps)}. */
+    public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, double eps) {
+        Shape last = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+        return x.getNDArrayInternal().layerNorm(x, last, gamma, beta, (float) eps).singletonOrThrow();
+    }
+
+    /**
+     * SAM's {@code LayerNorm2d} on {@code [B, C, H, W]}: per pixel, normalize over channels (biased
+     * variance), then {@code w_c * x + b_c}.
+     */
+    public static NDArray layerNorm2d(NDArray x, NDArray weight, NDArray bias, double eps) {
+        NDArray u = x.mean(new int[] {1}, true);
+        NDArray centered = x.sub(u);
+        NDArray s = centered.square().mean(new int[] {1}, true);
+        NDArray normed = centered.div(s.add(eps).sqrt());
+        long c = weight.size();
+        return normed.mul(weight.reshape(c, 1, 1)).add(bias.reshape(c, 1, 1));
+    }
+
+    /**
+     * LLaMA RMSNorm (transformers 4.28): {@code x * rsqrt(mean(x^2) + eps)} in float32, cast back to
+     * the input type, times the weight.
+     */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+        DataType in = x.getDataType();
+        NDArray x32 = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray variance = x32.square().mean(new int[] {-1}, true);
+        NDArray normed = x32.mul(variance.add(eps).pow(-0.5));
+        if (in != DataType.FLOAT32) {
+            normed = normed.toType(in, false);
+        }
+        return normed.mul(weight);
+    }
+
+    /** Exact (erf) GELU, {@code torch.nn.GELU()}. */
+    public static NDArray gelu(NDArray x) {
+        return x.getNDArrayInternal().gelu();
+    }
+
+    /** CLIP's {@code quick_gelu}: {@code x * sigmoid(1.702 x)}. */
+    public static NDArray quickGelu(NDArray x) {
+        return x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+    }
+
+    /** SiLU: {@code x * sigmoid(x)}. */
+    public static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /** ReLU. */
+    public static NDArray relu(NDArray x) {
+        return x.getNDArrayInternal().relu();
+    }
+
+    /** Softmax over the last axis computed in float32 and cast back, as upstream attention does. */
+    public static NDArray softmax32(NDArray x) {
+        DataType in = x.getDataType();
+        NDArray s = (in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false)).softmax(-1);
+        return in == DataType.FLOAT32 ? s : s.toType(in, false);
+    }
+}
