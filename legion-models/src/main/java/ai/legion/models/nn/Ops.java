@@ -8,6 +8,10 @@ import ai.djl.nn.core.Linear;
 /**
  * Tensor functions shared by the blocks, each matching its PyTorch counterpart (the reference the
  * parity fixtures were computed with). Shapes: {@code [..., C]} means any leading dims.
+ *
+ * <p>Results are created in the manager of the activation argument, never in the parameters'
+ * manager: no function here calls an op on a weight alone (reshape, transpose, cast), which would
+ * leak one array into the model's manager per call.
  */
 public final class Ops {
 
@@ -33,8 +37,9 @@ public final class Ops {
         NDArray centered = x.sub(u);
         NDArray s = centered.square().mean(new int[] {1}, true);
         NDArray normed = centered.div(s.add(eps).sqrt());
-        long c = weight.size();
-        return normed.mul(weight.reshape(c, 1, 1)).add(bias.reshape(c, 1, 1));
+        // scale and shift channels-last so the weights broadcast without being reshaped (a reshape of a
+        // parameter would create an array in the parameters' manager on every call)
+        return normed.transpose(0, 2, 3, 1).mul(weight).add(bias).transpose(0, 3, 1, 2);
     }
 
     /**

@@ -127,6 +127,27 @@ public final class WeightMap {
         return new LoadReport(List.copyOf(loaded), List.copyOf(missing), List.copyOf(unexpected), List.copyOf(ignored));
     }
 
+    /**
+     * Gives every parameter a random array of its expected shape (normal, std {@code std} for
+     * tensors of rank >= 2, ones for rank-1 weights and zeros for rank-1 biases): for benchmarks and
+     * for new heads trained from scratch. Deterministic for a given seed.
+     */
+    public void initializeRandom(NDManager manager, ai.djl.ndarray.types.DataType dataType, float std, long seed) {
+        manager.getEngine().setRandomSeed((int) seed);
+        for (Entry e : entries.values()) {
+            NDArray a;
+            if (e.shape.dimension() >= 2) {
+                a = manager.randomNormal(0, std, e.shape, dataType);
+            } else if (e.key.endsWith("bias")) {
+                a = manager.zeros(e.shape, dataType);
+            } else {
+                a = manager.ones(e.shape, dataType);
+            }
+            a.setName(e.key);
+            setArray(e.parameter, a);
+        }
+    }
+
     /** Sets or replaces a parameter's array (DJL refuses a second {@code setArray}). */
     static void setArray(Parameter p, NDArray array) {
         if (p.isInitialized()) {

@@ -40,6 +40,28 @@ class OpsTest {
         }
     }
 
+    @Test
+    void layerNorm2dMatchesItsFormulaAndLeavesNothingInTheWeightsManager() {
+        try (NDManager params = NDManager.newBaseManager()) {
+            NDArray w = params.create(new float[] {2f, -1f});
+            NDArray b = params.create(new float[] {0.5f, 0f});
+            int before = params.getManagedArrays().size();
+            for (int i = 0; i < 5; i++) {
+                try (NDManager sub = params.newSubManager()) {
+                    // [1, 2, 1, 2]: two channels, two pixels
+                    NDArray x = sub.create(new float[] {1f, 3f, 3f, 5f}, new Shape(1, 2, 1, 2));
+                    float[] y = Ops.layerNorm2d(x, w, b, 1e-6).toFloatArray();
+                    double n = 1 / Math.sqrt(1 + 1e-6); // each pixel: values (1,3) and (3,5): mean +-1, var 1
+                    assertEquals(2 * -n + 0.5, y[0], 1e-5);
+                    assertEquals(2 * -n + 0.5, y[1], 1e-5);
+                    assertEquals(-1 * n, y[2], 1e-5);
+                    assertEquals(-1 * n, y[3], 1e-5);
+                }
+            }
+            assertEquals(before, params.getManagedArrays().size());
+        }
+    }
+
     /** Abramowitz-Stegun 7.1.26 is too coarse; use a series/continued fraction via Math functions. */
     private static double erf(double x) {
         // erf via the complementary error function's relation to the regularized gamma (high precision series)

@@ -1,0 +1,13 @@
+package ai.legion.models.llama;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Result of a prefill or decode step of {@link LlamaForCausalLM}.
+ *
+ * @param logits next-token logits at the last position {@code [B, vocab]}
+ * @param hidden post-final-norm state of the last position {@code [B, hidden]} (the state that
+ *     produces the next token: LEGION keeps it when that token is [SEG])
+ * @param allHidden post-final-norm states of every position of this call {@code [B, T, hidden]}
+ */
+public record StepOutput(NDArray logits, NDArray hidden, NDArray allHidden) {}
