@@ -9,6 +9,7 @@ import ai.djl.util.PairList;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -194,7 +195,8 @@ public final class GlobalImageEncoder extends LegionBlock {
         List<NDArray> hidden = new ArrayList<>(numLayers + 1);
         hidden.add(h);
         for (int i = 0; i < numLayers; i++) {
-            h = layers.get(i).forward(ps, h, training);
+            ClipEncoderLayer layer = layers.get(i);
+            h = Scopes.scoped(h, x -> layer.forward(ps, x, training)); // frees the layer's temporaries now
             hidden.add(h);
         }
         if (numLayers < layers.size()) {

@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.LlamaConfig;
 import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -151,11 +152,17 @@ public final class LlamaModel extends LegionBlock {
         RotaryEmbedding.CosSin rope = rotary.forward(pos, h.getDataType());
         NDArray mask = LlamaMasks.decoderMask(in.attentionMask(), b, t, past, h.getDataType(), m);
         List<NDArray> all = in.outputHiddenStates() ? new ArrayList<>() : null;
+        NDArray first = h;
         for (LlamaDecoderLayer layer : layers) {
             if (all != null) {
                 all.add(h);
             }
-            h = layer.forward(ps, h, rope, mask, cache, training);
+            NDArray layerInput = h;
+            // each layer's temporaries are freed when it ends (DJL would keep all layers' until the caller closes)
+            h = Scopes.scoped(layerInput, x -> layer.forward(ps, x, rope, mask, cache, training));
+            if (all == null && layerInput != first) {
+                layerInput.close();
+            }
         }
         h = norm.forward(ps, h, training);
         if (all != null) {

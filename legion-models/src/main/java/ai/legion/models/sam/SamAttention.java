@@ -136,11 +136,16 @@ public final class SamAttention extends LegionBlock {
         NDArray v = qkv.get(2);
         NDArray attn = q.mul(Math.pow(headDim, -0.5)).matMul(k.transpose(0, 2, 1));
         if (useRelPos) {
+            // without gradients the [B·heads, N, N] logits are updated in place: for a global ViT block
+            // (N = 4096) each copy is ~0.8 GB
             attn = addDecomposedRelPos(attn, q, value(ps, relPosH, x, training), value(ps, relPosW, x, training),
-                    h, w, h, w);
+                    h, w, h, w, !training && !attn.hasGradient());
         }
-        attn = Ops.softmax32(attn);
-        NDArray out = attn.matMul(v)
+        NDArray probs = Ops.softmax32(attn);
+        if (!training) {
+            attn.close(); // the logits are dead: release them before the next N×N array is made
+        }
+        NDArray out = probs.matMul(v)
                 .reshape(b, numHeads, h, w, headDim)
                 .transpose(0, 2, 3, 1, 4)
                 .reshape(b, h, w, dim);
@@ -159,6 +164,15 @@ public final class SamAttention extends LegionBlock {
      */
     public static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW,
             int qH, int qW, int kH, int kW) {
+        return addDecomposedRelPos(attn, q, tableH, tableW, qH, qW, kH, kW, false);
+    }
+
+    /**
+     * {@link #addDecomposedRelPos(NDArray, NDArray, NDArray, NDArray, int, int, int, int)}, optionally
+     * adding into {@code attn} in place (only valid when no gradient flows through it).
+     */
+    public static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW,
+            int qH, int qW, int kH, int kW, boolean inPlace) {
         NDManager m = q.getManager();
         NDArray rh = getRelPos(m, qH, kH, tableH); // [qH, kH, C]
         NDArray rw = getRelPos(m, qW, kW, tableW); // [qW, kW, C]
@@ -169,8 +183,11 @@ public final class SamAttention extends LegionBlock {
         NDArray relH = rq.matMul(rh.transpose(0, 2, 1));
         // rel_w[b,y,x,kx] = Σ_c rq[b,y,x,c]·Rw[x,kx,c]: batch over (b, x)
         NDArray relW = rq.transpose(0, 2, 1, 3).matMul(rw.transpose(0, 2, 1)).transpose(0, 2, 1, 3);
-        return attn.reshape(b, qH, qW, kH, kW)
-                .add(relH.expandDims(4))
+        NDArray view = attn.reshape(b, qH, qW, kH, kW);
+        if (inPlace) {
+            return view.addi(relH.expandDims(4)).addi(relW.expandDims(3)).reshape(b, (long) qH * qW, (long) kH * kW);
+        }
+        return view.add(relH.expandDims(4))
                 .add(relW.expandDims(3))
                 .reshape(b, (long) qH * qW, (long) kH * kW);
     }
