@@ -13,7 +13,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
-import ai.legion.core.config.SamConfig;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointConverter;
 import ai.legion.models.decoder.MaskPostprocessor;
@@ -21,6 +20,7 @@ import ai.legion.models.llama.GreedyGenerator;
 import ai.legion.models.llama.KvCache;
 import ai.legion.models.llama.StepOutput;
 import ai.legion.models.testing.Parity;
+import ai.legion.models.testing.TinyLegion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,8 +51,7 @@ class LegionModelParityTest {
     }
 
     static LegionModel load(Path dir) throws Exception {
-        return LegionModel.loader().model(dir).clip(Parity.folder("legion_tiny/clip"))
-                .samConfig(SamConfig.read(Parity.folder("sam").resolve("config.json"))).load();
+        return TinyLegion.load(dir);
     }
 
     @AfterAll
