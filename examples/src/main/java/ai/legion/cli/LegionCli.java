@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code legion} command line. */
 @Command(name = "legion", mixinStandardHelpOptions = true, version = "legion 0.1.0",
         description = "LEGION for the JVM: synthetic-image artifact detection, localization and explanation.",
-        subcommands = {ConvertCommand.class, TokenizerCommand.class, BenchCommand.class,
+        subcommands = {InspectCommand.class, ConvertCommand.class, TokenizerCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class LegionCli implements Runnable {
 
@@ -26,7 +26,8 @@ public final class LegionCli implements Runnable {
             if (Boolean.getBoolean("legion.debug")) {
                 ex.printStackTrace(cmd.getErr());
             }
-            return ex instanceof IllegalArgumentException ? 2 : 1;
+            // 2: bad arguments or unreadable input; 1: anything else that failed
+            return ex instanceof IllegalArgumentException || ex instanceof ai.legion.core.io.CheckpointException ? 2 : 1;
         });
         return cl;
     }

@@ -256,8 +256,9 @@ public final class LegionModel implements AutoCloseable {
         GroundingImageEncoder groundingEncoder;
         PixelDecoder pixelDecoder;
 
+        /** Builds every block; CLIP only when its config is known (it is not part of LEGION checkpoints). */
         void build() {
-            if (clipConfig.hiddenSize() != config.mmHiddenSize()) {
+            if (clipConfig != null && clipConfig.hiddenSize() != config.mmHiddenSize()) {
                 throw new IllegalArgumentException("CLIP hidden_size " + clipConfig.hiddenSize()
                         + " differs from the LEGION config's mm_hidden_size " + config.mmHiddenSize());
             }
@@ -265,7 +266,7 @@ public final class LegionModel implements AutoCloseable {
                 throw new IllegalArgumentException("SAM prompt embed_dim " + samConfig.promptEncoder().embedDim()
                         + " differs from the LEGION config's out_dim " + config.outDim());
             }
-            clip = new GlobalImageEncoder(clipConfig);
+            clip = clipConfig == null ? null : new GlobalImageEncoder(clipConfig);
             projector = new VisionLanguageProjector(config);
             llm = new LlamaForCausalLM(config.llama());
             textHidden = new TextHiddenProjection(config);
@@ -289,6 +290,22 @@ public final class LegionModel implements AutoCloseable {
             }
             return m;
         }
+    }
+
+    /**
+     * The keys and shapes a GLaMM/LEGION checkpoint with these sizes holds (blocks are built, nothing
+     * is allocated): for inspecting a checkpoint without loading it.
+     *
+     * @param clip CLIP sizes, used only if {@code towerInCheckpoint} (GLaMM checkpoints that carry the tower)
+     */
+    public static WeightMap expectedWeights(LegionConfig config, ClipVisionConfig clip, SamConfig sam,
+            boolean detectionHead, boolean towerInCheckpoint) {
+        Builder b = new Builder();
+        b.config = config;
+        b.clipConfig = towerInCheckpoint ? clip : null;
+        b.samConfig = sam;
+        b.build();
+        return b.weightMap(detectionHead ? new DetectionHead(config) : null, towerInCheckpoint);
     }
 
     /** CLIP features of a batch of images. */
