@@ -61,6 +61,8 @@ import java.util.function.Predicate;
  */
 public final class LegionModel implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LegionModel.class);
+
     /** Checkpoint keys that exist upstream but are not used: rotary buffers, the region encoder, a CLIP copy. */
     public static final Predicate<String> IGNORABLE_KEYS = key -> LlamaModel.IGNORABLE_KEYS.test(key)
             || key.startsWith("model.region_encoder.");
@@ -220,7 +222,12 @@ public final class LegionModel implements AutoCloseable {
             for (TensorInfo t : ckpt.infos().values()) {
                 shapes.put(t.name(), t.shape());
             }
-            return SamConfig.inferFromShapes(shapes, "model.grounding_encoder.", decoderHeads);
+            SamConfig inferred = SamConfig.inferFromShapes(shapes, "model.grounding_encoder.", decoderHeads);
+            if (!inferred.equals(SamConfig.vitH())) {
+                LOG.warn("SAM sizes inferred from {}: the two-way transformer's head count ({}) cannot be read from "
+                        + "weights; pass a SAM config if this is not a stock SAM", modelDir, decoderHeads);
+            }
+            return inferred;
         }
 
         private void loadClip(GlobalImageEncoder clip, NDManager manager) throws CheckpointException {

@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.legion.core.config.SamConfig;
-import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.Checkpoints;
-import ai.legion.core.io.SafetensorsWriter;
-import ai.legion.core.io.TensorInfo;
 import ai.legion.models.testing.Parity;
-import java.nio.file.Files;
+import ai.legion.models.testing.TinyLegion;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,30 +23,8 @@ class LegionModelLoadTest {
         return SamConfig.read(Parity.folder("sam").resolve("config.json"));
     }
 
-    /** A copy of legion_tiny as one safetensors file without the keys {@code drop} accepts. */
     private Path copyWithout(String drop) throws Exception {
-        Path dir = tmp.resolve("model");
-        Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(Parity.folder("legion_tiny"))) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                String name = f.getFileName().toString();
-                if (Files.isRegularFile(f) && (name.endsWith(".json") && !name.endsWith("index.json")
-                        || name.startsWith("tokenizer") || name.startsWith("special"))) {
-                    Files.copy(f, dir.resolve(name));
-                }
-            }
-        }
-        try (Checkpoint src = Checkpoints.open(Parity.folder("legion_tiny"))) {
-            SafetensorsWriter w = new SafetensorsWriter();
-            for (String key : src.keys()) {
-                if (!key.equals(drop)) {
-                    TensorInfo info = src.info(key);
-                    w.add(info, out -> src.copyTo(key, out));
-                }
-            }
-            w.write(dir.resolve("model.safetensors"));
-        }
-        return dir;
+        return TinyLegion.copyWithout(tmp.resolve("model"), drop);
     }
 
     @Test

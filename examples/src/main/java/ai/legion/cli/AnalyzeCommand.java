@@ -1,0 +1,238 @@
+package ai.legion.cli;
+
+import ai.djl.Device;
+import ai.legion.core.config.SamConfig;
+import ai.legion.core.image.ImageLoader;
+import ai.legion.core.image.RgbImage;
+import ai.legion.core.io.IoUtils;
+import ai.legion.core.io.NDArrayLoader;
+import ai.legion.core.report.Artifact;
+import ai.legion.core.report.ArtifactReport;
+import ai.legion.core.report.MaskImages;
+import ai.legion.core.report.Overlay;
+import ai.legion.core.report.ReportJson;
+import ai.legion.models.inference.BatchItem;
+import ai.legion.models.inference.GenerationOptions;
+import ai.legion.models.inference.Legion;
+import ai.legion.models.inference.LegionAnalyzer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code legion analyze IMAGES...}: verdict, artifact masks and explanations. */
+@Command(name = "analyze", mixinStandardHelpOptions = true,
+        description = {"Analyze images: real/fake verdict (if the checkpoint has a detection head), a grounded",
+            "explanation and one mask per artifact. With --out DIR each image gets DIR/<image name>/ with report.json",
+            "(masks as COCO RLE), mask.png (union, 0/255 like upstream), artifact_NN.png, overlay.png and",
+            "explanation.json (upstream's {image_path: text}).",
+            "Exit code: 0 = every image analyzed, 1 = some images failed (the others were analyzed), 2 = bad",
+            "arguments or the model could not be loaded."})
+final class AnalyzeCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (PNG, JPEG, WebP, BMP, GIF, TIFF).")
+    List<Path> images;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer).")
+    Path model;
+
+    @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
+    Path clip;
+
+    @Option(names = "--sam-config", paramLabel = "FILE|PRESET",
+            description = "SAM sizes (default: MODEL/sam_config.json, else inferred from the weights).")
+    String samConfig;
+
+    @Option(names = "--decoder-heads", defaultValue = "8",
+            description = "SAM two-way transformer heads when sizes are inferred (default ${DEFAULT-VALUE}).")
+    int decoderHeads;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write reports, masks and overlays here.")
+    Path out;
+
+    @Option(names = "--json", description = "Print each report as one line of JSON instead of a summary.")
+    boolean json;
+
+    @Option(names = "--max-new-tokens", defaultValue = "512", description = "Default ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (upstream; default).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Sampling: keep the k best tokens (0 = all).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Sampling: nucleus mass (1 = all).")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed.")
+    long seed;
+
+    @Option(names = "--no-kv-cache", description = "Recompute the whole sequence each step, as upstream does.")
+    boolean noKvCache;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Images per batch (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--instruction", description = "Replace LEGION's instruction.")
+    String instruction;
+
+    @Option(names = "--stream", description = "Print the explanation as it is generated (one image at a time).")
+    boolean stream;
+
+    @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
+    boolean gpu;
+
+    @Option(names = "--max-pixels", defaultValue = "100000000", description = "Reject larger images (default ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Override
+    public Integer call() throws Exception {
+        GenerationOptions gen = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, !noKvCache, null);
+        LegionAnalyzer.Builder b = Legion.analyzer().model(model).generation(gen).batchSize(batch)
+                .decoderHeads(decoderHeads).imageOptions(ImageLoader.Options.defaults().withMaxPixels(maxPixels));
+        Path clipDir = clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null;
+        b.clip(clipDir);
+        if (samConfig != null) {
+            b.samConfig(sam(samConfig));
+        }
+        if (instruction != null) {
+            b.instruction(instruction);
+        }
+        if (gpu) {
+            b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
+        }
+        int failed = 0;
+        try (LegionAnalyzer analyzer = b.build()) {
+            if (stream) {
+                for (Path p : images) {
+                    failed += streamOne(analyzer, p) ? 0 : 1;
+                }
+            } else {
+                List<BatchItem> items;
+                if (images.size() > 1) {
+                    try (ProgressBar bar = new ProgressBarBuilder().setTaskName("analyze").setInitialMax(images.size())
+                            .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
+                                    System.err)).build()) {
+                        items = analyzer.analyzeAll(images, item -> bar.step());
+                    }
+                } else {
+                    items = analyzer.analyzeAll(images);
+                }
+                for (BatchItem item : items) {
+                    failed += emit(item) ? 0 : 1;
+                }
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    private boolean streamOne(LegionAnalyzer analyzer, Path p) throws Exception {
+        RgbImage image;
+        try {
+            image = new ImageLoader(ImageLoader.Options.defaults().withMaxPixels(maxPixels)).load(p);
+        } catch (Exception e) {
+            return emit(BatchItem.failed(p.toString(), e));
+        }
+        System.out.println(p + ":");
+        List<Long> tokens = new ArrayList<>();
+        String[] shown = {""};
+        ArtifactReport r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), (seq, token) -> {
+            tokens.add(token);
+            String text = analyzer.tokenizer().decode(tokens.stream().mapToLong(Long::longValue).toArray(), false);
+            if (text.startsWith(shown[0])) {
+                System.out.print(text.substring(shown[0].length()));
+                System.out.flush();
+            }
+            shown[0] = text;
+        });
+        System.out.println();
+        return emit(BatchItem.ok(p.toString(), r));
+    }
+
+    /** Prints and writes one result; false if the image failed. */
+    private boolean emit(BatchItem item) throws Exception {
+        if (!item.succeeded()) {
+            String msg = item.error().getMessage();
+            System.err.println("legion: " + (msg != null && msg.contains(item.source()) ? msg : item.source() + ": " + msg));
+            return false;
+        }
+        ArtifactReport r = item.report();
+        if (json) {
+            System.out.println(ReportJson.toJson(r));
+        } else if (!stream) {
+            System.out.println(summary(r));
+        }
+        if (out != null) {
+            write(r, out.resolve(folderName(Path.of(item.source()))));
+        }
+        return true;
+    }
+
+    static String summary(ArtifactReport r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(r.source()).append(": ");
+        r.verdict().ifPresent(v -> sb.append(v.describe()).append("; "));
+        sb.append(r.artifacts().size()).append(r.artifacts().size() == 1 ? " artifact" : " artifacts")
+                .append(String.format(", %.1f%% of the image marked", 100 * r.union().areaFraction()))
+                .append(String.format(" (%d tokens, %.0f ms)", r.generatedTokens(), r.timings().totalMs()));
+        if (!r.summary().isEmpty()) {
+            sb.append("\n  summary: ").append(r.summary());
+        }
+        for (Artifact a : r.artifacts()) {
+            sb.append(String.format("%n  %d. %s (%.1f%%): %s", a.index() + 1, a.phrase(), 100 * a.areaFraction(),
+                    a.explanation()));
+        }
+        if (r.artifacts().isEmpty() && !r.rawText().isBlank()) {
+            sb.append("\n  output: ").append(r.rawText().strip());
+        }
+        return sb.toString();
+    }
+
+    /** One folder per input file name, as upstream writes its outputs. */
+    private static String folderName(Path source) {
+        String name = source.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    static void write(ArtifactReport r, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        ReportJson.write(dir.resolve("report.json"), r);
+        MaskImages.writeAll(dir, r);
+        Map<String, String> upstream = new LinkedHashMap<>();
+        upstream.put(r.source(), r.explanationText());
+        byte[] explanation = new ObjectMapper().writeValueAsBytes(upstream);
+        IoUtils.writeAtomically(dir.resolve("explanation.json"), ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(explanation)));
+        Path source = Path.of(r.source());
+        if (Files.isRegularFile(source)) {
+            RgbImage image = new ImageLoader(ImageLoader.Options.defaults().withMaxPixels(RgbImage.MAX_PIXELS)).load(source);
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            ImageIO.write(Overlay.render(image.toBufferedImage(), r), "png", png);
+            byte[] bytes = png.toByteArray();
+            IoUtils.writeAtomically(dir.resolve("overlay.png"), ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(bytes)));
+        }
+    }
+
+    private static SamConfig sam(String value) throws Exception {
+        try {
+            return SamConfig.preset(value);
+        } catch (IllegalArgumentException notPreset) {
+            return SamConfig.read(Path.of(value));
+        }
+    }
+}

@@ -1,0 +1,484 @@
+package ai.legion.models.inference;
+
+import ai.djl.Device;
+import ai.djl.modality.cv.Image;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.legion.core.config.ClipImageProcessorConfig;
+import ai.legion.core.config.SamConfig;
+import ai.legion.core.image.ClipImageProcessor;
+import ai.legion.core.image.ImageException;
+import ai.legion.core.image.ImageLoader;
+import ai.legion.core.image.RgbImage;
+import ai.legion.core.image.SamImageProcessor;
+import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.NDArrayLoader;
+import ai.legion.core.prompt.AnswerParser;
+import ai.legion.core.prompt.LegionPrompt;
+import ai.legion.core.report.Artifact;
+import ai.legion.core.report.ArtifactReport;
+import ai.legion.core.report.BinaryMask;
+import ai.legion.core.report.Timings;
+import ai.legion.core.report.Verdict;
+import ai.legion.core.tokenizer.LegionTokenizer;
+import ai.legion.models.LegionModel;
+import ai.legion.models.decoder.MaskPostprocessor;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Analyzes images with LEGION: verdict (when the checkpoint has a detection head), grounded
+ * explanation, one mask per artifact and their union, as upstream {@code infer.py} does (greedy by
+ * default), with a KV cache.
+ *
+ * <pre>{@code
+ * try (LegionAnalyzer legion = Legion.analyzer().model(dir).clip(clipDir).build()) {
+ *     ArtifactReport report = legion.analyze(Path.of("image.png"));
+ * }
+ * }</pre>
+ *
+ * <p><b>Thread safety:</b> an analyzer may be used from several threads at once. Every call works in
+ * its own sub-manager of the model's manager and only reads the parameters; results are identical to
+ * serial calls. Calls on one analyzer share the CPU (or GPU), so more threads than cores do not speed
+ * things up: use {@link #analyzeAll} to batch instead.
+ */
+public final class LegionAnalyzer implements AutoCloseable {
+
+    private final LegionModel model;
+    private final LegionTokenizer tokenizer;
+    private final ImageLoader loader;
+    private final ClipImageProcessor clipProcessor;
+    private final SamImageProcessor samProcessor;
+    private final GenerationOptions options;
+    private final LegionGenerator generator;
+    private final long[] promptIds;
+    private final int batchSize;
+    private final String modelId;
+
+    private LegionAnalyzer(Builder b, LegionModel model, ClipImageProcessor clipProcessor) {
+        this.model = model;
+        this.tokenizer = model.tokenizer();
+        this.loader = new ImageLoader(b.imageOptions);
+        this.clipProcessor = clipProcessor;
+        this.samProcessor = SamImageProcessor.of(model.samConfig());
+        this.options = b.generation;
+        this.generator = new LegionGenerator(model.llm(), model.config().llama().eosTokenId(), model.segTokenId(),
+                tokenizer.padId());
+        this.promptIds = b.promptIds != null ? b.promptIds.clone()
+                : tokenizer.encodeWithImage(LegionPrompt.inferencePrompt(b.instruction));
+        this.batchSize = b.batchSize;
+        this.modelId = b.modelDir.toAbsolutePath().normalize().getFileName().toString();
+    }
+
+    /** Configures and builds an analyzer (see {@link Legion#analyzer()}). */
+    public static final class Builder {
+        private Path modelDir;
+        private Path clipDir;
+        private SamConfig samConfig;
+        private int decoderHeads = 8;
+        private Device device = Device.cpu();
+        private NDArrayLoader.FloatPolicy precision = NDArrayLoader.FloatPolicy.FLOAT32;
+        private GenerationOptions generation = GenerationOptions.DEFAULT;
+        private String instruction = LegionPrompt.INSTRUCTION;
+        private long[] promptIds;
+        private ImageLoader.Options imageOptions = ImageLoader.Options.defaults();
+        private int batchSize = 4;
+
+        Builder() {}
+
+        /** The GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer, added_tokens.json). Required. */
+        public Builder model(Path dir) {
+            this.modelDir = dir;
+            return this;
+        }
+
+        /** The CLIP folder (config.json, preprocessor_config.json, weights). Required unless the checkpoint has CLIP. */
+        public Builder clip(Path dir) {
+            this.clipDir = dir;
+            return this;
+        }
+
+        /** SAM sizes (default: {@code sam_config.json} in the model folder, else inferred from the weights). */
+        public Builder samConfig(SamConfig config) {
+            this.samConfig = config;
+            return this;
+        }
+
+        /** Heads of SAM's two-way transformer when its sizes are inferred (default 8, every released SAM). */
+        public Builder decoderHeads(int heads) {
+            this.decoderHeads = heads;
+            return this;
+        }
+
+        /** Where the model runs (default CPU). */
+        public Builder device(Device device) {
+            this.device = Objects.requireNonNull(device);
+            return this;
+        }
+
+        /** Parameter precision (default FLOAT32; FLOAT16 for GPUs). */
+        public Builder precision(NDArrayLoader.FloatPolicy policy) {
+            this.precision = Objects.requireNonNull(policy);
+            return this;
+        }
+
+        /** Decoding settings (default: greedy, 512 new tokens, KV cache). */
+        public Builder generation(GenerationOptions options) {
+            this.generation = Objects.requireNonNull(options);
+            return this;
+        }
+
+        /** The instruction (default LEGION's training question). */
+        public Builder instruction(String instruction) {
+            this.instruction = Objects.requireNonNull(instruction);
+            return this;
+        }
+
+        /**
+         * The prompt as token ids with one {@code -200} image placeholder, replacing the rendered
+         * instruction (for custom templates, or to replay a prompt exactly).
+         */
+        public Builder promptIds(long[] ids) {
+            long images = Arrays.stream(ids).filter(i -> i == LegionTokenizer.IMAGE_TOKEN_INDEX).count();
+            if (images != 1) {
+                throw new IllegalArgumentException("prompt ids need exactly one image placeholder "
+                        + LegionTokenizer.IMAGE_TOKEN_INDEX + ", found " + images);
+            }
+            this.promptIds = ids.clone();
+            return this;
+        }
+
+        /** Image decoding limits (pixel limit, EXIF orientation, ...). */
+        public Builder imageOptions(ImageLoader.Options options) {
+            this.imageOptions = Objects.requireNonNull(options);
+            return this;
+        }
+
+        /** Images per batch in {@link LegionAnalyzer#analyzeAll} (default 4). */
+        public Builder batchSize(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("batch size must be positive, got " + n);
+            }
+            this.batchSize = n;
+            return this;
+        }
+
+        /**
+         * Loads the model.
+         *
+         * @throws CheckpointException naming the file and key when the checkpoint, configs or tokenizer
+         *     cannot be read or do not fit together
+         */
+        public LegionAnalyzer build() throws CheckpointException {
+            if (modelDir == null) {
+                throw new IllegalArgumentException("Legion.analyzer(): model(dir) is required");
+            }
+            LegionModel model = LegionModel.loader().model(modelDir).clip(clipDir).samConfig(samConfig)
+                    .decoderHeads(decoderHeads).device(device).floatPolicy(precision).load();
+            try {
+                if (model.tokenizer() == null) {
+                    throw new CheckpointException(modelDir, null, "no tokenizer.json or tokenizer.model in the model folder");
+                }
+                Path pre = clipDir == null ? null : clipDir.resolve("preprocessor_config.json");
+                ClipImageProcessorConfig cfg = pre != null && Files.isRegularFile(pre) ? ClipImageProcessorConfig.read(pre)
+                        : ClipImageProcessorConfig.square(model.clipConfig().imageSize());
+                return new LegionAnalyzer(this, model, new ClipImageProcessor(cfg));
+            } catch (CheckpointException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Analyzes an image file. */
+    public ArtifactReport analyze(Path image) throws ImageException {
+        long t0 = System.nanoTime();
+        RgbImage img = loader.load(image);
+        return analyzeLoaded(List.of(new Loaded(image.toString(), img, ms(t0))), options, null).get(0);
+    }
+
+    /** Analyzes an in-memory image (alpha is dropped, as upstream's OpenCV decoding does). */
+    public ArtifactReport analyze(BufferedImage image) {
+        return analyze(loader.fromBufferedImage(image), "image");
+    }
+
+    /** Analyzes a DJL image. */
+    public ArtifactReport analyze(Image image) {
+        return analyze(fromDjl(image), "image");
+    }
+
+    /** Analyzes a decoded RGB image. */
+    public ArtifactReport analyze(RgbImage image, String source) {
+        return analyze(image, source, options, null);
+    }
+
+    /**
+     * Analyzes a decoded RGB image with other decoding settings and an optional listener that sees
+     * each generated token (e.g. to stream the text with {@link #tokenizer()}).
+     */
+    public ArtifactReport analyze(RgbImage image, String source, GenerationOptions generation,
+            LegionGenerator.TokenListener listener) {
+        return analyzeLoaded(List.of(new Loaded(source, image, 0)), generation, listener).get(0);
+    }
+
+    /**
+     * Analyzes many image files in batches: images are stacked through both encoders and their
+     * explanations decoded together. An image that cannot be read gets an error item; the others go on.
+     */
+    public List<BatchItem> analyzeAll(List<Path> images) {
+        return analyzeAll(images, null);
+    }
+
+    /** {@link #analyzeAll(List)} reporting each finished item (for progress bars). */
+    public List<BatchItem> analyzeAll(List<Path> images, java.util.function.Consumer<BatchItem> progress) {
+        List<BatchItem> out = new ArrayList<>(images.size());
+        List<Loaded> pending = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (Path p : images) {
+            long t0 = System.nanoTime();
+            BatchItem failed = null;
+            try {
+                pending.add(new Loaded(p.toString(), loader.load(p), ms(t0)));
+                slots.add(out.size());
+            } catch (ImageException | RuntimeException e) {
+                failed = BatchItem.failed(p.toString(), e);
+            }
+            out.add(failed);
+            if (failed != null && progress != null) {
+                progress.accept(failed);
+            }
+            if (pending.size() == batchSize) {
+                flush(pending, slots, out, progress);
+            }
+        }
+        flush(pending, slots, out, progress);
+        return out;
+    }
+
+    private void flush(List<Loaded> pending, List<Integer> slots, List<BatchItem> out,
+            java.util.function.Consumer<BatchItem> progress) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<BatchItem> done = new ArrayList<>();
+        try {
+            List<ArtifactReport> reports = analyzeLoaded(pending, options, null);
+            for (int i = 0; i < pending.size(); i++) {
+                done.add(BatchItem.ok(pending.get(i).source, reports.get(i)));
+            }
+        } catch (RuntimeException batchFailure) {
+            // one bad image must not sink the batch: retry one by one to attribute the failure
+            for (Loaded l : pending) {
+                try {
+                    done.add(BatchItem.ok(l.source, analyzeLoaded(List.of(l), options, null).get(0)));
+                } catch (RuntimeException e) {
+                    done.add(BatchItem.failed(l.source, e));
+                }
+            }
+        }
+        for (int i = 0; i < done.size(); i++) {
+            out.set(slots.get(i), done.get(i));
+            if (progress != null) {
+                progress.accept(done.get(i));
+            }
+        }
+        pending.clear();
+        slots.clear();
+    }
+
+    /**
+     * The verdict alone: CLIP and the detection head only (cheap).
+     *
+     * @throws IllegalStateException if the checkpoint has no detection head
+     */
+    public Verdict classify(RgbImage image) {
+        requireHead();
+        ClipImageProcessor.Result px = clipProcessor.process(image);
+        try (NDManager m = model.manager().newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray pixels = m.create(px.pixelValues(), new Shape(px.batchShape()));
+            LegionModel.ImageFeatures f = model.encodeImage(ps, pixels, false);
+            return Verdict.fromLogits(model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray());
+        }
+    }
+
+    /** {@link #classify(RgbImage)} for a file. */
+    public Verdict classify(Path image) throws ImageException {
+        return classify(loader.load(image));
+    }
+
+    /** {@link #classify(RgbImage)} for an in-memory image. */
+    public Verdict classify(BufferedImage image) {
+        return classify(loader.fromBufferedImage(image));
+    }
+
+    private void requireHead() {
+        if (!model.hasDetectionHead()) {
+            throw new IllegalStateException("this checkpoint has no detection head (prediction_head.*), so it cannot "
+                    + "classify real/fake: LEGION's localization/explanation weights ship without it");
+        }
+    }
+
+    private record Loaded(String source, RgbImage image, double loadMs) {}
+
+    /** The pipeline for a batch of decoded images (one sub-manager for the whole batch). */
+    private List<ArtifactReport> analyzeLoaded(List<Loaded> batch, GenerationOptions generation,
+            LegionGenerator.TokenListener listener) {
+        int b = batch.size();
+        long start = System.nanoTime();
+        List<ClipImageProcessor.Result> clipPx = new ArrayList<>(b);
+        List<SamImageProcessor.Result> samPx = new ArrayList<>(b);
+        for (Loaded l : batch) {
+            clipPx.add(clipProcessor.process(l.image));
+            samPx.add(samProcessor.preprocess(l.image));
+        }
+        double preprocessMs = ms(start);
+        try (NDManager m = model.manager().newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long t = System.nanoTime();
+            LegionModel.ImageFeatures f = model.encodeImage(ps, stack(m, clipPx.stream().map(r -> r.pixelValues()).toList(),
+                    clipPx.get(0).shape()), false);
+            Verdict[] verdicts = new Verdict[b];
+            if (model.hasDetectionHead()) {
+                float[] logits = model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray();
+                for (int i = 0; i < b; i++) {
+                    verdicts[i] = Verdict.fromLogits(Arrays.copyOfRange(logits, 2 * i, 2 * i + 2));
+                }
+            }
+            double clipMs = ms(t);
+            t = System.nanoTime();
+            List<NDArray> prompts = new ArrayList<>(b);
+            for (int i = 0; i < b; i++) {
+                prompts.add(model.spliceImage(ps, promptIds, f.tokens().get(i), false));
+            }
+            long[] firstToken = {0};
+            LegionGenerator.TokenListener timing = (seq, token) -> {
+                if (firstToken[0] == 0) {
+                    firstToken[0] = System.nanoTime();
+                }
+                if (listener != null) {
+                    listener.onToken(seq, token);
+                }
+            };
+            List<LegionGenerator.Sequence> seqs = generator.generate(prompts, generation, timing);
+            double prefillMs = (firstToken[0] - t) / 1e6;
+            double decodeMs = ms(firstToken[0]);
+            t = System.nanoTime();
+            NDArray embeddings = model.groundingEmbeddings(ps, stack(m, samPx.stream().map(r -> r.pixelValues()).toList(),
+                    samPx.get(0).shape()), false);
+            double samMs = ms(t);
+            List<ArtifactReport> reports = new ArrayList<>(b);
+            for (int i = 0; i < b; i++) {
+                t = System.nanoTime();
+                Loaded l = batch.get(i);
+                SamImageProcessor.Result sp = samPx.get(i);
+                LegionGenerator.Sequence seq = seqs.get(i);
+                int h = l.image.height();
+                int w = l.image.width();
+                int k = (int) seq.segHidden().getShape().get(0);
+                float[] logits = new float[0];
+                if (k > 0) {
+                    NDList pm = model.predictMasks(ps, embeddings.get(new NDIndex("{}:{}", i, i + 1)), seq.segHidden(), false);
+                    logits = MaskPostprocessor.postprocess(pm.get(1), sp.size(), sp.resizedHw(), sp.originalHw())
+                            .toType(DataType.FLOAT32, false).toFloatArray();
+                }
+                String decoded = tokenizer.decode(concat(promptIds, seq.tokens()), false);
+                AnswerParser.ParsedAnswer answer = AnswerParser.parse(decoded);
+                List<Artifact> artifacts = new ArrayList<>();
+                for (int a = 0; a < answer.artifacts().size(); a++) {
+                    AnswerParser.Artifact pa = answer.artifacts().get(a);
+                    artifacts.add(pa.maskIndex() >= 0 && pa.maskIndex() < k
+                            ? Artifact.fromLogits(a, pa.phrase(), pa.explanation(), logits, pa.maskIndex() * h * w, h, w)
+                            : new Artifact(a, pa.phrase(), pa.explanation(), BinaryMask.empty(h, w), 0f));
+                }
+                List<BinaryMask> all = new ArrayList<>(k);
+                for (int j = 0; j < k; j++) {
+                    all.add(BinaryMask.fromLogits(logits, j * h * w, h, w)); // upstream's union covers every [SEG]
+                }
+                // batch stages are shared: each image is charged its share
+                Timings timings = Timings.builder().load(l.loadMs).preprocess(preprocessMs / b).clip(clipMs / b)
+                        .prefill(prefillMs / b).decode(decodeMs / b).samEncoder(samMs / b).masks(ms(t))
+                        .total(l.loadMs + ms(start) / b).build();
+                ArtifactReport.Builder rb = ArtifactReport.builder(l.source, w, h).summary(answer.summary())
+                        .artifacts(artifacts).union(BinaryMask.union(h, w, all))
+                        .rawText(tokenizer.decode(seq.tokens(), false)).explanationText(answer.text())
+                        .generatedTokens(seq.length()).timings(timings).modelId(modelId);
+                if (verdicts[i] != null) {
+                    rb.verdict(verdicts[i]);
+                }
+                reports.add(rb.build());
+            }
+            return reports;
+        }
+    }
+
+    private static NDArray stack(NDManager m, List<float[]> planes, long[] shape) {
+        List<NDArray> rows = new ArrayList<>(planes.size());
+        for (float[] p : planes) {
+            rows.add(m.create(p, new Shape(shape)));
+        }
+        return NDArrays.stack(new NDList(rows), 0);
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static double ms(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    /** A DJL image as RGB bytes (DJL gives HWC uint8 RGB). */
+    private static RgbImage fromDjl(Image image) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = image.toNDArray(m, Image.Flag.COLOR);
+            Shape s = a.getShape();
+            if (s.dimension() != 3 || s.get(2) != 3) {
+                throw new IllegalArgumentException("expected a color image [H, W, 3], got " + s);
+            }
+            return new RgbImage((int) s.get(1), (int) s.get(0), a.toType(DataType.UINT8, false).toByteArray());
+        }
+    }
+
+    /** The model (blocks, configs, pieces). */
+    public LegionModel model() {
+        return model;
+    }
+
+    /** The tokenizer (e.g. to decode streamed tokens). */
+    public LegionTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The prompt token ids (with the -200 image placeholder). */
+    public long[] promptIds() {
+        return promptIds.clone();
+    }
+
+    /** The default decoding settings of this analyzer. */
+    public GenerationOptions generationOptions() {
+        return options;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
