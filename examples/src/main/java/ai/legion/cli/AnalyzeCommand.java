@@ -43,6 +43,9 @@ import picocli.CommandLine.Parameters;
             "arguments or the model could not be loaded."})
 final class AnalyzeCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (PNG, JPEG, WebP, BMP, GIF, TIFF).")
     List<Path> images;
 
@@ -64,7 +67,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write reports, masks and overlays here.")
     Path out;
 
-    @Option(names = "--json", description = "Print each report as one line of JSON instead of a summary.")
+    @Option(names = "--json", description = "Print each report as one line of JSON (JSON Lines) instead of a summary.")
     boolean json;
 
     @Option(names = "--max-new-tokens", defaultValue = "512", description = "Default ${DEFAULT-VALUE}.")
@@ -168,15 +171,19 @@ final class AnalyzeCommand implements Callable<Integer> {
     private boolean emit(BatchItem item) throws Exception {
         if (!item.succeeded()) {
             String msg = item.error().getMessage();
-            System.err.println("legion: " + (msg != null && msg.contains(item.source()) ? msg : item.source() + ": " + msg));
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            err.println("legion: " + (msg != null && msg.contains(item.source()) ? msg : item.source() + ": " + msg));
+            err.flush();
             return false;
         }
         ArtifactReport r = item.report();
+        java.io.PrintWriter stdout = spec.commandLine().getOut();
         if (json) {
-            System.out.println(ReportJson.toJson(r));
+            stdout.println(ReportJson.toJson(r, false)); // one report per line (JSON Lines)
         } else if (!stream) {
-            System.out.println(summary(r));
+            stdout.println(summary(r));
         }
+        stdout.flush();
         if (out != null) {
             write(r, out.resolve(folderName(Path.of(item.source()))));
         }

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.MaskImages;
 import ai.legion.core.report.ReportJson;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -33,20 +30,14 @@ class AnalyzeCommandTest {
         Path tiny = fixtures().resolve("parity/legion_tiny");
         Path image = tiny.resolve("image.png");
         Path out = tmp.resolve("out");
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
+        StringWriter stdout = new StringWriter();
         StringWriter err = new StringWriter();
-        int code;
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            code = LegionCli.commandLine().setErr(new PrintWriter(err)).execute("analyze", "--model", tiny.toString(),
-                    "--sam-config", fixtures().resolve("parity/sam/config.json").toString(), "--max-new-tokens", "6",
-                    "--json", "--out", out.toString(), image.toString(), tmp.resolve("missing.png").toString());
-        } finally {
-            System.setOut(saved);
-        }
+        int code = LegionCli.commandLine().setOut(new PrintWriter(stdout)).setErr(new PrintWriter(err)).execute("analyze",
+                "--model", tiny.toString(), "--sam-config", fixtures().resolve("parity/sam/config.json").toString(),
+                "--max-new-tokens", "6", "--json", "--out", out.toString(), image.toString(),
+                tmp.resolve("missing.png").toString());
         assertEquals(1, code, err.toString());
-        String[] lines = stdout.toString(StandardCharsets.UTF_8).strip().split("\n");
+        String[] lines = stdout.toString().strip().split("\n");
         ArtifactReport printed = ReportJson.fromJson(lines[lines.length - 1]);
         assertEquals(6, printed.generatedTokens());
         Path dir = out.resolve("image");
