@@ -1,0 +1,80 @@
+package ai.legion.data;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Data problems a reader met while streaming (a record it had to skip, a degenerate polygon, a
+ * missing image, ...): counted per kind with the first examples kept, so that a dataset with known
+ * issues is read rather than rejected. Thread-safe.
+ */
+public final class ValidationReport {
+
+    /** One problem. */
+    public record Issue(String kind, String recordId, String message) {}
+
+    private static final int EXAMPLES_PER_KIND = 10;
+
+    private final Map<String, Integer> counts = new LinkedHashMap<>();
+    private final Map<String, List<Issue>> examples = new LinkedHashMap<>();
+    private int records;
+    private int skipped;
+
+    /** Records a problem. */
+    public synchronized void add(String kind, String recordId, String message) {
+        counts.merge(kind, 1, Integer::sum);
+        List<Issue> list = examples.computeIfAbsent(kind, k -> new ArrayList<>());
+        if (list.size() < EXAMPLES_PER_KIND) {
+            list.add(new Issue(kind, recordId, message));
+        }
+    }
+
+    /** Counts a record that was produced. */
+    public synchronized void recordRead() {
+        records++;
+    }
+
+    /** Counts a record that had to be skipped (also {@link #add} why). */
+    public synchronized void recordSkipped() {
+        skipped++;
+    }
+
+    public synchronized int recordsRead() {
+        return records;
+    }
+
+    public synchronized int recordsSkipped() {
+        return skipped;
+    }
+
+    /** Problems per kind, in first-seen order. */
+    public synchronized Map<String, Integer> counts() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(counts));
+    }
+
+    /** The first few problems of a kind. */
+    public synchronized List<Issue> examples(String kind) {
+        return List.copyOf(examples.getOrDefault(kind, List.of()));
+    }
+
+    /** Whether nothing was found. */
+    public synchronized boolean isClean() {
+        return counts.isEmpty();
+    }
+
+    @Override
+    public synchronized String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(records).append(" records read, ").append(skipped).append(" skipped");
+        counts.forEach((k, n) -> {
+            sb.append("\n  ").append(k).append(": ").append(n);
+            for (Issue i : examples.get(k)) {
+                sb.append("\n    ").append(i.recordId()).append(": ").append(i.message());
+            }
+        });
+        return sb.toString();
+    }
+}

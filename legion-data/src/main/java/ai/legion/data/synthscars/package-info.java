@@ -1,0 +1,2 @@
+/** SynthScars, read as published: {@link ai.legion.data.synthscars.SynthScarsReader}. */
+package ai.legion.data.synthscars;
