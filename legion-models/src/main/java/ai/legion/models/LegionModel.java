@@ -84,9 +84,11 @@ public final class LegionModel implements AutoCloseable {
     private final DetectionHead detectionHead;
     private final long segTokenId;
     private final WeightMap.LoadReport report;
+    private final Path tokenizerDir;
 
     private LegionModel(Builder b, NDManager manager, LegionTokenizer tokenizer, DetectionHead head,
-            WeightMap.LoadReport report) {
+            WeightMap.LoadReport report, Path tokenizerDir) {
+        this.tokenizerDir = tokenizerDir;
         this.config = b.config;
         this.clipConfig = b.clipConfig;
         this.samConfig = b.samConfig;
@@ -193,7 +195,7 @@ public final class LegionModel implements AutoCloseable {
                 if (!towerInCheckpoint) {
                     loadClip(b.clip, manager);
                 }
-                return new LegionModel(b, manager, tokenizer, head, report);
+                return new LegionModel(b, manager, tokenizer, head, report, modelDir);
             } catch (CheckpointException | RuntimeException e) {
                 IoUtils.closeQuietly(tokenizer);
                 manager.close();
@@ -202,6 +204,9 @@ public final class LegionModel implements AutoCloseable {
         }
 
         private ClipVisionConfig clipConfig(LegionConfig config, boolean towerInCheckpoint) throws CheckpointException {
+            if (clipDir == null && Files.isDirectory(modelDir.resolve("clip"))) {
+                clipDir = modelDir.resolve("clip"); // the layout LegionModel.save writes
+            }
             if (clipDir != null) {
                 return ClipVisionConfig.read(clipDir.resolve("config.json"));
             }
@@ -296,6 +301,144 @@ public final class LegionModel implements AutoCloseable {
                 clip.mapWeights(TOWER_PREFIX, m);
             }
             return m;
+        }
+    }
+
+    /**
+     * A new model with freshly initialized weights (for training from scratch): linear and embedding
+     * weights N(0, {@code std}), norm weights 1, biases 0, SAM's Fourier matrix N(0, 1).
+     *
+     * @param tokenizerDir a folder with {@code tokenizer.json} or {@code tokenizer.model} (+ added tokens)
+     */
+    public static LegionModel create(LegionConfig config, ClipVisionConfig clip, SamConfig sam, Path tokenizerDir,
+            boolean detectionHead, Device device, float std, long seed) throws CheckpointException {
+        Builder b = new Builder();
+        b.config = config;
+        b.clipConfig = clip;
+        b.samConfig = sam;
+        LegionTokenizer tokenizer = LegionTokenizer.load(tokenizerDir);
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            if (tokenizer.vocabSize() > config.llama().vocabSize()) {
+                throw new CheckpointException(tokenizerDir, null, "the tokenizer has " + tokenizer.vocabSize()
+                        + " ids but the config's vocab_size is " + config.llama().vocabSize());
+            }
+            b.segTokenId = tokenizer.tokenId("[SEG]");
+            b.build();
+            DetectionHead head = detectionHead ? new DetectionHead(config) : null;
+            WeightMap all = b.weightMap(head, true);
+            manager.getEngine().setRandomSeed((int) seed);
+            for (WeightMap.Entry e : all.entries().values()) {
+                e.parameter().setArray(initial(manager, e, std));
+            }
+            List<String> keys = new ArrayList<>(all.entries().keySet());
+            WeightMap.LoadReport report = new WeightMap.LoadReport(keys, List.of(), List.of(), List.of());
+            return new LegionModel(b, manager, tokenizer, head, report, tokenizerDir);
+        } catch (CheckpointException | RuntimeException e) {
+            tokenizer.close();
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static NDArray initial(NDManager m, WeightMap.Entry e, float std) {
+        String key = e.key();
+        Shape shape = e.shape();
+        NDArray a;
+        if (key.endsWith("positional_encoding_gaussian_matrix")) {
+            a = m.randomNormal(0, 1, shape, DataType.FLOAT32);
+        } else if (key.endsWith("bias")) {
+            a = m.zeros(shape, DataType.FLOAT32);
+        } else if (shape.dimension() == 1 && (key.contains("norm") || key.contains("layernorm") || key.contains("ln"))) {
+            a = m.ones(shape, DataType.FLOAT32);
+        } else if (shape.dimension() == 1 && key.matches(".*\\.neck\\.[13]\\.weight|.*output_upscaling\\.1\\.weight")) {
+            a = m.ones(shape, DataType.FLOAT32); // LayerNorm2d scales
+        } else {
+            a = m.randomNormal(0, std, shape, DataType.FLOAT32);
+        }
+        a.setName(key);
+        return a;
+    }
+
+    /** How {@link #save} stores floating weights. */
+    public enum SavePrecision {
+        /** Everything float32. */
+        FLOAT32,
+        /** Like the released checkpoints: the LLM, projector and detection head bf16, SAM and text_hidden_fcs float32. */
+        MIXED_BF16
+    }
+
+    /**
+     * Writes the model as a GLaMM/LEGION folder that {@link #loader()} (and the analyzer) reads back:
+     * {@code config.json}, {@code sam_config.json}, {@code model.safetensors} with the upstream keys,
+     * {@code added_tokens.json} and the tokenizer files, plus {@code clip/} (config, preprocessor
+     * config, weights). Each file is written atomically.
+     */
+    public void save(Path dir, SavePrecision precision) throws CheckpointException {
+        try {
+            Files.createDirectories(dir.resolve("clip"));
+        } catch (java.io.IOException e) {
+            throw new CheckpointException(dir, null, "cannot create: " + e, e);
+        }
+        ai.legion.core.config.ConfigFiles.write(dir.resolve("config.json"), config);
+        ai.legion.core.config.ConfigFiles.write(dir.resolve("sam_config.json"), samConfig);
+        ai.legion.core.config.ConfigFiles.write(dir.resolve("clip/config.json"), clipConfig);
+        ai.legion.core.config.ConfigFiles.write(dir.resolve("clip/preprocessor_config.json"),
+                ai.legion.core.config.ClipImageProcessorConfig.square(clipConfig.imageSize()));
+        writeWeights(weightMap(false), dir.resolve("model.safetensors"), precision);
+        writeWeights(clip.weightMap("vision_model."), dir.resolve("clip/model.safetensors"), SavePrecision.FLOAT32);
+        if (tokenizer != null) {
+            ai.legion.core.config.ConfigFiles.write(dir.resolve("added_tokens.json"), tokenizer.addedTokens());
+            copyTokenizerFiles(dir);
+        }
+    }
+
+    /** Every LEGION weight under its checkpoint key ({@code towerInCheckpoint}: CLIP too, GLaMM-style). */
+    public WeightMap weightMap(boolean towerInCheckpoint) {
+        Builder b = new Builder();
+        b.config = config;
+        b.clipConfig = clipConfig;
+        b.samConfig = samConfig;
+        b.clip = clip;
+        b.projector = projector;
+        b.llm = llm;
+        b.textHidden = textHidden;
+        b.groundingEncoder = groundingEncoder;
+        b.pixelDecoder = pixelDecoder;
+        return b.weightMap(detectionHead, towerInCheckpoint);
+    }
+
+    private static void writeWeights(WeightMap map, Path file, SavePrecision precision) throws CheckpointException {
+        ai.legion.core.io.SafetensorsWriter w = new ai.legion.core.io.SafetensorsWriter().metadata("format", "pt");
+        for (WeightMap.Entry e : map.entries().values()) {
+            NDArray a = e.parameter().getArray();
+            String k = e.key();
+            boolean bf16 = precision == SavePrecision.MIXED_BF16 && !k.startsWith("model.grounding_encoder.")
+                    && !k.startsWith("model.text_hidden_fcs.") && a.getDataType().isFloating();
+            if (bf16) {
+                ai.legion.core.io.TensorInfo info = new ai.legion.core.io.TensorInfo(k, ai.legion.core.io.DType.BF16,
+                        a.getShape().getShape());
+                w.add(info, out -> ai.legion.core.io.IoUtils.writeFully(out, ai.legion.core.io.Buffers.narrowToBf16(
+                        a.toType(DataType.FLOAT32, false).toByteBuffer())));
+            } else {
+                w.add(k, a.getDataType() == DataType.FLOAT32 || !a.getDataType().isFloating() ? a
+                        : a.toType(DataType.FLOAT32, false));
+            }
+        }
+        w.write(file);
+    }
+
+    private void copyTokenizerFiles(Path dir) throws CheckpointException {
+        for (String name : List.of("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")) {
+            Path src = tokenizerDir.resolve(name);
+            Path dst = dir.resolve(name);
+            if (Files.isRegularFile(src) && !src.toAbsolutePath().normalize().equals(dst.toAbsolutePath().normalize())) {
+                try {
+                    Files.copy(src, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (java.io.IOException e) {
+                    throw new CheckpointException(dst, null, "cannot copy the tokenizer: " + e, e);
+                }
+            }
         }
     }
 

@@ -58,6 +58,27 @@ public final class Buffers {
         widen(src, dst, true);
     }
 
+    /**
+     * Narrows float32 (native order) to bfloat16 (little-endian) with round-to-nearest-even, as
+     * {@code tensor.to(torch.bfloat16)} does; NaN stays NaN.
+     */
+    public static ByteBuffer narrowToBf16(ByteBuffer f32) {
+        java.nio.FloatBuffer in = f32.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        int n = in.remaining();
+        ByteBuffer out = ByteBuffer.allocate(n * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(in.get(i));
+            short b;
+            if ((bits & 0x7F800000) == 0x7F800000 && (bits & 0x007FFFFF) != 0) {
+                b = (short) ((bits >>> 16) | 0x0040); // quiet NaN
+            } else {
+                b = (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+            }
+            out.putShort(i * 2, b);
+        }
+        return out;
+    }
+
     /** Widens little-endian int16 values to int32 in native order (DJL 0.36 cannot hold INT16). */
     public static void widenI16(ByteBuffer src, ByteBuffer dst) {
         widen(src, dst, false);
