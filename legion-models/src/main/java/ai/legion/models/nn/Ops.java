@@ -77,6 +77,28 @@ public final class Ops {
         return x.getNDArrayInternal().relu();
     }
 
+    /**
+     * Copies {@code values} into {@code target}'s storage in place, through a detached view, so it also
+     * works for parameters that require gradients. ({@code NDArray.set(Buffer)} and {@code copyTo}
+     * replace the handle's storage instead of writing into it, so views and other holders would not
+     * see the new values.)
+     */
+    public static void assign(NDArray target, NDArray values) {
+        if (!target.getShape().equals(values.getShape())) {
+            throw new IllegalArgumentException("assign: target " + target.getShape() + " vs values " + values.getShape());
+        }
+        NDArray view = target.stopGradient();
+        NDArray cast = values.getDataType() == target.getDataType() ? values : values.toType(target.getDataType(), false);
+        try {
+            view.set(new ai.djl.ndarray.index.NDIndex("..."), cast);
+        } finally {
+            view.close();
+            if (cast != values) {
+                cast.close();
+            }
+        }
+    }
+
     /** Softmax over the last axis computed in float32 and cast back, as upstream attention does. */
     public static NDArray softmax32(NDArray x) {
         DataType in = x.getDataType();

@@ -155,7 +155,7 @@ public final class WeightMap {
             if (!old.getShape().equals(array.getShape())) {
                 throw new IllegalArgumentException(p.getName() + ": " + old.getShape() + " vs " + array.getShape());
             }
-            old.set(array.toType(old.getDataType(), false).toByteBuffer());
+            Ops.assign(old, array);
             array.close();
         } else {
             p.setArray(array);

@@ -1,0 +1,131 @@
+package ai.legion.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.legion.core.io.Checkpoint;
+import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.Checkpoints;
+import ai.legion.core.io.IoUtils;
+import ai.legion.core.io.NDArrayLoader;
+import ai.legion.core.io.SafetensorsWriter;
+import ai.legion.train.optim.AdamW;
+import ai.legion.train.optim.TrainableParameter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A training checkpoint: the trainable weights only (safetensors, upstream keys), the optimizer's
+ * moments and step, and where training stands ({@code state.json}: step, epoch, next batch, seed). A
+ * checkpoint is a folder {@code step-NNNNNNNN} written under a temporary name and renamed into place;
+ * {@code latest} names the newest, so a crash never leaves a half-written checkpoint behind it.
+ */
+public final class TrainingCheckpoint {
+
+    /** Where training stands. */
+    public record State(long step, long epoch, long nextBatch, long seed, Map<String, Object> extra) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final String WEIGHTS = "weights.safetensors";
+    static final String OPTIMIZER = "optimizer.safetensors";
+    static final String STATE = "state.json";
+    static final String LATEST = "latest";
+
+    private TrainingCheckpoint() {}
+
+    /** Writes a checkpoint and points {@code latest} at it; returns its folder. */
+    public static Path save(Path root, List<TrainableParameter> params, AdamW optimizer, State state)
+            throws CheckpointException {
+        String name = String.format("step-%08d", state.step());
+        Path target = root.resolve(name);
+        Path tmp = root.resolve("." + name + ".tmp");
+        try {
+            Files.createDirectories(root);
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+            for (TrainableParameter p : params) {
+                w.add(p.key(), p.parameter().getArray());
+            }
+            w.write(tmp.resolve(WEIGHTS));
+            optimizer.save(tmp.resolve(OPTIMIZER));
+            byte[] json = JSON.writeValueAsBytes(state);
+            IoUtils.writeAtomically(tmp.resolve(STATE), out -> IoUtils.writeFully(out, ByteBuffer.wrap(json)));
+            deleteTree(target);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target);
+            }
+            byte[] latest = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            IoUtils.writeAtomically(root.resolve(LATEST), out -> IoUtils.writeFully(out, ByteBuffer.wrap(latest)));
+            return target;
+        } catch (IOException e) {
+            throw new CheckpointException(root, null, "cannot write checkpoint " + name + ": " + e, e);
+        }
+    }
+
+    /** The newest checkpoint folder under {@code root}, or {@code null} if there is none. */
+    public static Path latest(Path root) throws CheckpointException {
+        Path pointer = root.resolve(LATEST);
+        if (!Files.isRegularFile(pointer)) {
+            return null;
+        }
+        try {
+            Path dir = root.resolve(Files.readString(pointer).strip());
+            if (!Files.isDirectory(dir)) {
+                throw new CheckpointException(pointer, null, "names a missing checkpoint " + dir.getFileName());
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new CheckpointException(pointer, null, "cannot read: " + e, e);
+        }
+    }
+
+    /**
+     * Restores weights and optimizer state from a checkpoint folder and returns where training stood.
+     * The trainable parameters must be the same (keys and shapes) as when it was written.
+     */
+    public static State restore(Path dir, List<TrainableParameter> params, AdamW optimizer) throws CheckpointException {
+        try (Checkpoint c = Checkpoints.open(dir.resolve(WEIGHTS)); NDManager scratch = NDManager.newBaseManager()) {
+            for (TrainableParameter p : params) {
+                if (c.info(p.key()) == null) {
+                    throw new CheckpointException(dir.resolve(WEIGHTS), p.key(), "trainable parameter missing");
+                }
+                NDArray target = p.parameter().getArray();
+                try (NDArray loaded = NDArrayLoader.load(c, p.key(), scratch, NDArrayLoader.FloatPolicy.FLOAT32)) {
+                    if (!loaded.getShape().equals(target.getShape())) {
+                        throw new CheckpointException(dir.resolve(WEIGHTS), p.key(), "shape " + loaded.getShape()
+                                + ", the model has " + target.getShape());
+                    }
+                    ai.legion.models.nn.Ops.assign(target, loaded);
+                }
+            }
+        }
+        optimizer.load(dir.resolve(OPTIMIZER));
+        try {
+            return JSON.readValue(dir.resolve(STATE).toFile(), State.class);
+        } catch (IOException e) {
+            throw new CheckpointException(dir.resolve(STATE), null, "cannot read: " + e, e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package ai.legion.train.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * LISA/GLaMM/LEGION's mask losses, per mask (SPEC 6.1). Predictions are logits at the ground-truth
+ * resolution; ground truth is 0/1.
+ */
+public final class MaskLosses {
+
+    /** Upstream divides the probabilities and targets by 1000 inside the Dice ratio. */
+    public static final double DICE_SCALE = 1000;
+    /** Upstream's Dice epsilon. */
+    public static final double DICE_EPS = 1e-6;
+
+    private MaskLosses() {}
+
+    /** {@code [K, H, W]} as float32 {@code [K, H·W]} (the engine reduces over one axis at a time). */
+    private static NDArray flat(NDArray a) {
+        return a.toType(DataType.FLOAT32, false).reshape(a.getShape().get(0), -1);
+    }
+
+    /**
+     * Mean over pixels of {@code BCEWithLogits(pred, gt)} for each mask, summed over the masks.
+     *
+     * @param logits {@code [K, H, W]}
+     * @param gt {@code [K, H, W]} 0/1
+     * @return a scalar: {@code Σ_k mean_pixels BCE_k}
+     */
+    public static NDArray bceSum(NDArray logits, NDArray gt) {
+        NDArray x = flat(logits);
+        NDArray y = flat(gt);
+        // numerically stable: max(x, 0) - x*y + log(1 + exp(-|x|))
+        NDArray loss = x.maximum(0f).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
+        return loss.mean(new int[] {1}).sum();
+    }
+
+    /**
+     * {@code Σ_k 1 − (2·Σ(σ(x)/s·y) + ε) / (Σσ(x)/s + Σy/s + ε)} with s = 1000, ε = 1e-6.
+     *
+     * @param logits {@code [K, H, W]}
+     * @param gt {@code [K, H, W]} 0/1
+     */
+    public static NDArray diceSum(NDArray logits, NDArray gt) {
+        NDArray p = flat(logits).getNDArrayInternal().sigmoid().div((float) DICE_SCALE);
+        NDArray y = flat(gt);
+        NDArray numerator = p.mul(y).sum(new int[] {1}).mul(2);
+        NDArray denominator = p.sum(new int[] {1}).add(y.div((float) DICE_SCALE).sum(new int[] {1}));
+        return numerator.add((float) DICE_EPS).div(denominator.add((float) DICE_EPS)).neg().add(1).sum();
+    }
+}

@@ -1,0 +1,39 @@
+package ai.legion.train.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+
+/**
+ * {@code torch.nn.utils.clip_grad_norm_}: the global L2 norm over all gradients; if it exceeds
+ * {@code maxNorm}, every gradient is scaled in place by {@code maxNorm / (norm + 1e-6)}. (DJL's
+ * {@code optClipGrad} clamps element-wise, which is not the same.)
+ */
+public final class GradientClipping {
+
+    private GradientClipping() {}
+
+    /**
+     * Clips and returns the norm before clipping (NaN or infinite if a gradient is).
+     *
+     * @param scratch a manager for temporaries (closed by the caller)
+     */
+    public static double clip(List<TrainableParameter> params, double maxNorm, NDManager scratch) {
+        double sq = 0;
+        for (TrainableParameter p : params) {
+            NDArray g = p.parameter().getArray().getGradient();
+            g.attach(scratch);
+            sq += g.square().sum().getFloat();
+        }
+        double norm = Math.sqrt(sq);
+        double coef = maxNorm / (norm + 1e-6);
+        if (coef < 1 && Double.isFinite(norm)) {
+            for (TrainableParameter p : params) {
+                NDArray g = p.parameter().getArray().getGradient();
+                g.attach(scratch);
+                g.muli((float) coef);
+            }
+        }
+        return norm;
+    }
+}
