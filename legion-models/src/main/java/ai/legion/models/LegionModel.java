@@ -41,6 +41,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import ai.legion.models.nn.Ops;
 
 /**
  * LEGION: the four blocks of the paper's Figure 3 composed as upstream {@code LegionForCls} does —
@@ -119,6 +120,16 @@ public final class LegionModel implements AutoCloseable {
         private Device device = Device.cpu();
         private NDArrayLoader.FloatPolicy policy = NDArrayLoader.FloatPolicy.FLOAT32;
         private boolean strict = true;
+        private boolean freshHead;
+
+        /**
+         * When the checkpoint has no detection head, add one with HF's initialization (weights
+         * N(0, 0.02²), biases 0) instead of going without: to train stage 2 on a stage-1 checkpoint.
+         */
+        public Loader freshDetectionHead(boolean fresh) {
+            this.freshHead = fresh;
+            return this;
+        }
 
         /** The GLaMM/LEGION checkpoint folder. */
         public Loader model(Path dir) {
@@ -187,8 +198,14 @@ public final class LegionModel implements AutoCloseable {
                 b.segTokenId = segId(tokenizer);
                 b.build();
                 boolean hasHead = ckpt.contains("prediction_head.0.weight");
-                DetectionHead head = hasHead ? new DetectionHead(b.config) : null;
-                WeightMap weights = b.weightMap(head, towerInCheckpoint);
+                DetectionHead head = hasHead || freshHead ? new DetectionHead(b.config) : null;
+                WeightMap weights = b.weightMap(hasHead ? head : null, towerInCheckpoint);
+                if (head != null && !hasHead) {
+                    for (WeightMap.Entry e : head.weightMap("prediction_head.").entries().values()) {
+                        e.parameter().setArray(e.key().endsWith("bias") ? manager.zeros(e.shape())
+                                : manager.randomNormal(0, 0.02f, e.shape(), DataType.FLOAT32));
+                    }
+                }
                 Predicate<String> ignorable = towerInCheckpoint ? IGNORABLE_KEYS
                         : IGNORABLE_KEYS.or(k -> k.startsWith("model.vision_tower."));
                 WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict);
@@ -512,7 +529,7 @@ public final class LegionModel implements AutoCloseable {
     }
 
     private NDArray embed(ParameterStore ps, NDManager m, long[] ids, boolean training) {
-        return llm.model().embed(ps, m.create(ids).expandDims(0), training).get(0);
+        return llm.model().embed(ps, Ops.tensor(m, ids).expandDims(0), training).get(0);
     }
 
     private static int imagePosition(long[] ids) {
@@ -597,7 +614,7 @@ public final class LegionModel implements AutoCloseable {
             padded.add(len < maxLen ? e.concat(m.zeros(new Shape(maxLen - len, hidden), e.getDataType()), 0) : e);
         }
         NDArray inputsEmbeds = NDArrays.stack(new NDList(padded), 0);
-        NDArray attention = m.create(mask, new Shape(batch.size(), maxLen));
+        NDArray attention = Ops.tensor(m, mask, new Shape(batch.size(), maxLen));
         CausalLmOutput out = llm.forward(ps, LlamaInput.ofEmbeds(inputsEmbeds).withAttentionMask(attention),
                 LogitsSelection.all(), training);
         NDArray imageEmbeddings = groundingEmbeddings(ps, batch.samPixels(), training);
@@ -609,7 +626,7 @@ public final class LegionModel implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             long[] pos = segPositions(batch.inputIds().get(i), n);
             positions.add(pos);
-            NDArray states = out.lastHiddenState().get(i).get(m.create(pos));
+            NDArray states = out.lastHiddenState().get(i).get(Ops.tensor(m, pos));
             NDList pm = predictMasks(ps, imageEmbeddings.get(new NDIndex("{}:{}", i, i + 1)), states, training);
             segEmbeddings.add(pm.get(0));
             lowRes.add(pm.get(1));

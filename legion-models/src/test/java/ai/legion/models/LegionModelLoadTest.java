@@ -70,9 +70,17 @@ class LegionModelLoadTest {
     }
 
     @Test
-    void withoutTheClipFolderTheMessageSaysWhatToPass() {
+    void withoutTheClipFolderTheMessageSaysWhatToPass() throws Exception {
+        // the checkpoint without its clip/ sub-folder (which the loader would otherwise find by itself)
+        Path noClip = tmp.resolve("no-clip");
+        java.nio.file.Files.createDirectories(noClip);
+        try (var files = java.nio.file.Files.list(Parity.folder("legion_tiny"))) {
+            for (Path f : (Iterable<Path>) files.filter(java.nio.file.Files::isRegularFile)::iterator) {
+                java.nio.file.Files.copy(f, noClip.resolve(f.getFileName().toString()));
+            }
+        }
         CheckpointException e = assertThrows(CheckpointException.class, () -> LegionModel.loader()
-                .model(Parity.folder("legion_tiny")).samConfig(sam()).load());
+                .model(noClip).samConfig(sam()).load());
         assertTrue(e.getMessage().contains(".clip(dir)"), e.getMessage());
     }
 

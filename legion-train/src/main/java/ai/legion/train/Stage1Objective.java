@@ -19,6 +19,7 @@ import ai.legion.train.loss.TokenLoss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import ai.legion.models.nn.Ops;
 
 /**
  * LEGION's stage-1 loss on a batch (SPEC 6.1): {@code ce·CE + bce·BCE + dice·DICE}, where CE is the mean
@@ -98,7 +99,7 @@ public final class Stage1Objective {
             padded.add(len < maxLen ? e.concat(m.zeros(new Shape(maxLen - len, hidden), e.getDataType()), 0) : e);
         }
         CausalLmOutput out = model.llm().forward(ps, LlamaInput.ofEmbeds(NDArrays.stack(padded))
-                .withAttentionMask(m.create(mask, new Shape(b, maxLen))), LogitsSelection.none(), training);
+                .withAttentionMask(Ops.tensor(m, mask, new Shape(b, maxLen))), LogitsSelection.none(), training);
         NDArray states = out.lastHiddenState();
         // CE: the state at expanded position t predicts the expanded label t+1
         List<Long> rowIdx = new ArrayList<>();
@@ -115,11 +116,11 @@ public final class Stage1Objective {
         NDArray flat = states.reshape(b * maxLen, hidden);
         NDArray ceSum = m.zeros(new Shape(), DataType.FLOAT32);
         if (!rowIdx.isEmpty()) {
-            NDArray picked = flat.get(m.create(rowIdx.stream().mapToLong(Long::longValue).toArray()));
+            NDArray picked = flat.get(Ops.tensor(m, rowIdx.stream().mapToLong(Long::longValue).toArray()));
             NDArray logits = model.llm().lmHead(ps, picked.expandDims(0), training).squeeze(0);
-            ceSum = TokenLoss.nllSum(logits, m.create(targets.stream().mapToLong(Long::longValue).toArray()));
+            ceSum = TokenLoss.nllSum(logits, Ops.tensor(m, targets.stream().mapToLong(Long::longValue).toArray()));
         }
-        NDArray ce = ceSum.div((float) Math.max(1, targets.size()));
+        NDArray ce = Ops.div(ceSum, Math.max(1, targets.size()));
         // masks: the state before each [SEG] (upstream's off-by-one) -> text_hidden_fcs -> decoder
         NDArray samEmb = model.groundingEmbeddings(ps, sam, training);
         int imgSize = model.samConfig().imageEncoder().imgSize();
@@ -133,7 +134,7 @@ public final class Stage1Objective {
             if (k == 0) {
                 continue;
             }
-            NDArray segStates = states.get(i).get(m.create(Arrays.copyOf(pos, k)));
+            NDArray segStates = states.get(i).get(Ops.tensor(m, Arrays.copyOf(pos, k)));
             NDList pm = model.predictMasks(ps, samEmb.get(new NDIndex("{}:{}", i, i + 1)), segStates, training);
             int[] resized = {(int) meta[i][1], (int) meta[i][2]};
             int[] original = {(int) meta[i][3], (int) meta[i][4]};
@@ -143,11 +144,9 @@ public final class Stage1Objective {
             diceSum = diceSum.add(MaskLosses.diceSum(logits, target));
             maskCount += k;
         }
-        // float scalars: a double operand would promote the loss to float64
-        NDArray bce = bceSum.div((float) (maskCount + 1e-8));
-        NDArray dice = diceSum.div((float) (maskCount + 1e-8));
-        NDArray total = ce.mul((float) weights.ce()).add(bce.mul((float) weights.bce()))
-                .add(dice.mul((float) weights.dice()));
+        NDArray bce = Ops.div(bceSum, maskCount + 1e-8);
+        NDArray dice = Ops.div(diceSum, maskCount + 1e-8);
+        NDArray total = Ops.mul(ce, weights.ce()).add(Ops.mul(bce, weights.bce())).add(Ops.mul(dice, weights.dice()));
         return new Losses(total, ce.getFloat(), bce.getFloat(), dice.getFloat(), targets.size(), maskCount);
     }
 

@@ -34,6 +34,7 @@ import java.util.function.Predicate;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import ai.legion.models.nn.Ops;
 
 /**
  * Stage-1 (localization + explanation) training as upstream does it (SPEC 6.1), with the loop DJL's
@@ -125,6 +126,8 @@ public final class Stage1Trainer {
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
                         System.err)).build() : null;
         long start = System.nanoTime();
+        // DJL attaches gradient buffers without clearing them: start from zero, not from whatever memory held
+        optimizer.zeroGradients();
         try (NDManager base = cfg.model.manager().newSubManager()) {
             if (bar != null) {
                 bar.stepTo(step);
@@ -162,7 +165,7 @@ public final class Stage1Trainer {
                                     throw new TrainingDivergedException(step, indices, "loss is " + value + " (ce "
                                             + l.ce() + ", bce " + l.bce() + ", dice " + l.dice() + ")");
                                 }
-                                gc.backward(l.total().div((float) cfg.accumulate));
+                                gc.backward(Ops.div(l.total(), cfg.accumulate));
                                 loss += value;
                             }
                             ce += l.ce();
@@ -181,8 +184,10 @@ public final class Stage1Trainer {
                         norm = GradientClipping.clip(params, cfg.clipNorm, scratch);
                     }
                     if (!Double.isFinite(norm)) {
+                        String which = nonFiniteGradients(base);
                         optimizer.zeroGradients();
-                        throw new TrainingDivergedException(step, indices, "gradient norm is " + norm);
+                        throw new TrainingDivergedException(step, indices, "gradient norm is " + norm + " (non-finite "
+                                + "gradients in " + which + ")");
                     }
                     double lr = schedule.lr(step);
                     optimizer.step(lr);
@@ -223,6 +228,32 @@ public final class Stage1Trainer {
             checkpoint();
         }
         return history;
+    }
+
+    /**
+     * For the error message: the parameters whose gradient holds a NaN or infinity, or else the ones
+     * with the largest gradients (a float32 norm can overflow without any element doing so).
+     */
+    private String nonFiniteGradients(NDManager base) {
+        List<String> bad = new ArrayList<>();
+        java.util.TreeMap<Double, String> largest = new java.util.TreeMap<>();
+        try (NDManager scratch = base.newSubManager()) {
+            for (TrainableParameter p : params) {
+                ai.djl.ndarray.NDArray g = p.parameter().getArray().getGradient();
+                g.attach(scratch);
+                double max = g.abs().max().getFloat();
+                if (!Double.isFinite(max)) {
+                    bad.add(p.key());
+                } else {
+                    largest.put(max, p.key());
+                    if (largest.size() > 3) {
+                        largest.pollFirstEntry();
+                    }
+                }
+            }
+        }
+        return bad.isEmpty() ? "none; largest |grad| " + largest.descendingMap() : bad.subList(0, Math.min(5, bad.size()))
+                .toString();
     }
 
     private void report(StepMetrics sm, Writer metrics, ProgressBar bar) throws IOException {
@@ -447,6 +478,11 @@ public final class Stage1Trainer {
                         + "positive");
             }
             return new Stage1Trainer(this);
+        }
+
+        /** {@link #build()}, resume from the latest checkpoint in the checkpoint folder (if any), and train. */
+        public List<StepMetrics> fit() throws IOException, CheckpointException {
+            return build().resume().fit();
         }
     }
 }

@@ -40,13 +40,18 @@ class Stage1TrainerTest {
 
     @BeforeAll
     static void data() throws Exception {
-        Path root = tmp.resolve("sim");
+        records = simRecords(tmp.resolve("sim"));
+    }
+
+    /** Eight 64-px scars-sim training records generated under {@code root}. */
+    static List<ArtifactRecord> simRecords(Path root) throws Exception {
         ScarsSimGenerator.generate(SimConfig.defaults().toBuilder().seed(5).trainCount(8).testCount(2)
                 .detectTrainCount(0).detectTestCount(0).imageSize(64).threads(1).build(), root, true);
-        records = new ArrayList<>();
+        List<ArtifactRecord> out = new ArrayList<>();
         try (SynthScarsReader r = SynthScarsReader.open(root, "train")) {
-            r.forEach(records::add);
+            r.forEach(out::add);
         }
+        return out;
     }
 
     static LegionModel model(long seed) throws Exception {
@@ -57,6 +62,10 @@ class Stage1TrainerTest {
     }
 
     static Stage1Dataset dataset(LegionModel m) {
+        return dataset(m, records);
+    }
+
+    static Stage1Dataset dataset(LegionModel m, List<ArtifactRecord> records) {
         Stage1SampleBuilder sb = new Stage1SampleBuilder(m.tokenizer(),
                 new ClipImageProcessor(ClipImageProcessorConfig.square(m.clipConfig().imageSize())),
                 SamImageProcessor.of(m.samConfig()), new ImageLoader(), Stage1SampleBuilder.trainingMasks(), null,

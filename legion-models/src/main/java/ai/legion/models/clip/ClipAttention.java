@@ -66,7 +66,7 @@ public final class ClipAttention extends LegionBlock {
         ClipChecks.tokens(NAME, x, hidden);
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        NDArray q = Ops.linear(x, value(ps, qw, x, training), value(ps, qb, x, training)).mul(scale)
+        NDArray q = Ops.mul(Ops.linear(x, value(ps, qw, x, training), value(ps, qb, x, training)), scale)
                 .reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // [B, H, T, D]
         NDArray kT = Ops.linear(x, value(ps, kw, x, training), value(ps, kb, x, training))
                 .reshape(b, t, heads, headDim).transpose(0, 2, 3, 1); // [B, H, D, T]

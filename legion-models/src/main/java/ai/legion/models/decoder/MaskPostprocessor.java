@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import ai.legion.models.nn.Ops;
 
 /**
  * SAM's {@code postprocess_masks} and LEGION's mask binarization / union (SPEC §5 "Masks"):
@@ -141,8 +142,8 @@ public final class MaskPostprocessor {
         // weights broadcast along the resampled axis
         Shape ws = axis == 3 ? new Shape(outSize) : new Shape(outSize, 1);
         String index = axis == 3 ? ":, :, :, {}" : ":, :, {}";
-        NDArray first = x.get(index, m.create(i0)).mul(m.create(w0, ws));
-        NDArray second = x.get(index, m.create(i1)).mul(m.create(w1, ws));
+        NDArray first = x.get(index, Ops.tensor(m, i0)).mul(Ops.tensor(m, w0, ws));
+        NDArray second = x.get(index, Ops.tensor(m, i1)).mul(Ops.tensor(m, w1, ws));
         return first.add(second);
     }
 

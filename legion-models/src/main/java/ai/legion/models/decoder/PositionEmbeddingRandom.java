@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Ops;
 
 /**
  * segment-anything's {@code PositionEmbeddingRandom}: random-Fourier positional encoding with a
@@ -63,7 +64,7 @@ public final class PositionEmbeddingRandom extends LegionBlock {
         NDArray g = value(ps, gaussian, coords, training);
         NDArray g32 = DecoderOps.paramView(g, coords, a -> a.toType(DataType.FLOAT32, false));
         NDArray c = coords.toType(DataType.FLOAT32, false);
-        NDArray p = c.mul(2).sub(1).matMul(g32).mul(2 * Math.PI);
+        NDArray p = Ops.mul(Ops.mul(c, 2).sub(1).matMul(g32), 2 * Math.PI);
         NDArray out = p.sin().concat(p.cos(), -1);
         return out.toType(g.getDataType(), false);
     }
@@ -108,7 +109,7 @@ public final class PositionEmbeddingRandom extends LegionBlock {
                     + imageH + "x" + imageW);
         }
         NDArray c = coords.toType(DataType.FLOAT32, false);
-        try (NDArray size = c.getManager().create(new float[] {imageW, imageH})) {
+        try (NDArray size = Ops.tensor(c.getManager(), new float[] {imageW, imageH}, new Shape(2))) {
             return encode(ps, c.div(size), training);
         }
     }

@@ -101,7 +101,7 @@ public final class TwoWayAttention extends LegionBlock {
         NDArray vh = separateHeads(Ops.linear(v, value(ps, vWeight, v, training), value(ps, vBias, v, training)));
         int perHead = internalDim / numHeads;
         // upstream divides by math.sqrt(c_per_head) after the product (not a pre-scaled q)
-        NDArray attn = Ops.softmax32(qh.matMul(kh.transpose(0, 1, 3, 2)).div(Math.sqrt(perHead)));
+        NDArray attn = Ops.softmax32(Ops.div(qh.matMul(kh.transpose(0, 1, 3, 2)), Math.sqrt(perHead)));
         NDArray out = attn.matMul(vh).transpose(0, 2, 1, 3).reshape(b, nq, internalDim);
         return Ops.linear(out, value(ps, outWeight, out, training), value(ps, outBias, out, training));
     }

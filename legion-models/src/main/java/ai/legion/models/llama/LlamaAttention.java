@@ -98,11 +98,11 @@ public final class LlamaAttention extends LegionBlock {
         long groups = heads / kvHeads;
         // [B, H, T, d] -> [B, kvH, groups*T, d]: heads kv*groups + j are contiguous
         NDArray qg = q.reshape(b, kvHeads, groups * t, headDim);
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headDim))
+        NDArray scores = Ops.div(qg.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(headDim))
                 .reshape(b, heads, t, keysLen);
         if (mask != null) {
             // HF 4.28: attn_weights + mask, then max(attn_weights, finfo.min)
-            scores = scores.add(mask).maximum(LlamaMasks.finfoMin(scores.getDataType()));
+            scores = Ops.maximum(scores.add(mask), LlamaMasks.finfoMin(scores.getDataType()));
         }
         NDArray probs = Ops.softmax32(scores); // float32 softmax, back to the query dtype
         NDArray out = probs.reshape(b, kvHeads, groups * t, keysLen).matMul(v)

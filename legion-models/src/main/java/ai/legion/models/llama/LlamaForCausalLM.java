@@ -72,7 +72,7 @@ public final class LlamaForCausalLM extends LegionBlock {
             long[] pos = logits.resolve(h.getShape().get(1));
             NDArray sel = h;
             if (pos != null) {
-                sel = h.get(new NDIndex(":, {}, :", h.getManager().create(pos)));
+                sel = h.get(new NDIndex(":, {}, :", Ops.tensor(h.getManager(), pos)));
             }
             l = lmHead(ps, sel, training);
         }

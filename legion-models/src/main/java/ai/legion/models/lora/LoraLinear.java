@@ -138,7 +138,7 @@ public final class LoraLinear extends LegionBlock {
         for (int i = 0; i < init.length; i++) {
             init[i] = (float) (random.nextDouble() * 2 * bound - bound);
         }
-        NDArray a = manager.create(init, new Shape(r, inFeatures));
+        NDArray a = Ops.tensor(manager, init, new Shape(r, inFeatures));
         if (dtype != DataType.FLOAT32) {
             NDArray cast = a.toType(dtype, false);
             a.close();
@@ -336,7 +336,7 @@ public final class LoraLinear extends LegionBlock {
             if (training && dropout > 0) {
                 xa = Dropout.dropout(xa, (float) dropout, true).singletonOrThrow();
             }
-            NDArray delta = Ops.linear(Ops.linear(xa, a, null), bb, null).mul((float) scaling());
+            NDArray delta = Ops.mul(Ops.linear(Ops.linear(xa, a, null), bb, null), scaling());
             DataType yt = y.getDataType();
             if (delta.getDataType() == yt) {
                 y = y.add(delta);

@@ -1,6 +1,7 @@
 package ai.legion.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -12,6 +13,14 @@ import ai.djl.nn.core.Linear;
  * <p>Results are created in the manager of the activation argument, never in the parameters'
  * manager: no function here calls an op on a weight alone (reshape, transpose, cast), which would
  * leak one array into the model's manager per call.
+ *
+ * <p><b>Engine-owned memory.</b> DJL's PyTorch engine wraps Java data ({@code create(float[])}, and
+ * the scalar behind {@code mul(Number)}, {@code div(Number)}, {@code pow(Number)},
+ * {@code maximum(Number)}) with {@code torch::from_blob} over a direct buffer that only the Java
+ * handle keeps alive. Autograd saves operands for the backward pass (and views share storage), so
+ * once the handle is closed and collected the backward pass reads freed memory: non-deterministic
+ * NaN gradients. Code on a differentiable path therefore uses {@link #mul}, {@link #div},
+ * {@link #pow}, {@link #maximum} and {@link #tensor}, whose operands the engine owns.
  */
 public final class Ops {
 
@@ -50,7 +59,7 @@ public final class Ops {
         DataType in = x.getDataType();
         NDArray x32 = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = x32.square().mean(new int[] {-1}, true);
-        NDArray normed = x32.mul(variance.add(eps).pow(-0.5));
+        NDArray normed = x32.mul(pow(variance.add(eps), -0.5));
         if (in != DataType.FLOAT32) {
             normed = normed.toType(in, false);
         }
@@ -64,7 +73,7 @@ public final class Ops {
 
     /** CLIP's {@code quick_gelu}: {@code x * sigmoid(1.702 x)}. */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+        return x.mul(mul(x, 1.702).getNDArrayInternal().sigmoid());
     }
 
     /** SiLU: {@code x * sigmoid(x)}. */
@@ -104,5 +113,70 @@ public final class Ops {
         DataType in = x.getDataType();
         NDArray s = (in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false)).softmax(-1);
         return in == DataType.FLOAT32 ? s : s.toType(in, false);
+    }
+
+    /** A 0-d tensor of {@code like}'s type and device whose memory the engine owns (see the class note). */
+    public static NDArray scalar(NDArray like, double value) {
+        // create(double) is float64 on the manager's device; the typed copy is the engine's own
+        try (NDArray raw = like.getManager().create(value)) {
+            return raw.toType(like.getDataType(), true);
+        }
+    }
+
+    /** {@code x * s} with an engine-owned scalar (safe under autograd). */
+    public static NDArray mul(NDArray x, double s) {
+        try (NDArray c = scalar(x, s)) {
+            return x.mul(c);
+        }
+    }
+
+    /** {@code x / s} with an engine-owned scalar (safe under autograd). */
+    public static NDArray div(NDArray x, double s) {
+        try (NDArray c = scalar(x, s)) {
+            return x.div(c);
+        }
+    }
+
+    /** {@code x ** s} with an engine-owned exponent (safe under autograd). */
+    public static NDArray pow(NDArray x, double s) {
+        try (NDArray c = scalar(x, s)) {
+            return x.pow(c);
+        }
+    }
+
+    /** {@code torch.clamp_min(x, s)}-like {@code maximum(x, s)} with an engine-owned scalar. */
+    public static NDArray maximum(NDArray x, double s) {
+        try (NDArray c = scalar(x, s)) {
+            return x.maximum(c);
+        }
+    }
+
+    /** An engine-owned array of Java data (a copy on CPU; host-to-device creation already copies). */
+    public static NDArray tensor(NDManager m, float[] data, Shape shape) {
+        return owned(m.create(data, shape));
+    }
+
+    /** An engine-owned int64 array of Java data. */
+    public static NDArray tensor(NDManager m, long[] data, Shape shape) {
+        return owned(m.create(data, shape));
+    }
+
+    /** An engine-owned int64 vector of Java data. */
+    public static NDArray tensor(NDManager m, long[] data) {
+        return tensor(m, data, new Shape(data.length));
+    }
+
+    /** An engine-owned boolean array of Java data. */
+    public static NDArray tensor(NDManager m, boolean[] data, Shape shape) {
+        return owned(m.create(data, shape));
+    }
+
+    private static NDArray owned(NDArray wrapped) {
+        if (wrapped.getDevice().isGpu()) {
+            return wrapped;
+        }
+        try (wrapped) {
+            return wrapped.duplicate();
+        }
     }
 }

@@ -134,7 +134,7 @@ public final class SamAttention extends LegionBlock {
         NDArray q = qkv.get(0);
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
-        NDArray attn = q.mul(Math.pow(headDim, -0.5)).matMul(k.transpose(0, 2, 1));
+        NDArray attn = Ops.mul(q, Math.pow(headDim, -0.5)).matMul(k.transpose(0, 2, 1));
         if (useRelPos) {
             // without gradients the [B·heads, N, N] logits are updated in place: for a global ViT block
             // (N = 4096) each copy is ~0.8 GB
@@ -233,7 +233,7 @@ public final class SamAttention extends LegionBlock {
                 }
             }
         }
-        NDArray gm = manager.create(g, new Shape((long) qSize * kSize, length))
+        NDArray gm = Ops.tensor(manager, g, new Shape((long) qSize * kSize, length))
                 .toDevice(relPos.getDevice(), false)
                 .toType(relPos.getDataType(), false);
         return gm.matMul(relPos).reshape(qSize, kSize, ts.get(1));

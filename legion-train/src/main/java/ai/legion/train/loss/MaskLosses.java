@@ -2,6 +2,7 @@ package ai.legion.train.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.legion.models.nn.Ops;
 
 /**
  * LISA/GLaMM/LEGION's mask losses, per mask (SPEC 6.1). Predictions are logits at the ground-truth
@@ -32,7 +33,7 @@ public final class MaskLosses {
         NDArray x = flat(logits);
         NDArray y = flat(gt);
         // numerically stable: max(x, 0) - x*y + log(1 + exp(-|x|))
-        NDArray loss = x.maximum(0f).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
+        NDArray loss = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
         return loss.mean(new int[] {1}).sum();
     }
 
@@ -43,10 +44,10 @@ public final class MaskLosses {
      * @param gt {@code [K, H, W]} 0/1
      */
     public static NDArray diceSum(NDArray logits, NDArray gt) {
-        NDArray p = flat(logits).getNDArrayInternal().sigmoid().div((float) DICE_SCALE);
+        NDArray p = Ops.div(flat(logits).getNDArrayInternal().sigmoid(), DICE_SCALE);
         NDArray y = flat(gt);
-        NDArray numerator = p.mul(y).sum(new int[] {1}).mul(2);
-        NDArray denominator = p.sum(new int[] {1}).add(y.div((float) DICE_SCALE).sum(new int[] {1}));
+        NDArray numerator = Ops.mul(p.mul(y).sum(new int[] {1}), 2);
+        NDArray denominator = p.sum(new int[] {1}).add(Ops.div(y, DICE_SCALE).sum(new int[] {1}));
         return numerator.add((float) DICE_EPS).div(denominator.add((float) DICE_EPS)).neg().add(1).sum();
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import ai.legion.models.nn.Ops;
 
 /**
  * AdamW with decoupled weight decay, applied only to the parameters marked for decay, over an explicit
@@ -116,13 +117,16 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Sets every gradient of the trainable parameters to zero (after a step). */
+    /**
+     * Sets every gradient of the trainable parameters to zero (after a step). Written, not multiplied
+     * by zero: a NaN left in a buffer (DJL does not clear new gradient buffers) would survive that.
+     */
     public void zeroGradients() {
         try (NDManager scope = state.newSubManager()) {
             for (TrainableParameter p : params) {
                 NDArray g = p.parameter().getArray().getGradient();
                 g.attach(scope);
-                g.muli(0);
+                Ops.assign(g, g.zerosLike());
             }
         }
     }

@@ -23,7 +23,8 @@ public final class GradientClipping {
         for (TrainableParameter p : params) {
             NDArray g = p.parameter().getArray().getGradient();
             g.attach(scratch);
-            sq += g.square().sum().getFloat();
+            // in float64: a float32 sum of squares overflows long before any gradient is unusable
+            sq += g.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
         }
         double norm = Math.sqrt(sq);
         double coef = maxNorm / (norm + 1e-6);

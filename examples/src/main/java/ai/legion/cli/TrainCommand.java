@@ -1,0 +1,45 @@
+package ai.legion.cli;
+
+import ai.legion.train.StepMetrics;
+import ai.legion.train.TrainConfig;
+import ai.legion.train.TrainRunner;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code legion train stage1|stage2 --config FILE}. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train LEGION. Stage 1: localization + explanation (SynthScars layout); stage 2: the detection",
+            "head (0_real/1_fake folders). The JSON config is documented in docs/TRAINING.md; a run resumes from the",
+            "latest checkpoint in checkpoint_dir."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "STAGE", description = "stage1 | stage2")
+    String stage;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE")
+    Path config;
+
+    @Option(names = "--no-progress", description = "No progress bar (logs and CI).")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig cfg = TrainConfig.read(config);
+        TrainRunner runner = new TrainRunner(cfg, config);
+        List<StepMetrics> history = switch (stage) {
+            case "stage1" -> runner.stage1(null, !noProgress);
+            case "stage2" -> runner.stage2(null, !noProgress);
+            default -> throw new IllegalArgumentException("STAGE must be stage1 or stage2, got " + stage);
+        };
+        if (!history.isEmpty()) {
+            StepMetrics last = history.get(history.size() - 1);
+            System.out.printf("done: %d steps, last loss %.4f (ce %.4f, bce %.4f, dice %.4f)%s%n", last.step(), last.loss(),
+                    last.ce(), last.bce(), last.dice(), cfg.output() == null ? "" : "; model written to " + cfg.output());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,95 @@
+package ai.legion.train;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The JSON configuration of {@code legion train stage1|stage2} (documented in docs/TRAINING.md).
+ * Relative paths are resolved against the config file's folder.
+ *
+ * @param data dataset root (stage 1: SynthScars layout; stage 2: {@code 0_real}/{@code 1_fake} folders)
+ * @param trainSplit stage 1: the split trained on (default {@code train}); stage 2: sub-folder (default {@code train})
+ * @param valSplit the held-out split (default {@code test})
+ * @param model an existing LEGION folder to start from, or null to create one ({@link #create})
+ * @param create sizes of a model created from scratch: {@code legion_config}, {@code clip_config},
+ *     {@code sam_config} (objects in the upstream formats), {@code tokenizer} (folder), {@code std}
+ * @param trainable {@code legion_stage1} (upstream), {@code all}, or {@code legion_stage2}
+ * @param lora LoRA on the LLM's q/v projections ({@code r}, {@code alpha}, {@code dropout}) or null
+ * @param epochs passes over the training split
+ * @param maxSteps stop after this many optimizer steps (0 = epochs decide)
+ * @param batchSize samples per micro-batch
+ * @param accumulate micro-batches per optimizer step
+ * @param lr peak learning rate
+ * @param warmup warmup steps (stage 1)
+ * @param clipNorm global gradient-norm limit
+ * @param weightDecay AdamW decoupled decay on tensors of rank >= 2
+ * @param ceWeight token loss weight
+ * @param bceWeight mask BCE weight
+ * @param diceWeight mask Dice weight
+ * @param seed run seed (data order, augmentation, dropout)
+ * @param checkpointDir training checkpoints (resume from the latest one there)
+ * @param checkpointEvery steps between checkpoints (0 = only at the end)
+ * @param validateEvery steps between validation passes (0 = never)
+ * @param metricsFile JSON lines of per-step metrics
+ * @param output where the trained model is exported (LoRA merged), a LEGION folder
+ * @param savePrecision {@code float32} or {@code mixed_bf16}
+ * @param prefetchThreads sample-decoding threads
+ * @param standardizeFeatures stage 2: train the head on standardized CLS features and fold the
+ *     statistics into its first layer when exporting
+ * @param featureCache stage 2: folder where CLIP's CLS features are cached per split (recomputed when
+ *     the model files or the records change)
+ * @param balanced stage 2: draw real and fake images equally often
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record TrainConfig(
+        @JsonProperty("data") String data,
+        @JsonProperty("train_split") String trainSplit,
+        @JsonProperty("val_split") String valSplit,
+        @JsonProperty("model") String model,
+        @JsonProperty("create") JsonNode create,
+        @JsonProperty("trainable") String trainable,
+        @JsonProperty("lora") JsonNode lora,
+        @JsonProperty("epochs") Integer epochs,
+        @JsonProperty("max_steps") Long maxSteps,
+        @JsonProperty("batch_size") Integer batchSize,
+        @JsonProperty("accumulate") Integer accumulate,
+        @JsonProperty("lr") Double lr,
+        @JsonProperty("warmup") Long warmup,
+        @JsonProperty("clip_norm") Double clipNorm,
+        @JsonProperty("weight_decay") Double weightDecay,
+        @JsonProperty("ce_weight") Double ceWeight,
+        @JsonProperty("bce_weight") Double bceWeight,
+        @JsonProperty("dice_weight") Double diceWeight,
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("checkpoint_dir") String checkpointDir,
+        @JsonProperty("checkpoint_every") Long checkpointEvery,
+        @JsonProperty("validate_every") Long validateEvery,
+        @JsonProperty("metrics_file") String metricsFile,
+        @JsonProperty("output") String output,
+        @JsonProperty("save_precision") String savePrecision,
+        @JsonProperty("prefetch_threads") Integer prefetchThreads,
+        @JsonProperty("standardize_features") Boolean standardizeFeatures,
+        @JsonProperty("feature_cache") String featureCache,
+        @JsonProperty("balanced") Boolean balanced) {
+
+    /** Reads a config (unknown keys are an error naming the key, so that typos do not pass silently). */
+    public static TrainConfig read(Path file) throws IOException {
+        try {
+            return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .readValue(file.toFile(), TrainConfig.class);
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            throw new IOException(file + ": unknown key '" + e.getPropertyName() + "' (known: " + e.getKnownPropertyIds()
+                    + ")", e);
+        }
+    }
+
+    /** {@code value} or a default. */
+    public static <T> T or(T value, T dflt) {
+        return value != null ? value : dflt;
+    }
+}

@@ -1,0 +1,272 @@
+package ai.legion.train;
+
+import ai.djl.Device;
+import ai.legion.core.config.ClipImageProcessorConfig;
+import ai.legion.core.config.ClipVisionConfig;
+import ai.legion.core.config.LegionConfig;
+import ai.legion.core.config.LoraConfig;
+import ai.legion.core.config.SamConfig;
+import ai.legion.core.image.ClipImageProcessor;
+import ai.legion.core.image.ImageLoader;
+import ai.legion.core.image.SamImageProcessor;
+import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.NDArrayLoader;
+import ai.legion.data.ArtifactRecord;
+import ai.legion.data.DatasetException;
+import ai.legion.data.dataset.Stage1Dataset;
+import ai.legion.data.sample.Stage1SampleBuilder;
+import ai.legion.data.synthscars.SynthScarsReader;
+import ai.legion.models.LegionModel;
+import ai.legion.models.lora.LoraAdapters;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** Runs a training configuration ({@link TrainConfig}) end to end: data, model, trainer, export. */
+public final class TrainRunner {
+
+    private final TrainConfig cfg;
+    private final Path base;
+
+    /** @param configFile the config's path (relative paths in it are resolved against its folder) */
+    public TrainRunner(TrainConfig cfg, Path configFile) {
+        this.cfg = cfg;
+        this.base = configFile.toAbsolutePath().getParent();
+    }
+
+    private Path path(String p) {
+        return p == null ? null : base.resolve(p).normalize();
+    }
+
+    /** Stage 1: trains, exports to {@code output}, returns the step metrics. */
+    public List<StepMetrics> stage1(TrainListener listener, boolean progress) throws IOException, CheckpointException,
+            DatasetException {
+        Path data = require(path(cfg.data()), "data");
+        try (LegionModel model = model()) {
+            List<ArtifactRecord> train = records(data, TrainConfig.or(cfg.trainSplit(), "train"));
+            List<ArtifactRecord> val = records(data, TrainConfig.or(cfg.valSplit(), "test"));
+            Stage1Trainer.Builder b = Stage1Trainer.builder().model(model).train(dataset(model, train))
+                    .trainable(trainable(TrainConfig.or(cfg.trainable(), "legion_stage1")))
+                    .epochs(TrainConfig.or(cfg.epochs(), 1)).maxSteps(TrainConfig.or(cfg.maxSteps(), 0L))
+                    .batchSize(TrainConfig.or(cfg.batchSize(), 16)).accumulate(TrainConfig.or(cfg.accumulate(), 1))
+                    .lr(TrainConfig.or(cfg.lr(), 1e-4)).warmup(TrainConfig.or(cfg.warmup(), 100L))
+                    .clipNorm(TrainConfig.or(cfg.clipNorm(), 1.0))
+                    .optimizer(ai.legion.train.optim.AdamW.Config.LEGION
+                            .withWeightDecay(TrainConfig.or(cfg.weightDecay(), 0.0)))
+                    .weights(new Stage1Objective.Weights(TrainConfig.or(cfg.ceWeight(), 1.0),
+                            TrainConfig.or(cfg.bceWeight(), 0.4), TrainConfig.or(cfg.diceWeight(), 0.2)))
+                    .seed(TrainConfig.or(cfg.seed(), 0L)).checkpointDir(path(cfg.checkpointDir()))
+                    .checkpointEvery(TrainConfig.or(cfg.checkpointEvery(), 0L))
+                    .validateEvery(TrainConfig.or(cfg.validateEvery(), 0L)).metricsFile(path(cfg.metricsFile()))
+                    .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 2)).progress(progress);
+            if (!val.isEmpty()) {
+                b.validate(dataset(model, val));
+            }
+            if (cfg.lora() != null && !cfg.lora().isNull()) {
+                JsonNode l = cfg.lora();
+                LoraConfig d = LoraConfig.legionDefault(LoraConfig.LLAMA_DEFAULT_TARGETS);
+                b.lora(new LoraConfig(d.peftType(), l.path("r").asInt(d.r()), l.path("alpha").asInt(d.loraAlpha()),
+                        l.path("dropout").asDouble(d.loraDropout()), d.targetModules(), d.bias(), d.taskType(), false, null,
+                        false, null));
+            }
+            if (listener != null) {
+                b.listener(listener);
+            }
+            Stage1Trainer trainer = b.build().resume();
+            List<StepMetrics> history = trainer.fit();
+            Path out = path(cfg.output());
+            if (out != null) {
+                LoraAdapters.mergeAll(model.llm());
+                model.save(out, "float32".equalsIgnoreCase(cfg.savePrecision()) ? LegionModel.SavePrecision.FLOAT32
+                        : LegionModel.SavePrecision.MIXED_BF16);
+            }
+            return history;
+        }
+    }
+
+    /**
+     * Stage 2: trains the detection head of {@code model} on {@code data/<train_split>/{0_real,1_fake}}
+     * and reports the accuracy on {@code data/<val_split>}; exports to {@code output}.
+     */
+    public List<StepMetrics> stage2(TrainListener listener, boolean progress) throws IOException, CheckpointException,
+            DatasetException {
+        Path data = require(path(cfg.data()), "data");
+        if (cfg.model() == null) {
+            throw new IllegalArgumentException("stage 2 needs \"model\": the stage-1 model folder");
+        }
+        try (LegionModel model = LegionModel.loader().model(path(cfg.model())).freshDetectionHead(true)
+                .floatPolicy(NDArrayLoader.FloatPolicy.FLOAT32).load()) {
+            ClipImageProcessor processor = new ClipImageProcessor(ClipImageProcessorConfig.square(
+                    model.clipConfig().imageSize()));
+            Stage2Trainer t = LegionTrainer.stage2(model)
+                    .epochs(TrainConfig.or(cfg.epochs(), 3)).batchSize(TrainConfig.or(cfg.batchSize(), 64))
+                    .lr(TrainConfig.or(cfg.lr(), 1e-3)).seed(TrainConfig.or(cfg.seed(), 0L))
+                    .standardize(TrainConfig.or(cfg.standardizeFeatures(), false))
+                    .balanced(TrainConfig.or(cfg.balanced(), false));
+            ImageLoader loader = new ImageLoader();
+            Stage2Trainer.Features train = features(t, model, data, TrainConfig.or(cfg.trainSplit(), "train"),
+                    processor, loader);
+            Stage2Trainer.Result r = t.fit(train);
+            writeMetrics(r.history());
+            Stage2Trainer.Features test = features(t, model, data, TrainConfig.or(cfg.valSplit(), "test"), processor,
+                    loader);
+            double testAcc = t.accuracy(test);
+            java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("train/accuracy", r.trainAccuracy());
+            m.put("val/accuracy", testAcc);
+            if (listener != null) {
+                listener.onValidation(r.history().size(), m);
+            }
+            System.out.printf("stage 2: train accuracy %.4f (%d images), held-out accuracy %.4f (%d images)%n",
+                    r.trainAccuracy(), train.y().length, testAcc, test.y().length);
+            Path out = path(cfg.output());
+            if (out != null) {
+                model.save(out, "float32".equalsIgnoreCase(cfg.savePrecision()) ? LegionModel.SavePrecision.FLOAT32
+                        : LegionModel.SavePrecision.MIXED_BF16);
+            }
+            return r.history();
+        }
+    }
+
+    /** CLS features of a split, from the cache folder when it holds them for these model files and records. */
+    private Stage2Trainer.Features features(Stage2Trainer t, LegionModel model, Path data, String split,
+            ClipImageProcessor processor, ImageLoader loader) throws IOException, CheckpointException, DatasetException {
+        List<ArtifactRecord> records = detection(data, split);
+        Path dir = path(cfg.featureCache());
+        if (dir == null) {
+            return t.features(records, processor, loader);
+        }
+        String tag = fingerprint(path(cfg.model()), records);
+        Path file = dir.resolve(split + ".features.safetensors");
+        Stage2Trainer.Features cached = Stage2Trainer.Features.load(file, tag);
+        if (cached != null) {
+            return cached;
+        }
+        Stage2Trainer.Features f = t.features(records, processor, loader);
+        Files.createDirectories(dir);
+        f.save(file, tag);
+        return f;
+    }
+
+    /** SHA-256 over the model folder's files (name, size, mtime) and the records (id, image, label). */
+    static String fingerprint(Path modelDir, List<ArtifactRecord> records) throws IOException {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        StringBuilder sb = new StringBuilder();
+        try (var files = Files.walk(modelDir, 2)) {
+            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                sb.append(modelDir.relativize(p)).append('|').append(Files.size(p)).append('|')
+                        .append(Files.getLastModifiedTime(p).toMillis()).append('\n');
+            }
+        }
+        for (ArtifactRecord r : records) {
+            sb.append(r.id()).append('|').append(r.image()).append('|').append(r.authenticity()).append('\n');
+        }
+        return java.util.HexFormat.of().formatHex(md.digest(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private void writeMetrics(List<StepMetrics> history) throws IOException {
+        Path file = path(cfg.metricsFile());
+        if (file == null) {
+            return;
+        }
+        ObjectMapper om = new ObjectMapper();
+        StringBuilder sb = new StringBuilder();
+        for (StepMetrics m : history) {
+            sb.append(om.writeValueAsString(m)).append('\n');
+        }
+        Files.writeString(file, sb.toString(), java.nio.charset.StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private static List<ArtifactRecord> detection(Path root, String split) throws DatasetException {
+        List<ArtifactRecord> out = new ArrayList<>();
+        try (ai.legion.data.folder.DetectionFolderReader r = new ai.legion.data.folder.DetectionFolderReader(root, split)) {
+            r.forEach(out::add);
+        }
+        return out;
+    }
+
+    /** The model to train: loaded from {@code model} or created from {@code create}. */
+    LegionModel model() throws IOException, CheckpointException {
+        if (cfg.model() != null) {
+            return LegionModel.loader().model(path(cfg.model())).floatPolicy(NDArrayLoader.FloatPolicy.FLOAT32).load();
+        }
+        JsonNode c = cfg.create();
+        if (c == null || c.isNull()) {
+            throw new IllegalArgumentException("the config needs \"model\" (a LEGION folder) or \"create\" (sizes)");
+        }
+        Path tmp = Files.createTempDirectory("legion-create");
+        try {
+            LegionConfig legion = LegionConfig.read(write(tmp, "legion.json", c.get("legion_config")));
+            ClipVisionConfig clip = ClipVisionConfig.read(write(tmp, "clip.json", c.get("clip_config")));
+            SamConfig sam = c.get("sam_config").isTextual() ? SamConfig.preset(c.get("sam_config").asText())
+                    : SamConfig.read(write(tmp, "sam.json", c.get("sam_config")));
+            Path tokenizer = require(path(c.path("tokenizer").asText(null)), "create.tokenizer");
+            return LegionModel.create(legion, clip, sam, tokenizer, c.path("detection_head").asBoolean(true), Device.cpu(),
+                    (float) c.path("std").asDouble(0.02), TrainConfig.or(cfg.seed(), 0L));
+        } finally {
+            try (var s = Files.list(tmp)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static Path write(Path dir, String name, JsonNode node) throws IOException {
+        if (node == null || node.isNull()) {
+            throw new IllegalArgumentException("create." + name.replace(".json", "_config") + " is required");
+        }
+        Path f = dir.resolve(name);
+        new ObjectMapper().writeValue(f.toFile(), node);
+        return f;
+    }
+
+    static Stage1Dataset dataset(LegionModel m, List<ArtifactRecord> records) {
+        Stage1SampleBuilder sb = new Stage1SampleBuilder(m.tokenizer(),
+                new ClipImageProcessor(ClipImageProcessorConfig.square(m.clipConfig().imageSize())),
+                SamImageProcessor.of(m.samConfig()), new ImageLoader(), Stage1SampleBuilder.trainingMasks(), null,
+                m.numImageTokens());
+        return Stage1Dataset.builder().records(records).sampleBuilder(sb).setSampling(1, false).build();
+    }
+
+    static List<ArtifactRecord> records(Path root, String split) throws DatasetException {
+        List<ArtifactRecord> out = new ArrayList<>();
+        Path ann = root.resolve(split);
+        if (!Files.isDirectory(ann)) {
+            return out;
+        }
+        try (SynthScarsReader r = SynthScarsReader.open(root, split)) {
+            r.forEach(out::add);
+        }
+        return out;
+    }
+
+    static Predicate<String> trainable(String name) {
+        return switch (name) {
+            case "legion_stage1" -> Trainables.LEGION_STAGE1;
+            case "legion_stage2" -> Trainables.LEGION_STAGE2;
+            case "all" -> Trainables.ALL;
+            default -> throw new IllegalArgumentException("trainable must be legion_stage1, legion_stage2 or all, got "
+                    + name);
+        };
+    }
+
+    private static Path require(Path p, String what) {
+        if (p == null || !Files.exists(p)) {
+            throw new IllegalArgumentException("\"" + what + "\" " + (p == null ? "is required" : p + " does not exist"));
+        }
+        return p;
+    }
+}
