@@ -49,8 +49,9 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (PNG, JPEG, WebP, BMP, GIF, TIFF).")
     List<Path> images;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer).")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo model",
+                "bundled with the repository (examples/demo-model, trained on scars-sim only; see README)."})
     Path model;
 
     @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
@@ -105,6 +106,9 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (model == null) {
+            model = DemoModel.folder();
+        }
         GenerationOptions gen = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, !noKvCache, null);
         LegionAnalyzer.Builder b = Legion.analyzer().model(model).generation(gen).batchSize(batch)
                 .decoderHeads(decoderHeads).imageOptions(ImageLoader.Options.defaults().withMaxPixels(maxPixels));

@@ -14,11 +14,18 @@ import picocli.CommandLine.Parameters;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train LEGION. Stage 1: localization + explanation (SynthScars layout); stage 2: the detection",
             "head (0_real/1_fake folders). The JSON config is documented in docs/TRAINING.md; a run resumes from the",
-            "latest checkpoint in checkpoint_dir."})
+            "latest checkpoint in checkpoint_dir. 'export' writes a stage-1 checkpoint as a model folder (LoRA merged)."})
 final class TrainCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "STAGE", description = "stage1 | stage2")
+    @Parameters(index = "0", paramLabel = "STAGE", description = "stage1 | stage2 | export")
     String stage;
+
+    @Option(names = "--checkpoint", paramLabel = "DIR",
+            description = "export: a step-N checkpoint folder (default: the latest under checkpoint_dir).")
+    Path checkpoint;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "export: the model folder to write (default: output).")
+    Path out;
 
     @Option(names = "--config", required = true, paramLabel = "FILE")
     Path config;
@@ -30,6 +37,10 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainConfig cfg = TrainConfig.read(config);
         TrainRunner runner = new TrainRunner(cfg, config);
+        if ("export".equals(stage)) {
+            System.out.println("model written to " + runner.export(checkpoint, out));
+            return 0;
+        }
         List<StepMetrics> history = switch (stage) {
             case "stage1" -> runner.stage1(null, !noProgress);
             case "stage2" -> runner.stage2(null, !noProgress);

@@ -67,13 +67,7 @@ public final class TrainRunner {
             if (!val.isEmpty()) {
                 b.validate(dataset(model, val));
             }
-            if (cfg.lora() != null && !cfg.lora().isNull()) {
-                JsonNode l = cfg.lora();
-                LoraConfig d = LoraConfig.legionDefault(LoraConfig.LLAMA_DEFAULT_TARGETS);
-                b.lora(new LoraConfig(d.peftType(), l.path("r").asInt(d.r()), l.path("alpha").asInt(d.loraAlpha()),
-                        l.path("dropout").asDouble(d.loraDropout()), d.targetModules(), d.bias(), d.taskType(), false, null,
-                        false, null));
-            }
+            b.lora(lora());
             if (listener != null) {
                 b.listener(listener);
             }
@@ -82,11 +76,66 @@ public final class TrainRunner {
             Path out = path(cfg.output());
             if (out != null) {
                 LoraAdapters.mergeAll(model.llm());
-                model.save(out, "float32".equalsIgnoreCase(cfg.savePrecision()) ? LegionModel.SavePrecision.FLOAT32
-                        : LegionModel.SavePrecision.MIXED_BF16);
+                model.save(out, savePrecision());
             }
             return history;
         }
+    }
+
+    /**
+     * Writes the model of a stage-1 training checkpoint (LoRA merged) as a LEGION folder the analyzer
+     * loads: the configured model with the checkpoint's trainable weights.
+     *
+     * @param checkpoint a {@code step-N} folder, or null for the latest under {@code checkpoint_dir}
+     * @param out the folder to write, or null for {@code output}
+     * @return the folder written
+     */
+    public Path export(Path checkpoint, Path out) throws IOException, CheckpointException {
+        Path dir = checkpoint;
+        if (dir == null) {
+            Path root = require(path(cfg.checkpointDir()), "checkpoint_dir");
+            dir = TrainingCheckpoint.latest(root);
+            if (dir == null) {
+                throw new IllegalArgumentException(root + " holds no checkpoint (no 'latest' file)");
+            }
+        }
+        Path target = out != null ? out : path(cfg.output());
+        if (target == null) {
+            throw new IllegalArgumentException("no folder to export to: pass one or set \"output\" in the config");
+        }
+        try (LegionModel model = model()) {
+            LoraConfig lora = lora();
+            if (lora != null) {
+                LoraAdapters.apply(model.llm(), "", lora, LoraAdapters.LEGION_EXCLUDED, TrainConfig.or(cfg.seed(), 0L),
+                        ai.djl.ndarray.types.DataType.FLOAT32);
+            }
+            List<ai.legion.train.optim.TrainableParameter> params = Trainables.apply(model.weightMap(true),
+                    trainable(TrainConfig.or(cfg.trainable(), "legion_stage1")));
+            TrainingCheckpoint.restoreWeights(dir, params);
+            for (ai.legion.train.optim.TrainableParameter p : params) {
+                p.parameter().getArray().setRequiresGradient(false);
+            }
+            LoraAdapters.mergeAll(model.llm());
+            model.save(target, savePrecision());
+        }
+        return target;
+    }
+
+    private LegionModel.SavePrecision savePrecision() {
+        return "float32".equalsIgnoreCase(cfg.savePrecision()) ? LegionModel.SavePrecision.FLOAT32
+                : LegionModel.SavePrecision.MIXED_BF16;
+    }
+
+    /** The configured LoRA (config values over LEGION's defaults), or null for none. */
+    private LoraConfig lora() {
+        JsonNode l = cfg.lora();
+        if (l == null || l.isNull()) {
+            return null;
+        }
+        LoraConfig d = LoraConfig.legionDefault(LoraConfig.LLAMA_DEFAULT_TARGETS);
+        return new LoraConfig(d.peftType(), l.path("r").asInt(d.r()), l.path("alpha").asInt(d.loraAlpha()),
+                l.path("dropout").asDouble(d.loraDropout()), d.targetModules(), d.bias(), d.taskType(), false, null,
+                false, null);
     }
 
     /**
@@ -126,8 +175,7 @@ public final class TrainRunner {
                     r.trainAccuracy(), train.y().length, testAcc, test.y().length);
             Path out = path(cfg.output());
             if (out != null) {
-                model.save(out, "float32".equalsIgnoreCase(cfg.savePrecision()) ? LegionModel.SavePrecision.FLOAT32
-                        : LegionModel.SavePrecision.MIXED_BF16);
+                model.save(out, savePrecision());
             }
             return r.history();
         }

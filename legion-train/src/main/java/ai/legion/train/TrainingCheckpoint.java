@@ -95,6 +95,22 @@ public final class TrainingCheckpoint {
      * The trainable parameters must be the same (keys and shapes) as when it was written.
      */
     public static State restore(Path dir, List<TrainableParameter> params, AdamW optimizer) throws CheckpointException {
+        restoreWeights(dir, params);
+        optimizer.load(dir.resolve(OPTIMIZER));
+        return state(dir);
+    }
+
+    /** Where training stood when the checkpoint in {@code dir} was written. */
+    public static State state(Path dir) throws CheckpointException {
+        try {
+            return JSON.readValue(dir.resolve(STATE).toFile(), State.class);
+        } catch (IOException e) {
+            throw new CheckpointException(dir.resolve(STATE), null, "cannot read: " + e, e);
+        }
+    }
+
+    /** Copies the checkpoint's trainable weights into {@code params} (same keys and shapes as when written). */
+    public static void restoreWeights(Path dir, List<TrainableParameter> params) throws CheckpointException {
         try (Checkpoint c = Checkpoints.open(dir.resolve(WEIGHTS)); NDManager scratch = NDManager.newBaseManager()) {
             for (TrainableParameter p : params) {
                 if (c.info(p.key()) == null) {
@@ -109,12 +125,6 @@ public final class TrainingCheckpoint {
                     ai.legion.models.nn.Ops.assign(target, loaded);
                 }
             }
-        }
-        optimizer.load(dir.resolve(OPTIMIZER));
-        try {
-            return JSON.readValue(dir.resolve(STATE).toFile(), State.class);
-        } catch (IOException e) {
-            throw new CheckpointException(dir.resolve(STATE), null, "cannot read: " + e, e);
         }
     }
 

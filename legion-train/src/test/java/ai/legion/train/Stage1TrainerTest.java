@@ -120,6 +120,20 @@ class Stage1TrainerTest {
     }
 
     @Test
+    void stepsDoNotAccumulateNativeArrays() throws Exception {
+        try (LegionModel m = model(4)) {
+            List<Integer> live = new ArrayList<>();
+            trainer(m, 6).prefetchThreads(0).listener(new TrainListener() {
+                @Override
+                public void onStep(StepMetrics s) {
+                    live.add(((ai.djl.ndarray.BaseNDManager) m.manager()).getManagedArrays().size());
+                }
+            }).build().fit();
+            assertEquals(live.get(1), live.get(5), "arrays alive under the model's manager after steps 2..6: " + live);
+        }
+    }
+
+    @Test
     void aDivergingRunStopsWithTheStepAndBatch() throws Exception {
         try (LegionModel m = model(3)) {
             Stage1Trainer t = trainer(m, 3).lr(1e30).warmup(0).build();

@@ -100,15 +100,23 @@ public final class AdamW implements AutoCloseable {
                 mk.muli((float) b1).addi(g.mul((float) (1 - b1)));
                 vk.muli((float) b2).addi(g.square().muli((float) (1 - b2)));
                 boolean decay = p.decay() && config.weightDecay() > 0;
+                // ops on the moments would land in the state manager: every temporary joins the scope
+                NDArray denom = vk.sqrt();
+                denom.attach(scope);
+                NDArray update;
                 if (config.variant() == Variant.TORCH) {
                     if (decay) {
                         wd.muli((float) (1 - lr * config.weightDecay()));
                     }
-                    NDArray denom = vk.sqrt().divi((float) Math.sqrt(bc2)).addi((float) config.eps());
-                    wd.subi(mk.div(denom).muli((float) (lr / bc1)));
+                    denom.divi((float) Math.sqrt(bc2)).addi((float) config.eps());
+                    update = mk.div(denom);
+                    update.attach(scope);
+                    wd.subi(update.muli((float) (lr / bc1)));
                 } else {
-                    NDArray denom = vk.sqrt().addi((float) config.eps());
-                    wd.subi(mk.div(denom).muli((float) (lr * Math.sqrt(bc2) / bc1)));
+                    denom.addi((float) config.eps());
+                    update = mk.div(denom);
+                    update.attach(scope);
+                    wd.subi(update.muli((float) (lr * Math.sqrt(bc2) / bc1)));
                     if (decay) {
                         wd.subi(wd.mul((float) (lr * config.weightDecay())));
                     }
