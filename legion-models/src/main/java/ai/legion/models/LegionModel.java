@@ -521,7 +521,7 @@ public final class LegionModel implements AutoCloseable {
         if (p > 0) {
             parts.add(embed(ps, m, java.util.Arrays.copyOfRange(ids, 0, p), training));
         }
-        parts.add(imageTokens.toType(llm.dataType(), false));
+        parts.add(Ops.cast(imageTokens, llm.dataType()));
         if (p + 1 < ids.length) {
             parts.add(embed(ps, m, java.util.Arrays.copyOfRange(ids, p + 1, ids.length), training));
         }
@@ -583,7 +583,7 @@ public final class LegionModel implements AutoCloseable {
         NDArray seg = textHidden.forward(ps, segHidden, training);
         // SAM may run in another precision than the LLM (upstream: bf16 LLM, fp32 SAM)
         NDArray prompts = seg.getDataType() == imageEmbedding.getDataType() ? seg
-                : seg.toType(imageEmbedding.getDataType(), false);
+                : Ops.cast(seg, imageEmbedding.getDataType());
         return new NDList(seg, pixelDecoder.decode(ps, imageEmbedding, prompts, training));
     }
 

@@ -1,7 +1,9 @@
 package ai.legion.train;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
@@ -13,6 +15,7 @@ import ai.legion.models.LegionModel;
 import ai.legion.models.lora.LoraAdapters;
 import ai.legion.train.optim.AdamW;
 import ai.legion.train.optim.GradientClipping;
+import ai.legion.train.optim.LossScaler;
 import ai.legion.train.optim.LrSchedule;
 import ai.legion.train.optim.TrainableParameter;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,7 +62,9 @@ public final class Stage1Trainer {
     private final ResumableSampler sampler;
     private final Stage1Objective objective;
     private final LrSchedule schedule;
+    private final LossScaler scaler;
     private final long totalSteps;
+    private long skippedSteps;
     private long step;
     private long epoch;
     private long nextBatch;
@@ -68,10 +73,12 @@ public final class Stage1Trainer {
         this.cfg = b;
         if (b.lora != null) {
             LoraAdapters.apply(b.model.llm(), "", b.lora, LoraAdapters.LEGION_EXCLUDED, b.seed,
-                    ai.djl.ndarray.types.DataType.FLOAT32);
+                    b.model.llm().dataType()); // float16 adapters on a float16 model (fp32 masters in AdamW)
         }
         this.params = Trainables.apply(b.model.weightMap(true), b.trainable);
         this.optimizer = new AdamW(params, b.adam, b.model.manager());
+        boolean half = params.stream().anyMatch(p -> p.parameter().getArray().getDataType() != DataType.FLOAT32);
+        this.scaler = b.lossScaler != null ? b.lossScaler : half ? LossScaler.dynamic() : LossScaler.none();
         this.sampler = new ResumableSampler(b.seed, b.batchSize, true, false);
         this.objective = new Stage1Objective(b.model, b.weights);
         long perEpoch = (sampler.batchesPerEpoch(b.train.size()) + b.accumulate - 1) / b.accumulate;
@@ -107,6 +114,13 @@ public final class Stage1Trainer {
             step = s.step();
             epoch = s.epoch();
             nextBatch = s.nextBatch();
+            Map<String, Object> x = s.extra() == null ? Map.of() : s.extra();
+            if (x.get("loss_scale") instanceof Number scale) {
+                scaler.restore(scale.doubleValue(), ((Number) x.getOrDefault("loss_scale_good_steps", 0)).longValue());
+            }
+            if (x.get("skipped_steps") instanceof Number n) {
+                skippedSteps = n.longValue();
+            }
         }
         return this;
     }
@@ -165,7 +179,8 @@ public final class Stage1Trainer {
                                     throw new TrainingDivergedException(step, indices, "loss is " + value + " (ce "
                                             + l.ce() + ", bce " + l.bce() + ", dice " + l.dice() + ")");
                                 }
-                                gc.backward(Ops.div(l.total(), cfg.accumulate));
+                                NDArray target = Ops.div(l.total(), cfg.accumulate);
+                                gc.backward(scaler.isDynamic() ? Ops.mul(target, scaler.scale()) : target);
                                 loss += value;
                             }
                             ce += l.ce();
@@ -181,17 +196,31 @@ public final class Stage1Trainer {
                     }
                     double norm;
                     try (NDManager scratch = base.newSubManager()) {
-                        norm = GradientClipping.clip(params, cfg.clipNorm, scratch);
+                        norm = GradientClipping.norm(params, scratch) / scaler.scale();
                     }
                     if (!Double.isFinite(norm)) {
-                        String which = nonFiniteGradients(base);
+                        String which = scaler.isDynamic() ? "" : nonFiniteGradients(base);
                         optimizer.zeroGradients();
-                        throw new TrainingDivergedException(step, indices, "gradient norm is " + norm + " (non-finite "
-                                + "gradients in " + which + ")");
+                        double scale = scaler.scale();
+                        try {
+                            scaler.update(true);
+                        } catch (IllegalStateException e) {
+                            throw new TrainingDivergedException(step, indices, "gradient norm is " + norm + (which.isEmpty()
+                                    ? " at the minimum loss scale " + scale : " (non-finite gradients in " + which + ")"));
+                        }
+                        // float16 overflow: the step is skipped (its batches are used up), the scale halved
+                        skippedSteps++;
+                        nextBatch = batchInEpoch;
+                        if (batchInEpoch >= batchesThisEpoch) {
+                            epoch++;
+                            nextBatch = 0;
+                        }
+                        continue;
                     }
                     double lr = schedule.lr(step);
-                    optimizer.step(lr);
+                    optimizer.step(lr, GradientClipping.coefficient(norm, cfg.clipNorm) / scaler.scale());
                     optimizer.zeroGradients();
+                    scaler.update(false);
                     step++;
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     StepMetrics sm = new StepMetrics(step, epoch, lr, loss / micro, ce / micro, bce / micro,
@@ -275,7 +304,9 @@ public final class Stage1Trainer {
     /** Writes a checkpoint of the current state now. */
     public Path checkpoint() throws CheckpointException {
         Path dir = TrainingCheckpoint.save(cfg.checkpointDir, params, optimizer,
-                new TrainingCheckpoint.State(step, epoch, nextBatch, cfg.seed, Map.of("total_steps", totalSteps)));
+                new TrainingCheckpoint.State(step, epoch, nextBatch, cfg.seed, Map.of("total_steps", totalSteps,
+                        "loss_scale", scaler.scale(), "loss_scale_good_steps", scaler.goodSteps(),
+                        "skipped_steps", skippedSteps)));
         for (TrainListener l : cfg.listeners) {
             l.onCheckpoint(step, dir);
         }
@@ -320,6 +351,21 @@ public final class Stage1Trainer {
         return step;
     }
 
+    /** Steps skipped because float16 gradients overflowed (each halved the loss scale). */
+    public long skippedSteps() {
+        return skippedSteps;
+    }
+
+    /** The loss scaler (dynamic for float16 trainables, else none). */
+    public LossScaler lossScaler() {
+        return scaler;
+    }
+
+    /** The optimizer (its float32 master copies of float16 trainables, its step count). */
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
     /** Configuration. */
     public static final class Builder {
         private LegionModel model;
@@ -336,6 +382,7 @@ public final class Stage1Trainer {
         private LrSchedule schedule;
         private double clipNorm = 1.0;
         private AdamW.Config adam = AdamW.Config.LEGION;
+        private LossScaler lossScaler;
         private Stage1Objective.Weights weights = Stage1Objective.Weights.LEGION;
         private long seed;
         private Path checkpointDir;
@@ -418,6 +465,15 @@ public final class Stage1Trainer {
 
         public Builder optimizer(AdamW.Config c) {
             this.adam = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /**
+         * Loss scaling (default: {@link LossScaler#dynamic()} when a trainable is float16, else
+         * {@link LossScaler#none()}).
+         */
+        public Builder lossScaler(LossScaler s) {
+            this.lossScaler = s;
             return this;
         }
 

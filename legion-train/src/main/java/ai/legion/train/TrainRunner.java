@@ -107,7 +107,7 @@ public final class TrainRunner {
             LoraConfig lora = lora();
             if (lora != null) {
                 LoraAdapters.apply(model.llm(), "", lora, LoraAdapters.LEGION_EXCLUDED, TrainConfig.or(cfg.seed(), 0L),
-                        ai.djl.ndarray.types.DataType.FLOAT32);
+                        model.llm().dataType());
             }
             List<ai.legion.train.optim.TrainableParameter> params = Trainables.apply(model.weightMap(true),
                     trainable(TrainConfig.or(cfg.trainable(), "legion_stage1")));

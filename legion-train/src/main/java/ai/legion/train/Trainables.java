@@ -32,16 +32,17 @@ public final class Trainables {
      * Marks the parameters whose key {@code trainable} accepts as requiring gradients and all others as
      * not, and returns the trainable ones (weight decay flagged for tensors of rank >= 2, as upstream).
      *
-     * @throws IllegalArgumentException if a trainable parameter is not float32 (master weights must be)
+     * @throws IllegalArgumentException if a trainable parameter is neither float32 nor float16 (float16
+     *     trainables get float32 master copies in {@link ai.legion.train.optim.AdamW})
      */
     public static List<TrainableParameter> apply(WeightMap map, Predicate<String> trainable) {
         List<TrainableParameter> out = new ArrayList<>();
         for (WeightMap.Entry e : map.entries().values()) {
             NDArray a = e.parameter().getArray();
             boolean train = trainable.test(e.key());
-            if (train && a.getDataType() != DataType.FLOAT32) {
+            if (train && a.getDataType() != DataType.FLOAT32 && a.getDataType() != DataType.FLOAT16) {
                 throw new IllegalArgumentException(e.key() + " is " + a.getDataType()
-                        + ": trainable parameters must be float32 (load the model with FloatPolicy.FLOAT32)");
+                        + ": trainable parameters must be float32 or float16 (load with FloatPolicy.FLOAT32 or FLOAT16)");
             }
             a.setRequiresGradient(train);
             if (train) {

@@ -1,10 +1,17 @@
 package ai.legion.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.legion.core.config.LoraConfig;
+import ai.legion.core.io.NDArrayLoader;
+import ai.legion.train.optim.LossScaler;
+import ai.legion.train.optim.TrainableParameter;
 import ai.legion.core.config.ClipImageProcessorConfig;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
@@ -131,6 +138,42 @@ class Stage1TrainerTest {
             }).build().fit();
             assertEquals(live.get(1), live.get(5), "arrays alive under the model's manager after steps 2..6: " + live);
         }
+    }
+
+    @Test
+    void float16TrainablesLearnWithFloat32MasterWeights() throws Exception {
+        Path saved = tmp.resolve("fp32-model");
+        try (LegionModel m = model(6)) {
+            m.save(saved, LegionModel.SavePrecision.FLOAT32);
+        }
+        try (LegionModel m = LegionModel.loader().model(saved).floatPolicy(NDArrayLoader.FloatPolicy.FLOAT16).load()) {
+            String frozenKey = "model.layers.0.mlp.down_proj.weight";
+            float[] frozenBefore = floats(m, frozenKey);
+            Stage1Trainer t = Stage1Trainer.builder().model(m).train(dataset(m)).trainable(Trainables.LEGION_STAGE1)
+                    .lora(LoraConfig.legionDefault(LoraConfig.LLAMA_DEFAULT_TARGETS)).batchSize(4).lr(1e-2).warmup(2)
+                    .maxSteps(16).seed(11).prefetchThreads(1).lossScaler(LossScaler.dynamic(1024, 1, 5)).build();
+            List<StepMetrics> h = t.fit();
+            assertEquals(16, h.size());
+            double first = (h.get(0).loss() + h.get(1).loss()) / 2;
+            double last = (h.get(14).loss() + h.get(15).loss()) / 2;
+            assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);
+            // three doublings after 5 good steps each, unless an overflow halved the scale on the way
+            assertEquals(1024 * Math.pow(2, 3 - t.skippedSteps()), t.lossScaler().scale(), 1e-9,
+                    "skipped " + t.skippedSteps());
+            for (TrainableParameter p : t.trainables()) {
+                NDArray w = p.parameter().getArray();
+                assertEquals(DataType.FLOAT16, w.getDataType(), p.key());
+                NDArray master = t.optimizer().master(p.key());
+                assertEquals(DataType.FLOAT32, master.getDataType(), p.key());
+                assertArrayEquals(master.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false).toFloatArray(),
+                        w.toType(DataType.FLOAT32, false).toFloatArray(), p.key() + ": the parameter is its master rounded");
+            }
+            assertArrayEquals(frozenBefore, floats(m, frozenKey), "frozen weights do not move");
+        }
+    }
+
+    private static float[] floats(LegionModel m, String key) {
+        return m.weightMap(true).parameter(key).getArray().toType(DataType.FLOAT32, false).toFloatArray();
     }
 
     @Test

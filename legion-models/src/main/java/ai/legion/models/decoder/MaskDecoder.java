@@ -169,7 +169,7 @@ public final class MaskDecoder extends LegionBlock {
         NDArray iouTok = m.zeros(new Shape(k, 1, transformerDim), dt).add(iouW);
         NDArray maskTok = m.zeros(new Shape(k, numMaskTokens, transformerDim), dt)
                 .add(value(ps, maskTokens, sparse, training));
-        NDArray tokens = NDArrays.concat(new NDList(iouTok, maskTok, sparse.toType(dt, false)), 1);
+        NDArray tokens = NDArrays.concat(new NDList(iouTok, maskTok, Ops.cast(sparse, dt)), 1);
         // per-prompt image embedding (upstream repeat_interleave) + dense prompt
         NDArray src = imageEmbeddings.broadcast(new Shape(k, transformerDim, h, w)).add(dense);
         QueriesKeys tr = transformer.forward(ps, src, imagePe, tokens, training);

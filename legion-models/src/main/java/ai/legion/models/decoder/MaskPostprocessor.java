@@ -36,7 +36,7 @@ public final class MaskPostprocessor {
         if (imgSize <= 0) {
             throw new IllegalArgumentException("MaskPostprocessor: img_size must be positive, got " + imgSize);
         }
-        return bilinear(lowRes.toType(DataType.FLOAT32, false), imgSize, imgSize);
+        return bilinear(Ops.cast(lowRes, DataType.FLOAT32), imgSize, imgSize);
     }
 
     /**

@@ -62,11 +62,11 @@ public final class PositionEmbeddingRandom extends LegionBlock {
                     + DecoderOps.shape(coords));
         }
         NDArray g = value(ps, gaussian, coords, training);
-        NDArray g32 = DecoderOps.paramView(g, coords, a -> a.toType(DataType.FLOAT32, false));
+        NDArray g32 = DecoderOps.paramView(g, coords, a -> Ops.cast(a, DataType.FLOAT32));
         NDArray c = coords.toType(DataType.FLOAT32, false);
         NDArray p = Ops.mul(Ops.mul(c, 2).sub(1).matMul(g32), 2 * Math.PI);
         NDArray out = p.sin().concat(p.cos(), -1);
-        return out.toType(g.getDataType(), false);
+        return Ops.cast(out, g.getDataType());
     }
 
     /**

@@ -200,7 +200,7 @@ public final class PromptEncoder extends LegionBlock {
                 throw new IllegalArgumentException("PromptEncoder: expected text_embeds [" + bs + ", n, " + embedDim
                         + "], got " + DecoderOps.shape(textEmbeds));
             }
-            parts.add(textEmbeds.toType(dtype, false));
+            parts.add(Ops.cast(textEmbeds, dtype));
         }
         NDArray sparse;
         if (parts.isEmpty()) {

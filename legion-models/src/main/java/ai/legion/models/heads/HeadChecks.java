@@ -2,6 +2,7 @@ package ai.legion.models.heads;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.legion.models.nn.Ops;
 
 /** Input checks and dtype alignment shared by the heads. */
 final class HeadChecks {
@@ -25,7 +26,7 @@ final class HeadChecks {
 
     /** The activation in the weights' dtype (DJL has no autocast; mixed dtypes fail in matmul). */
     static NDArray like(NDArray x, NDArray weight) {
-        return x.getDataType() == weight.getDataType() ? x : x.toType(weight.getDataType(), false);
+        return Ops.cast(x, weight.getDataType());
     }
 
     static void positive(String block, String what, int value) {

@@ -326,13 +326,13 @@ public final class LoraLinear extends LegionBlock {
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);
         DataType in = x.getDataType();
-        NDArray xb = in == w.getDataType() ? x : x.toType(w.getDataType(), false);
+        NDArray xb = Ops.cast(x, w.getDataType());
         NDArray y = Ops.linear(xb, w, b);
         if (loraA != null && !merged) {
             NDArray a = value(ps, loraA, x, training);
             NDArray bb = value(ps, loraB, x, training);
             DataType at = a.getDataType();
-            NDArray xa = in == at ? x : x.toType(at, false);
+            NDArray xa = Ops.cast(x, at);
             if (training && dropout > 0) {
                 xa = Dropout.dropout(xa, (float) dropout, true).singletonOrThrow();
             }
@@ -342,10 +342,10 @@ public final class LoraLinear extends LegionBlock {
                 y = y.add(delta);
             } else {
                 DataType wide = wider(yt, delta.getDataType());
-                y = y.toType(wide, false).add(delta.toType(wide, false)).toType(yt, false);
+                y = Ops.cast(Ops.cast(y, wide).add(Ops.cast(delta, wide)), yt);
             }
         }
-        return y.getDataType() == in ? y : y.toType(in, false);
+        return Ops.cast(y, in);
     }
 
     private static DataType wider(DataType a, DataType b) {

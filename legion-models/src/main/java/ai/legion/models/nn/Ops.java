@@ -57,13 +57,10 @@ public final class Ops {
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
         DataType in = x.getDataType();
-        NDArray x32 = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray x32 = cast(x, DataType.FLOAT32);
         NDArray variance = x32.square().mean(new int[] {-1}, true);
         NDArray normed = x32.mul(pow(variance.add(eps), -0.5));
-        if (in != DataType.FLOAT32) {
-            normed = normed.toType(in, false);
-        }
-        return normed.mul(weight);
+        return cast(normed, in).mul(weight);
     }
 
     /** Exact (erf) GELU, {@code torch.nn.GELU()}. */
@@ -111,8 +108,20 @@ public final class Ops {
     /** Softmax over the last axis computed in float32 and cast back, as upstream attention does. */
     public static NDArray softmax32(NDArray x) {
         DataType in = x.getDataType();
-        NDArray s = (in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false)).softmax(-1);
-        return in == DataType.FLOAT32 ? s : s.toType(in, false);
+        return cast(cast(x, DataType.FLOAT32).softmax(-1), in);
+    }
+
+    /**
+     * {@code x.to(type)} that autograd follows. DJL's {@code toType} runs under {@code NoGradGuard}, so a
+     * cast in a differentiable path would silently cut the graph (no gradient for anything before it);
+     * a cumulative product over an added axis of size 1 with the output dtype is the identity with that
+     * cast, and its backward returns the incoming gradient cast back.
+     */
+    public static NDArray cast(NDArray x, DataType type) {
+        if (x.getDataType() == type) {
+            return x;
+        }
+        return x.expandDims(-1).cumProd(-1, type).squeeze(-1);
     }
 
     /** A 0-d tensor of {@code like}'s type and device whose memory the engine owns (see the class note). */

@@ -19,7 +19,7 @@ public final class MaskLosses {
 
     /** {@code [K, H, W]} as float32 {@code [K, H·W]} (the engine reduces over one axis at a time). */
     private static NDArray flat(NDArray a) {
-        return a.toType(DataType.FLOAT32, false).reshape(a.getShape().get(0), -1);
+        return Ops.cast(a, DataType.FLOAT32).reshape(a.getShape().get(0), -1);
     }
 
     /**

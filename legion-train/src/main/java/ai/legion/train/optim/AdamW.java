@@ -19,6 +19,11 @@ import ai.legion.models.nn.Ops;
  * of them). Moments are float32 and live in their own manager; updates go through detached views so
  * autograd never sees them.
  *
+ * <p>Mixed precision: a float16 parameter (a model loaded with {@code FloatPolicy.FLOAT16} on a GPU)
+ * gets a float32 master copy here; its float16 gradient is widened, the master is updated and the
+ * parameter receives the master rounded to float16 (DeepSpeed's fp16 optimizer). Frozen weights stay
+ * float16 only, so a 7B model needs fp32 copies of the trainables alone.
+ *
  * <p>Two variants: {@link Variant#TORCH} ({@code torch.optim.AdamW}, DeepSpeed's, upstream stage 1) and
  * {@link Variant#HF} (transformers 4.28's {@code AdamW}, upstream stage 2: epsilon added before the
  * bias correction, decay applied after the step).
@@ -61,6 +66,7 @@ public final class AdamW implements AutoCloseable {
     private final NDManager state;
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private final Map<String, NDArray> masters = new LinkedHashMap<>();
     private long step;
 
     /**
@@ -72,17 +78,29 @@ public final class AdamW implements AutoCloseable {
         this.state = stateManager.newSubManager();
         for (TrainableParameter p : this.params) {
             NDArray w = p.parameter().getArray();
-            if (w.getDataType() != DataType.FLOAT32) {
+            if (w.getDataType() == DataType.FLOAT16) {
+                masters.put(p.key(), w.toType(DataType.FLOAT32, true));
+                masters.get(p.key()).attach(state);
+            } else if (w.getDataType() != DataType.FLOAT32) {
                 throw new IllegalArgumentException("AdamW: trainable " + p.key() + " is " + w.getDataType()
-                        + "; trainable parameters must be float32 (master weights)");
+                        + "; trainable parameters must be float32, or float16 (with float32 master copies here)");
             }
             m.put(p.key(), state.zeros(w.getShape(), DataType.FLOAT32));
             v.put(p.key(), state.zeros(w.getShape(), DataType.FLOAT32));
         }
     }
 
-    /** Updates every parameter that has a gradient, then counts one step. */
+    /** Updates every parameter with its gradient as it is, then counts one step. */
     public void step(double lr) {
+        step(lr, 1.0);
+    }
+
+    /**
+     * Updates every parameter, then counts one step.
+     *
+     * @param gradScale every gradient is multiplied by this first (clipping coefficient / loss scale)
+     */
+    public void step(double lr, double gradScale) {
         step++;
         double b1 = config.beta1();
         double b2 = config.beta2();
@@ -93,8 +111,19 @@ public final class AdamW implements AutoCloseable {
                 NDArray w = p.parameter().getArray();
                 NDArray g = w.getGradient();
                 g.attach(scope);
-                NDArray wd = w.stopGradient(); // a detached view: in-place updates bypass autograd
-                wd.attach(scope);
+                if (g.getDataType() != DataType.FLOAT32) {
+                    g = g.toType(DataType.FLOAT32, false);
+                    g.attach(scope);
+                }
+                if (gradScale != 1.0) {
+                    g = g.mul((float) gradScale);
+                    g.attach(scope);
+                }
+                NDArray master = masters.get(p.key());
+                NDArray wd = master != null ? master : w.stopGradient(); // a detached view: bypasses autograd
+                if (master == null) {
+                    wd.attach(scope);
+                }
                 NDArray mk = m.get(p.key());
                 NDArray vk = v.get(p.key());
                 mk.muli((float) b1).addi(g.mul((float) (1 - b1)));
@@ -118,8 +147,13 @@ public final class AdamW implements AutoCloseable {
                     update.attach(scope);
                     wd.subi(update.muli((float) (lr * Math.sqrt(bc2) / bc1)));
                     if (decay) {
-                        wd.subi(wd.mul((float) (lr * config.weightDecay())));
+                        NDArray d = wd.mul((float) (lr * config.weightDecay()));
+                        d.attach(scope);
+                        wd.subi(d);
                     }
+                }
+                if (master != null) {
+                    Ops.assign(w, master); // rounded to the parameter's float16
                 }
             }
         }
@@ -156,6 +190,9 @@ public final class AdamW implements AutoCloseable {
         for (TrainableParameter p : params) {
             w.add("m." + p.key(), m.get(p.key()));
             w.add("v." + p.key(), v.get(p.key()));
+            if (masters.containsKey(p.key())) {
+                w.add("master." + p.key(), masters.get(p.key()));
+            }
         }
         w.write(file);
     }
@@ -168,9 +205,10 @@ public final class AdamW implements AutoCloseable {
                 throw new CheckpointException(file, null, "not an optimizer state (no step in __metadata__)");
             }
             for (TrainableParameter p : params) {
-                for (String kind : List.of("m.", "v.")) {
+                List<String> kinds = masters.containsKey(p.key()) ? List.of("m.", "v.", "master.") : List.of("m.", "v.");
+                for (String kind : kinds) {
                     String key = kind + p.key();
-                    NDArray target = (kind.equals("m.") ? m : v).get(p.key());
+                    NDArray target = (kind.equals("m.") ? m : kind.equals("v.") ? v : masters).get(p.key());
                     if (c.info(key) == null) {
                         throw new CheckpointException(file, key, "missing in the optimizer state");
                     }
@@ -185,6 +223,16 @@ public final class AdamW implements AutoCloseable {
             }
             step = Long.parseLong(s);
         }
+        for (TrainableParameter p : params) {
+            if (masters.containsKey(p.key())) {
+                Ops.assign(p.parameter().getArray(), masters.get(p.key()));
+            }
+        }
+    }
+
+    /** The float32 master copy of a float16 trainable, or null if the parameter itself is float32. */
+    public NDArray master(String key) {
+        return masters.get(key);
     }
 
     @Override

@@ -19,16 +19,9 @@ public final class GradientClipping {
      * @param scratch a manager for temporaries (closed by the caller)
      */
     public static double clip(List<TrainableParameter> params, double maxNorm, NDManager scratch) {
-        double sq = 0;
-        for (TrainableParameter p : params) {
-            NDArray g = p.parameter().getArray().getGradient();
-            g.attach(scratch);
-            // in float64: a float32 sum of squares overflows long before any gradient is unusable
-            sq += g.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
-        }
-        double norm = Math.sqrt(sq);
-        double coef = maxNorm / (norm + 1e-6);
-        if (coef < 1 && Double.isFinite(norm)) {
+        double norm = norm(params, scratch);
+        double coef = coefficient(norm, maxNorm);
+        if (coef < 1) {
             for (TrainableParameter p : params) {
                 NDArray g = p.parameter().getArray().getGradient();
                 g.attach(scratch);
@@ -36,5 +29,23 @@ public final class GradientClipping {
             }
         }
         return norm;
+    }
+
+    /** The global L2 norm of the gradients (NaN or infinite if a gradient is), summed in float64. */
+    public static double norm(List<TrainableParameter> params, NDManager scratch) {
+        double sq = 0;
+        for (TrainableParameter p : params) {
+            NDArray g = p.parameter().getArray().getGradient();
+            g.attach(scratch);
+            // in float64: a float32 sum of squares overflows long before any gradient is unusable
+            sq += g.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
+        }
+        return Math.sqrt(sq);
+    }
+
+    /** torch's factor for a norm: {@code min(1, maxNorm / (norm + 1e-6))}; 1 for a non-finite norm. */
+    public static double coefficient(double norm, double maxNorm) {
+        double coef = maxNorm / (norm + 1e-6);
+        return coef < 1 && Double.isFinite(norm) ? coef : 1.0;
     }
 }
