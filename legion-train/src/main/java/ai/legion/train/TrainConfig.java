@@ -44,6 +44,10 @@ import java.nio.file.Path;
  * @param featureCache stage 2: folder where CLIP's CLS features are cached per split (recomputed when
  *     the model files or the records change)
  * @param balanced stage 2: draw real and fake images equally often
+ * @param device {@code cpu} (default), {@code gpu} or {@code gpu:N}; batches are built on the model's device
+ * @param precision {@code float32} (default) or {@code float16}: the weights loaded from {@code model} are
+ *     held in float16 (bf16 checkpoints are widened to it) and trained with float32 master weights in AdamW
+ *     and dynamic loss scaling; for GPUs (float16 matmuls are slow or missing on CPU)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TrainConfig(
@@ -75,7 +79,9 @@ public record TrainConfig(
         @JsonProperty("prefetch_threads") Integer prefetchThreads,
         @JsonProperty("standardize_features") Boolean standardizeFeatures,
         @JsonProperty("feature_cache") String featureCache,
-        @JsonProperty("balanced") Boolean balanced) {
+        @JsonProperty("balanced") Boolean balanced,
+        @JsonProperty("device") String device,
+        @JsonProperty("precision") String precision) {
 
     /** Reads a config (unknown keys are an error naming the key, so that typos do not pass silently). */
     public static TrainConfig read(Path file) throws IOException {

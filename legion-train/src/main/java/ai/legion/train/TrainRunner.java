@@ -121,6 +121,30 @@ public final class TrainRunner {
         return target;
     }
 
+    /** The configured device: {@code cpu}, {@code gpu} or {@code gpu:N}. */
+    Device device() {
+        String d = TrainConfig.or(cfg.device(), "cpu").trim().toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (d.equals("gpu") || d.equals("cuda")) {
+            return Device.gpu();
+        }
+        if (d.matches("(gpu|cuda):\\d{1,3}")) {
+            return Device.gpu(Integer.parseInt(d.substring(d.indexOf(':') + 1)));
+        }
+        throw new IllegalArgumentException("device must be cpu, gpu or gpu:N, got \"" + cfg.device() + "\"");
+    }
+
+    private NDArrayLoader.FloatPolicy floatPolicy() {
+        String p = TrainConfig.or(cfg.precision(), "float32");
+        return switch (p.toLowerCase(java.util.Locale.ROOT)) {
+            case "float32", "fp32" -> NDArrayLoader.FloatPolicy.FLOAT32;
+            case "float16", "fp16" -> NDArrayLoader.FloatPolicy.FLOAT16;
+            default -> throw new IllegalArgumentException("precision must be float32 or float16, got \"" + p + "\"");
+        };
+    }
+
     private LegionModel.SavePrecision savePrecision() {
         return "float32".equalsIgnoreCase(cfg.savePrecision()) ? LegionModel.SavePrecision.FLOAT32
                 : LegionModel.SavePrecision.MIXED_BF16;
@@ -149,7 +173,7 @@ public final class TrainRunner {
             throw new IllegalArgumentException("stage 2 needs \"model\": the stage-1 model folder");
         }
         try (LegionModel model = LegionModel.loader().model(path(cfg.model())).freshDetectionHead(true)
-                .floatPolicy(NDArrayLoader.FloatPolicy.FLOAT32).load()) {
+                .device(device()).floatPolicy(floatPolicy()).load()) {
             ClipImageProcessor processor = new ClipImageProcessor(ClipImageProcessorConfig.square(
                     model.clipConfig().imageSize()));
             Stage2Trainer t = LegionTrainer.stage2(model)
@@ -247,11 +271,15 @@ public final class TrainRunner {
     /** The model to train: loaded from {@code model} or created from {@code create}. */
     LegionModel model() throws IOException, CheckpointException {
         if (cfg.model() != null) {
-            return LegionModel.loader().model(path(cfg.model())).floatPolicy(NDArrayLoader.FloatPolicy.FLOAT32).load();
+            return LegionModel.loader().model(path(cfg.model())).device(device()).floatPolicy(floatPolicy()).load();
         }
         JsonNode c = cfg.create();
         if (c == null || c.isNull()) {
             throw new IllegalArgumentException("the config needs \"model\" (a LEGION folder) or \"create\" (sizes)");
+        }
+        if (floatPolicy() != NDArrayLoader.FloatPolicy.FLOAT32) {
+            throw new IllegalArgumentException("\"precision\": \"float16\" applies to a model loaded from \"model\"; "
+                    + "a model created from \"create\" starts in float32");
         }
         Path tmp = Files.createTempDirectory("legion-create");
         try {
@@ -260,7 +288,7 @@ public final class TrainRunner {
             SamConfig sam = c.get("sam_config").isTextual() ? SamConfig.preset(c.get("sam_config").asText())
                     : SamConfig.read(write(tmp, "sam.json", c.get("sam_config")));
             Path tokenizer = require(path(c.path("tokenizer").asText(null)), "create.tokenizer");
-            return LegionModel.create(legion, clip, sam, tokenizer, c.path("detection_head").asBoolean(true), Device.cpu(),
+            return LegionModel.create(legion, clip, sam, tokenizer, c.path("detection_head").asBoolean(true), device(),
                     (float) c.path("std").asDouble(0.02), TrainConfig.or(cfg.seed(), 0L));
         } finally {
             try (var s = Files.list(tmp)) {

@@ -1,0 +1,112 @@
+package ai.legion.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.legion.core.io.Checkpoint;
+import ai.legion.core.io.Checkpoints;
+import ai.legion.core.io.NDArrayLoader;
+import ai.djl.ndarray.NDManager;
+import ai.legion.data.sim.ScarsSimGenerator;
+import ai.legion.data.sim.SimConfig;
+import ai.legion.testing.Fixtures;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The JSON-config path of {@code legion train}: validation of the config and stage 1 end to end with export. */
+class TrainRunnerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    /** A stage-1 config creating a model with the parity fixture's sizes, training two steps. */
+    private ObjectNode stage1Config() throws IOException {
+        Path tiny = Fixtures.path("parity/legion_tiny");
+        ObjectNode create = JSON.createObjectNode();
+        create.put("tokenizer", tiny.toString());
+        create.set("legion_config", JSON.readTree(tiny.resolve("config.json").toFile()));
+        create.set("clip_config", JSON.readTree(tiny.resolve("clip/config.json").toFile()));
+        create.set("sam_config", JSON.readTree(Fixtures.path("parity/sam/config.json").toFile()));
+        ObjectNode c = JSON.createObjectNode();
+        c.put("data", "sim");
+        c.set("create", create);
+        c.put("trainable", "legion_stage1");
+        c.put("max_steps", 2);
+        c.put("batch_size", 2);
+        c.put("lr", 1e-2);
+        c.put("warmup", 1);
+        c.put("checkpoint_dir", "ckpt");
+        c.put("checkpoint_every", 2);
+        c.put("output", "model");
+        c.put("save_precision", "float32");
+        c.put("prefetch_threads", 1);
+        return c;
+    }
+
+    private TrainRunner runner(ObjectNode config) throws IOException {
+        Path file = tmp.resolve("config.json");
+        JSON.writeValue(file.toFile(), config);
+        return new TrainRunner(TrainConfig.read(file), file);
+    }
+
+    @Test
+    void unknownKeysAndBadValuesAreNamed() throws Exception {
+        ObjectNode c = stage1Config();
+        c.put("learning_rate", 1e-3);
+        Path file = tmp.resolve("typo.json");
+        JSON.writeValue(file.toFile(), c);
+        IOException e = assertThrows(IOException.class, () -> TrainConfig.read(file));
+        assertTrue(e.getMessage().contains("unknown key 'learning_rate'"), e.getMessage());
+
+        ObjectNode bad = stage1Config();
+        bad.put("device", "tpu");
+        IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> runner(bad).device());
+        assertTrue(d.getMessage().contains("\"tpu\""), d.getMessage());
+
+        ObjectNode half = stage1Config();
+        half.put("precision", "float16");
+        IllegalArgumentException h = assertThrows(IllegalArgumentException.class, () -> runner(half).model());
+        assertTrue(h.getMessage().contains("float16"), h.getMessage());
+
+        assertEquals("gpu(2)", runner(configWith("device", "gpu:2")).device().toString());
+    }
+
+    private ObjectNode configWith(String key, String value) throws IOException {
+        ObjectNode c = stage1Config();
+        c.put(key, value);
+        return c;
+    }
+
+    @Test
+    void stage1TrainsExportsAndTheCheckpointExportsTheSameModel() throws Exception {
+        ScarsSimGenerator.generate(SimConfig.defaults().toBuilder().seed(3).trainCount(4).testCount(1)
+                .detectTrainCount(0).detectTestCount(0).imageSize(64).threads(1).build(), tmp.resolve("sim"), true);
+        TrainRunner runner = runner(stage1Config());
+        List<StepMetrics> history = runner.stage1(null, false);
+        assertEquals(2, history.size());
+        assertTrue(Files.isRegularFile(tmp.resolve("model/config.json")), "exported model folder");
+
+        Path again = runner.export(null, tmp.resolve("exported"));
+        try (Checkpoint a = Checkpoints.open(tmp.resolve("model")); Checkpoint b = Checkpoints.open(again);
+                NDManager m = NDManager.newBaseManager()) {
+            assertEquals(new TreeSet<>(a.keys()), new TreeSet<>(b.keys()));
+            assertTrue(a.keys().size() > 100, "a whole model: " + a.keys().size() + " tensors");
+            for (String key : a.keys()) {
+                float[] x = NDArrayLoader.load(a, key, m, NDArrayLoader.FloatPolicy.FLOAT32).toFloatArray();
+                float[] y = NDArrayLoader.load(b, key, m, NDArrayLoader.FloatPolicy.FLOAT32).toFloatArray();
+                assertArrayEquals(x, y, 0f, key);
+            }
+        }
+    }
+}
