@@ -1,0 +1,138 @@
+package ai.legion.cli;
+
+import ai.djl.Device;
+import ai.legion.core.config.SamConfig;
+import ai.legion.core.image.ImageLoader;
+import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.NDArrayLoader;
+import ai.legion.eval.runner.AnalyzerPredictions;
+import ai.legion.eval.runner.EvalData;
+import ai.legion.models.inference.GenerationOptions;
+import ai.legion.models.inference.Legion;
+import ai.legion.models.inference.LegionAnalyzer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every {@code legion eval} runner shares (a picocli mixin). */
+final class EvalOptions {
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = {"Dataset folder: SynthScars/scars-sim root or split, LOKI root or its JSON, RichHF-18K",
+                "(raw_imgs/ + heatmaps/, or TFRecords with --images), UniversalFakeDetect 0_real/1_fake tree."})
+    Path data;
+
+    @Option(names = "--split", defaultValue = "test", description = "Split (default ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--layout", paramLabel = "NAME",
+            description = "Force the layout: synthscars, loki, richhf, richhf-tfrecord, unifd (default: detect).")
+    String layout;
+
+    @Option(names = "--images", paramLabel = "DIR", description = "Images folder for RichHF-18K TFRecords (Pick-a-Pic).")
+    Path images;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N records (0 = all).")
+    int limit;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Results, report.html, report.md, report.json (default: eval-<runner> here).")
+    Path out;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "LEGION checkpoint folder to evaluate.")
+    Path model;
+
+    @Option(names = "--predictions", paramLabel = "PATH",
+            description = {"Score another tool's outputs instead of a model: loc = folder of mask PNGs, exp = JSON of",
+                "explanations (or folder of upstream explanation.json), det = JSON of p(fake) scores."})
+    Path predictions;
+
+    @Option(names = "--missing-as-empty", description = "With --predictions: a missing mask/text scores as empty.")
+    boolean missingAsEmpty;
+
+    @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
+    Path clip;
+
+    @Option(names = "--sam-config", paramLabel = "FILE|PRESET",
+            description = "SAM sizes (default: MODEL/sam_config.json, else inferred from the weights).")
+    String samConfig;
+
+    @Option(names = "--decoder-heads", defaultValue = "8", description = "SAM decoder heads when sizes are inferred.")
+    int decoderHeads;
+
+    @Option(names = "--max-new-tokens", defaultValue = "512", description = "Default ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Images per batch (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
+    boolean gpu;
+
+    @Option(names = "--max-pixels", defaultValue = "100000000", description = "Reject larger images.")
+    long maxPixels;
+
+    @Option(names = "--threshold", defaultValue = "0.5", description = "p(fake) threshold (default ${DEFAULT-VALUE}).")
+    double threshold;
+
+    @Option(names = "--css-model", paramLabel = "DIR",
+            description = "sentence-transformers paraphrase-MiniLM-L6-v2 folder: also compute CSS.")
+    Path cssModel;
+
+    @Option(names = "--no-stemmer", description = "ROUGE-L without Porter stemming (default: stemming, SPEC 8.2).")
+    boolean noStemmer;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the per-image perturbation noise.")
+    long seed;
+
+    @Option(names = "--gallery", defaultValue = "6", description = "Best/worst images in the report (default ${DEFAULT-VALUE}).")
+    int gallery;
+
+    @Option(names = "--title", description = "Report title.")
+    String title;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    EvalData.Options dataOptions(Path outDir) {
+        EvalData.Options o = EvalData.Options.defaults().withSplit(split).withImagesDir(images)
+                .withCacheDir(outDir.resolve("heatmaps"));
+        return layout == null ? o : o.withLayout(EvalData.Layout.parse(layout));
+    }
+
+    ImageLoader.Options imageOptions() {
+        return ImageLoader.Options.defaults().withMaxPixels(maxPixels);
+    }
+
+    /** Loads the analyzer of --model. */
+    AnalyzerPredictions analyzer() throws Exception {
+        if (!Files.isDirectory(model)) {
+            throw new IllegalArgumentException(model + ": model folder not found");
+        }
+        GenerationOptions gen = GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens);
+        LegionAnalyzer.Builder b = Legion.analyzer().model(model).generation(gen).batchSize(batch)
+                .decoderHeads(decoderHeads).imageOptions(imageOptions());
+        Path clipDir = clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null;
+        b.clip(clipDir);
+        if (samConfig != null) {
+            b.samConfig(sam(samConfig));
+        }
+        if (gpu) {
+            b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
+        }
+        return AnalyzerPredictions.owning(b.build(), modelName(), batch);
+    }
+
+    /** The name results of --model are recorded under: the model folder's name. */
+    String modelName() {
+        return model == null ? null : model.toAbsolutePath().normalize().getFileName().toString();
+    }
+
+    private static SamConfig sam(String value) throws CheckpointException {
+        try {
+            return SamConfig.preset(value);
+        } catch (IllegalArgumentException notPreset) {
+            return SamConfig.read(Path.of(value));
+        }
+    }
+}

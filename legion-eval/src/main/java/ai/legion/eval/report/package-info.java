@@ -1,0 +1,6 @@
+/**
+ * Evaluation reports ({@link ai.legion.eval.report.EvalReport}): a self-contained XHTML page with tables in the
+ * layout of the paper's Tables 2, 3, 5 and 10, inline SVG charts and a gallery of the best and worst images,
+ * a Markdown summary and a JSON aggregate; {@link ai.legion.eval.report.PaperTargets} holds the paper's numbers.
+ */
+package ai.legion.eval.report;
