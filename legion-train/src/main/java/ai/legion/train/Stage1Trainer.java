@@ -133,6 +133,9 @@ public final class Stage1Trainer {
      */
     public List<StepMetrics> fit() throws IOException, CheckpointException {
         List<StepMetrics> history = new ArrayList<>();
+        if (cfg.metricsFile != null && cfg.metricsFile.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(cfg.metricsFile.toAbsolutePath().getParent());
+        }
         ExecutorService pool = cfg.prefetchThreads > 0 ? Executors.newFixedThreadPool(cfg.prefetchThreads) : null;
         Writer metrics = cfg.metricsFile == null ? null : Files.newBufferedWriter(cfg.metricsFile,
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -19,6 +19,9 @@ import java.nio.file.Path;
  * @param create sizes of a model created from scratch: {@code legion_config}, {@code clip_config},
  *     {@code sam_config} (objects in the upstream formats), {@code tokenizer} (folder), {@code std}
  * @param trainable {@code legion_stage1} (upstream), {@code all}, or {@code legion_stage2}
+ * @param frozen regular expressions (found anywhere in the key) of parameters to freeze on top of
+ *     {@code trainable}, e.g. {@code ["^model\\.vision_tower\\."]} for a from-scratch model whose CLIP stays at
+ *     its initialization as upstream's pretrained CLIP stays frozen
  * @param lora LoRA on the LLM's q/v projections ({@code r}, {@code alpha}, {@code dropout}) or null
  * @param epochs passes over the training split
  * @param maxSteps stop after this many optimizer steps (0 = epochs decide)
@@ -57,6 +60,7 @@ public record TrainConfig(
         @JsonProperty("model") String model,
         @JsonProperty("create") JsonNode create,
         @JsonProperty("trainable") String trainable,
+        @JsonProperty("frozen") java.util.List<String> frozen,
         @JsonProperty("lora") JsonNode lora,
         @JsonProperty("epochs") Integer epochs,
         @JsonProperty("max_steps") Long maxSteps,

@@ -51,7 +51,7 @@ public final class TrainRunner {
             List<ArtifactRecord> train = records(data, TrainConfig.or(cfg.trainSplit(), "train"));
             List<ArtifactRecord> val = records(data, TrainConfig.or(cfg.valSplit(), "test"));
             Stage1Trainer.Builder b = Stage1Trainer.builder().model(model).train(dataset(model, train))
-                    .trainable(trainable(TrainConfig.or(cfg.trainable(), "legion_stage1")))
+                    .trainable(trainable())
                     .epochs(TrainConfig.or(cfg.epochs(), 1)).maxSteps(TrainConfig.or(cfg.maxSteps(), 0L))
                     .batchSize(TrainConfig.or(cfg.batchSize(), 16)).accumulate(TrainConfig.or(cfg.accumulate(), 1))
                     .lr(TrainConfig.or(cfg.lr(), 1e-4)).warmup(TrainConfig.or(cfg.warmup(), 100L))
@@ -110,7 +110,7 @@ public final class TrainRunner {
                         model.llm().dataType());
             }
             List<ai.legion.train.optim.TrainableParameter> params = Trainables.apply(model.weightMap(true),
-                    trainable(TrainConfig.or(cfg.trainable(), "legion_stage1")));
+                    trainable());
             TrainingCheckpoint.restoreWeights(dir, params);
             for (ai.legion.train.optim.TrainableParameter p : params) {
                 p.parameter().getArray().setRequiresGradient(false);
@@ -251,6 +251,7 @@ public final class TrainRunner {
         if (file == null) {
             return;
         }
+        Files.createDirectories(file.getParent());
         ObjectMapper om = new ObjectMapper();
         StringBuilder sb = new StringBuilder();
         for (StepMetrics m : history) {
@@ -327,6 +328,22 @@ public final class TrainRunner {
             r.forEach(out::add);
         }
         return out;
+    }
+
+    /** The {@code trainable} preset minus the keys a {@code frozen} pattern matches. */
+    Predicate<String> trainable() {
+        Predicate<String> preset = trainable(TrainConfig.or(cfg.trainable(), "legion_stage1"));
+        List<String> frozen = TrainConfig.or(cfg.frozen(), List.of());
+        List<java.util.regex.Pattern> patterns = new ArrayList<>();
+        for (String f : frozen) {
+            try {
+                patterns.add(java.util.regex.Pattern.compile(f));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new IllegalArgumentException("frozen: \"" + f + "\" is not a regular expression: "
+                        + e.getDescription(), e);
+            }
+        }
+        return key -> preset.test(key) && patterns.stream().noneMatch(p -> p.matcher(key).find());
     }
 
     static Predicate<String> trainable(String name) {

@@ -49,6 +49,7 @@ class TrainRunnerTest {
         c.put("checkpoint_dir", "ckpt");
         c.put("checkpoint_every", 2);
         c.put("output", "model");
+        c.put("metrics_file", "logs/not-yet/metrics.jsonl");
         c.put("save_precision", "float32");
         c.put("prefetch_threads", 1);
         return c;
@@ -80,6 +81,19 @@ class TrainRunnerTest {
         assertTrue(h.getMessage().contains("float16"), h.getMessage());
 
         assertEquals("gpu(2)", runner(configWith("device", "gpu:2")).device().toString());
+
+        ObjectNode frozen = stage1Config();
+        frozen.put("trainable", "all");
+        frozen.putArray("frozen").add("^model\\.vision_tower\\.").add("prediction_head");
+        var trainable = runner(frozen).trainable();
+        assertTrue(trainable.test("model.layers.0.self_attn.q_proj.weight"));
+        assertTrue(trainable.test("model.mm_projector.0.weight"));
+        assertTrue(!trainable.test("model.vision_tower.vision_tower.vision_model.embeddings.patch_embedding.weight"));
+        assertTrue(!trainable.test("prediction_head.0.weight"));
+        ObjectNode badRegex = stage1Config();
+        badRegex.putArray("frozen").add("model.(");
+        IllegalArgumentException r = assertThrows(IllegalArgumentException.class, () -> runner(badRegex).trainable());
+        assertTrue(r.getMessage().contains("\"model.(\""), r.getMessage());
     }
 
     private ObjectNode configWith(String key, String value) throws IOException {
@@ -96,6 +110,7 @@ class TrainRunnerTest {
         List<StepMetrics> history = runner.stage1(null, false);
         assertEquals(2, history.size());
         assertTrue(Files.isRegularFile(tmp.resolve("model/config.json")), "exported model folder");
+        assertEquals(2, Files.readAllLines(tmp.resolve("logs/not-yet/metrics.jsonl")).size(), "one JSON line per step");
 
         Path again = runner.export(null, tmp.resolve("exported"));
         try (Checkpoint a = Checkpoints.open(tmp.resolve("model")); Checkpoint b = Checkpoints.open(again);
