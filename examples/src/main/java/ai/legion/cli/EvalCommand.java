@@ -272,17 +272,23 @@ public final class EvalCommand implements Runnable {
         }
     }
 
-    @Command(name = "loc", mixinStandardHelpOptions = true,
-            description = {"Localization: the predicted union mask against the ground-truth regions, per-image mIoU and",
-                "pixel F1 overall and per content type (Table 2), with the empty/full-mask baselines."})
-    static final class Loc extends Runner {
+    /** {@code loc}, {@code exp}, {@code det}: one task, on clean images or under one perturbation. */
+    abstract static class SingleTask extends Runner {
         @Option(names = "--perturb", paramLabel = "SPEC", description = "Evaluate under one perturbation (jpeg:50, "
                 + "noise:0.1, blur:5, blur:5+jpeg:50).")
         String perturb;
 
+        private final Task task;
+        private final String name;
+
+        SingleTask(Task task, String name) {
+            this.task = task;
+            this.name = name;
+        }
+
         @Override
         Set<Task> tasks() {
-            return EnumSet.of(Task.LOCALIZATION);
+            return EnumSet.of(task);
         }
 
         @Override
@@ -297,63 +303,34 @@ public final class EvalCommand implements Runnable {
 
         @Override
         String name() {
-            return "loc";
+            return name;
+        }
+    }
+
+    @Command(name = "loc", mixinStandardHelpOptions = true,
+            description = {"Localization: the predicted union mask against the ground-truth regions, per-image mIoU and",
+                "pixel F1 overall and per content type (Table 2), with the empty/full-mask baselines."})
+    static final class Loc extends SingleTask {
+        Loc() {
+            super(Task.LOCALIZATION, "loc");
         }
     }
 
     @Command(name = "exp", mixinStandardHelpOptions = true,
             description = {"Explanation: ROUGE-L (and CSS with --css-model) of the generated explanation against the",
                 "reference caption (Table 3), with a constant-caption baseline."})
-    static final class Exp extends Runner {
-        @Option(names = "--perturb", paramLabel = "SPEC", description = "Evaluate under one perturbation.")
-        String perturb;
-
-        @Override
-        Set<Task> tasks() {
-            return EnumSet.of(Task.EXPLANATION);
-        }
-
-        @Override
-        List<ImagePerturbation> perturbations() {
-            return List.of();
-        }
-
-        @Override
-        ImagePerturbation single() {
-            return perturb == null ? null : Perturbations.parse(perturb);
-        }
-
-        @Override
-        String name() {
-            return "exp";
+    static final class Exp extends SingleTask {
+        Exp() {
+            super(Task.EXPLANATION, "exp");
         }
     }
 
     @Command(name = "det", mixinStandardHelpOptions = true,
             description = {"Detection: p(fake) against the labels, accuracy/AP/AUC/EER per generator and their mean",
                 "(Table 5). With --model only CLIP and the detection head run."})
-    static final class Det extends Runner {
-        @Option(names = "--perturb", paramLabel = "SPEC", description = "Evaluate under one perturbation.")
-        String perturb;
-
-        @Override
-        Set<Task> tasks() {
-            return EnumSet.of(Task.DETECTION);
-        }
-
-        @Override
-        List<ImagePerturbation> perturbations() {
-            return List.of();
-        }
-
-        @Override
-        ImagePerturbation single() {
-            return perturb == null ? null : Perturbations.parse(perturb);
-        }
-
-        @Override
-        String name() {
-            return "det";
+    static final class Det extends SingleTask {
+        Det() {
+            super(Task.DETECTION, "det");
         }
     }
 

@@ -68,8 +68,9 @@ public final class RefineCommand implements Runnable {
 
     /** The LEGION model options (a mixin of both subcommands). */
     static final class ModelOptions {
-        @Option(names = "--model", required = true, paramLabel = "DIR",
-                description = "GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer).")
+        @Option(names = "--model", paramLabel = "DIR",
+                description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo",
+                    "model bundled with the repository (examples/demo-model, trained on scars-sim only)."})
         Path model;
 
         @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
@@ -86,6 +87,7 @@ public final class RefineCommand implements Runnable {
         boolean gpu;
 
         LegionAnalyzer build() throws Exception {
+            Path model = this.model != null ? this.model : DemoModel.folder();
             LegionAnalyzer.Builder b = Legion.analyzer().model(model)
                     .generation(GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens));
             b.clip(clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null);

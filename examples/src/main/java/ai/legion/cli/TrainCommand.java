@@ -49,7 +49,10 @@ final class TrainCommand implements Callable<Integer> {
         if (!history.isEmpty()) {
             StepMetrics last = history.get(history.size() - 1);
             System.out.printf("done: %d steps, last loss %.4f (ce %.4f, bce %.4f, dice %.4f)%s%n", last.step(), last.loss(),
-                    last.ce(), last.bce(), last.dice(), cfg.output() == null ? "" : "; model written to " + cfg.output());
+                    last.ce(), last.bce(), last.dice(), stage.equals("stage1") && cfg.stopAtStep() != null
+                            && last.step() == cfg.stopAtStep() ? "; stopped at stop_at_step (checkpoint in "
+                            + cfg.checkpointDir() + ", resume it with another config)"
+                            : cfg.output() == null ? "" : "; model written to " + cfg.output());
         }
         return 0;
     }

@@ -158,6 +158,47 @@ class RefineCommandTest {
         assertTrue(rs.at("/iterations/1/scores").has("artifact_area"));
     }
 
+    /**
+     * Inpainting with the bundled demo model on a held-out scars-sim sample: the model finds artifacts, each
+     * is repainted through img2img with its dilated mask, and every pixel outside the masks sent is unchanged.
+     */
+    @Test
+    void inpaintingWithTheDemoModelChangesOnlyThePixelsUnderTheMasksSent() throws Exception {
+        Path image = Path.of("samples/images/fake-1.png");
+        Path out = tmp.resolve("demo");
+        Run r = refine("inpaint", image.toString(), "--model", "demo-model", "--server", url(), "--out", out.toString(),
+                "--rounds", "1", "--seed", "7");
+        assertEquals(0, r.code(), r.err());
+        JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+        int found = s.at("/iterations/0/artifacts").size();
+        assertTrue(found >= 1, "the demo model finds the sample's artifacts: " + s);
+        assertEquals(found, img2img.size(), "one img2img call per artifact");
+        BufferedImage before = ImageIO.read(image.toFile());
+        BufferedImage after = ImageIO.read(out.resolve("iteration_1/image.png").toFile());
+        boolean[] masked = new boolean[before.getWidth() * before.getHeight()];
+        for (JsonNode call : img2img) {
+            BufferedImage m = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(call.get("mask").asText())));
+            for (int y = 0; y < m.getHeight(); y++) {
+                for (int x = 0; x < m.getWidth(); x++) {
+                    masked[y * m.getWidth() + x] |= (m.getRGB(x, y) & 0xff) > 127;
+                }
+            }
+        }
+        int changed = 0;
+        for (int y = 0; y < before.getHeight(); y++) {
+            for (int x = 0; x < before.getWidth(); x++) {
+                boolean same = (before.getRGB(x, y) & 0xffffff) == (after.getRGB(x, y) & 0xffffff);
+                if (!masked[y * before.getWidth() + x]) {
+                    assertTrue(same, "pixel (" + x + ", " + y + ") outside every mask changed");
+                } else if (!same) {
+                    changed++;
+                }
+            }
+        }
+        assertTrue(changed > 0, "the masked regions were repainted");
+        assertTrue(s.at("/iterations/1/scores").has("artifact_area"), s.toString());
+    }
+
     @Test
     void aServerThatIsDownExitsOneAndBadArgumentsExitTwo() {
         int port = server.getAddress().getPort();

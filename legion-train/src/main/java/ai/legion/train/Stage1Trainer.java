@@ -149,7 +149,8 @@ public final class Stage1Trainer {
             if (bar != null) {
                 bar.stepTo(step);
             }
-            while (step < totalSteps) {
+            long end = cfg.stopAt > 0 ? Math.min(totalSteps, cfg.stopAt) : totalSteps;
+            while (step < end) {
                 sampler.position(epoch, nextBatch);
                 Iterator<Batch> it;
                 try {
@@ -160,7 +161,7 @@ public final class Stage1Trainer {
                 }
                 long batchInEpoch = nextBatch;
                 long batchesThisEpoch = sampler.batchesPerEpoch(cfg.train.size());
-                while (step < totalSteps && batchInEpoch < batchesThisEpoch) {
+                while (step < end && batchInEpoch < batchesThisEpoch) {
                     long t0 = System.nanoTime();
                     Engine.getInstance().setRandomSeed((int) (cfg.seed * 1_000_003L + step));
                     double loss = 0;
@@ -378,6 +379,7 @@ public final class Stage1Trainer {
         private LoraConfig lora;
         private int epochs = 1;
         private long maxSteps;
+        private long stopAt;
         private int batchSize = 16;
         private int accumulate = 1;
         private double lr = 1e-4;
@@ -431,6 +433,16 @@ public final class Stage1Trainer {
         /** Stop after this many optimizer steps (overrides epochs). */
         public Builder maxSteps(long n) {
             this.maxSteps = n;
+            return this;
+        }
+
+        /**
+         * Stop (with a checkpoint) once this step is reached, without changing the schedule, which still
+         * spans {@code epochs} or {@code maxSteps}; a later run resumes from there, possibly with other loss
+         * weights (0 = run to the end).
+         */
+        public Builder stopAt(long step) {
+            this.stopAt = step;
             return this;
         }
 

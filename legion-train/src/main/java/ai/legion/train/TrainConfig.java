@@ -25,6 +25,8 @@ import java.nio.file.Path;
  * @param lora LoRA on the LLM's q/v projections ({@code r}, {@code alpha}, {@code dropout}) or null
  * @param epochs passes over the training split
  * @param maxSteps stop after this many optimizer steps (0 = epochs decide)
+ * @param stopAtStep stop (with a checkpoint, without exporting) at this step; the schedule still spans the
+ *     whole run, so a later run can resume it, e.g. with other loss weights (0 = run to the end)
  * @param batchSize samples per micro-batch
  * @param accumulate micro-batches per optimizer step
  * @param lr peak learning rate
@@ -64,6 +66,7 @@ public record TrainConfig(
         @JsonProperty("lora") JsonNode lora,
         @JsonProperty("epochs") Integer epochs,
         @JsonProperty("max_steps") Long maxSteps,
+        @JsonProperty("stop_at_step") Long stopAtStep,
         @JsonProperty("batch_size") Integer batchSize,
         @JsonProperty("accumulate") Integer accumulate,
         @JsonProperty("lr") Double lr,

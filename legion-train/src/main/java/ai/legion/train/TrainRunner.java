@@ -53,6 +53,7 @@ public final class TrainRunner {
             Stage1Trainer.Builder b = Stage1Trainer.builder().model(model).train(dataset(model, train))
                     .trainable(trainable())
                     .epochs(TrainConfig.or(cfg.epochs(), 1)).maxSteps(TrainConfig.or(cfg.maxSteps(), 0L))
+                    .stopAt(TrainConfig.or(cfg.stopAtStep(), 0L))
                     .batchSize(TrainConfig.or(cfg.batchSize(), 16)).accumulate(TrainConfig.or(cfg.accumulate(), 1))
                     .lr(TrainConfig.or(cfg.lr(), 1e-4)).warmup(TrainConfig.or(cfg.warmup(), 100L))
                     .clipNorm(TrainConfig.or(cfg.clipNorm(), 1.0))
@@ -74,7 +75,7 @@ public final class TrainRunner {
             Stage1Trainer trainer = b.build().resume();
             List<StepMetrics> history = trainer.fit();
             Path out = path(cfg.output());
-            if (out != null) {
+            if (out != null && trainer.step() >= trainer.totalSteps()) { // not when stopped early to resume
                 LoraAdapters.mergeAll(model.llm());
                 model.save(out, savePrecision());
             }

@@ -103,12 +103,18 @@ class TrainRunnerTest {
     }
 
     @Test
-    void stage1TrainsExportsAndTheCheckpointExportsTheSameModel() throws Exception {
+    void stage1StopsResumesExportsAndTheCheckpointExportsTheSameModel() throws Exception {
         ScarsSimGenerator.generate(SimConfig.defaults().toBuilder().seed(3).trainCount(4).testCount(1)
                 .detectTrainCount(0).detectTestCount(0).imageSize(64).threads(1).build(), tmp.resolve("sim"), true);
-        TrainRunner runner = runner(stage1Config());
+        ObjectNode first = stage1Config();
+        first.put("stop_at_step", 1);
+        assertEquals(1, runner(first).stage1(null, false).size());
+        assertTrue(Files.notExists(tmp.resolve("model")), "a run stopped early exports nothing");
+
+        TrainRunner runner = runner(stage1Config()); // resumes at step 1 (another config may change loss weights)
         List<StepMetrics> history = runner.stage1(null, false);
-        assertEquals(2, history.size());
+        assertEquals(1, history.size());
+        assertEquals(2, history.get(0).step());
         assertTrue(Files.isRegularFile(tmp.resolve("model/config.json")), "exported model folder");
         assertEquals(2, Files.readAllLines(tmp.resolve("logs/not-yet/metrics.jsonl")).size(), "one JSON line per step");
 
