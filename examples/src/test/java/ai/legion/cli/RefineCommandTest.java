@@ -163,7 +163,7 @@ class RefineCommandTest {
      * is repainted through img2img with its dilated mask, and every pixel outside the masks sent is unchanged.
      */
     @Test
-    void inpaintingWithTheDemoModelChangesOnlyThePixelsUnderTheMasksSent() throws Exception {
+    void bothLoopsRunWithTheDemoModelAndInpaintingChangesOnlyPixelsUnderTheMasksSent() throws Exception {
         Path image = Path.of("samples/images/fake-1.png");
         Path out = tmp.resolve("demo");
         Run r = refine("inpaint", image.toString(), "--model", "demo-model", "--server", url(), "--out", out.toString(),
@@ -197,6 +197,16 @@ class RefineCommandTest {
         }
         assertTrue(changed > 0, "the masked regions were repainted");
         assertTrue(s.at("/iterations/1/scores").has("artifact_area"), s.toString());
+
+        Path regen = tmp.resolve("demo-regen");
+        r = refine("regen", "--prompt", "a red car on a beach", "--model", "demo-model", "--server", url(), "--out",
+                regen.toString(), "--iterations", "2", "--width", "128", "--height", "128", "--seed", "5");
+        assertEquals(0, r.code(), r.err());
+        JsonNode rs = JSON.readTree(regen.resolve("summary.json").toFile());
+        assertEquals(2, rs.get("iterations").size());
+        assertEquals(2, txt2img.size());
+        assertEquals(txt2img.get(1).get("prompt").asText(), Files.readString(regen.resolve("iteration_1/prompt.txt")).strip());
+        assertTrue(rs.at("/iterations/0/verdict").isTextual(), "the demo model's verdict is recorded: " + rs);
     }
 
     @Test
