@@ -254,6 +254,7 @@ public final class Stage2Trainer {
         List<StepMetrics> history = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(seed);
         long startNs = System.nanoTime();
+        DataType headType = headType();
         try (AdamW opt = new AdamW(params, AdamW.Config.LEGION.withVariant(AdamW.Variant.HF), model.manager())) {
             opt.zeroGradients(); // DJL's fresh gradient buffers are not cleared
             long step = 0;
@@ -276,7 +277,11 @@ public final class Stage2Trainer {
                     try (NDManager m = model.manager().newSubManager()) {
                         ParameterStore ps = new ParameterStore(m, false);
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray logits = model.classify(ps, Ops.tensor(m, xs, new Shape(to - from, d)), true);
+                            NDArray x = Ops.tensor(m, xs, new Shape(to - from, d));
+                            if (x.getDataType() != headType) { // a float16 head (GPU): the input needs no gradient
+                                x = x.toType(headType, false);
+                            }
+                            NDArray logits = model.classify(ps, x, true);
                             NDArray l = Ops.div(TokenLoss.nllSum(logits, Ops.tensor(m, ys)), to - from);
                             loss = l.getFloat();
                             if (!Double.isFinite(loss)) {
@@ -316,7 +321,8 @@ public final class Stage2Trainer {
                 System.arraycopy(f.x()[i], 0, xs, (i - start) * d, d);
             }
             try (NDManager m = model.manager().newSubManager()) {
-                NDArray logits = model.classify(new ParameterStore(m, false), m.create(xs, new Shape(to - start, d)), false);
+                NDArray logits = model.classify(new ParameterStore(m, false),
+                        m.create(xs, new Shape(to - start, d)).toType(headType(), false), false);
                 long[] pred = logits.argMax(1).toType(DataType.INT64, false).toLongArray();
                 for (int i = start; i < to; i++) {
                     correct += pred[i - start] == f.y()[i] ? 1 : 0;
@@ -352,6 +358,11 @@ public final class Stage2Trainer {
             idx[j] = t;
         }
         return idx;
+    }
+
+    /** The head's data type (float16 when the model was loaded in float16 for a GPU). */
+    private DataType headType() {
+        return model.weightMap(false).parameter("prediction_head.0.weight").getArray().getDataType();
     }
 
     /** Folds the standardization into {@code prediction_head.0}: {@code W' = W / σ}, {@code b' = b − W μ/σ}. */
