@@ -8,8 +8,6 @@ import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.Verdict;
 import ai.legion.data.ArtifactRecord;
-import ai.legion.data.Ref;
-import ai.legion.data.raster.MaskRasterizer;
 import ai.legion.data.synthscars.SynthScarsReader;
 import ai.legion.eval.metrics.LocalizationMetrics;
 import ai.legion.eval.metrics.RougeL;
@@ -37,7 +35,6 @@ class DemoModelTest {
             r.forEach(records::add);
         }
         assertEquals(3, records.size());
-        MaskRasterizer raster = MaskRasterizer.evaluation();
         RougeL rouge = RougeL.withStemmer();
         try (LegionAnalyzer legion = Legion.analyzer().model(EXAMPLES.resolve("demo-model")).build()) {
             List<BatchItem> items = legion.analyzeAll(records.stream().map(ArtifactRecord::image).toList());
@@ -49,11 +46,7 @@ class DemoModelTest {
                 ArtifactReport report = items.get(i).report();
                 assertEquals(Verdict.Label.FAKE, report.verdict().orElseThrow().label(), report.source());
                 assertTrue(!report.artifacts().isEmpty(), report.source() + ": no artifact found");
-                List<BinaryMask> refs = new ArrayList<>();
-                for (Ref ref : records.get(i).refs()) {
-                    refs.add(raster.rasterize(ref.region(), report.imageHeight(), report.imageWidth()));
-                }
-                BinaryMask gt = BinaryMask.union(report.imageHeight(), report.imageWidth(), refs);
+                BinaryMask gt = SynthScarsReader.groundTruthMask(records.get(i), report.imageHeight(), report.imageWidth());
                 miou += LocalizationMetrics.miou(report.union(), gt) / records.size();
                 empty += LocalizationMetrics.miou(BinaryMask.empty(report.imageHeight(), report.imageWidth()), gt)
                         / records.size();

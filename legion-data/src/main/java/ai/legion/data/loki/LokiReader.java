@@ -237,18 +237,7 @@ public final class LokiReader implements DatasetReader {
      * {@code (int(x+w), int(y+h))}, clamped to the image, inclusive).
      */
     public static BinaryMask groundTruthMask(ArtifactRecord record, int height, int width) {
-        List<Region> regions = new ArrayList<>();
-        for (Ref r : record.refs()) {
-            if (r.region() instanceof Region.Heatmap) {
-                throw new IllegalArgumentException("record " + record.id() + " has a heatmap region: not LOKI");
-            }
-            regions.add(r.region());
-        }
-        try {
-            return MaskRasterizer.evaluation().union(regions, height, width);
-        } catch (DatasetException e) {
-            throw new IllegalStateException("unreachable: no file is read for boxes and polygons", e);
-        }
+        return MaskRasterizer.geometryGroundTruth(record, height, width, "LOKI");
     }
 
     /**

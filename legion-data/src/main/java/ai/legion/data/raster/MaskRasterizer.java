@@ -123,6 +123,27 @@ public final class MaskRasterizer {
         return union(refs.stream().map(Ref::region).toList(), height, width);
     }
 
+    /**
+     * The evaluation ground truth of a record whose regions are geometry (polygons, boxes): the union of its
+     * refs as {@link #evaluation()} draws them. No file is read, so no {@link DatasetException} can occur.
+     *
+     * @param dataset named in the error
+     * @throws IllegalArgumentException when a ref holds a heatmap region (not {@code dataset})
+     */
+    public static BinaryMask geometryGroundTruth(ai.legion.data.ArtifactRecord record, int height, int width,
+            String dataset) {
+        for (Ref r : record.refs()) {
+            if (r.region() instanceof Region.Heatmap) {
+                throw new IllegalArgumentException("record " + record.id() + " has a heatmap region: not " + dataset);
+            }
+        }
+        try {
+            return evaluation().unionOfRefs(record.refs(), height, width);
+        } catch (DatasetException e) {
+            throw new IllegalStateException("unreachable: no file is read for polygons and boxes", e);
+        }
+    }
+
     /** The polygons' pixels ({@link #semantics()}), a union over the polygons. */
     public BinaryMask polygons(List<double[]> polygons, int height, int width) {
         byte[] acc = new byte[checkedArea(height, width)];

@@ -271,18 +271,7 @@ public final class SynthScarsReader implements DatasetReader {
      * @throws IllegalArgumentException when a ref holds a heatmap region (never the case for SynthScars)
      */
     public static BinaryMask groundTruthMask(ArtifactRecord record, int height, int width) {
-        List<Region> regions = new ArrayList<>();
-        for (Ref r : record.refs()) {
-            if (r.region() instanceof Region.Heatmap) {
-                throw new IllegalArgumentException("record " + record.id() + " has a heatmap region: not SynthScars");
-            }
-            regions.add(r.region());
-        }
-        try {
-            return MaskRasterizer.evaluation().union(regions, height, width);
-        } catch (DatasetException e) {
-            throw new IllegalStateException("unreachable: no file is read for polygons and boxes", e);
-        }
+        return MaskRasterizer.geometryGroundTruth(record, height, width, "SynthScars");
     }
 
     /** The file name part of an {@code img_file_name} ({@code /} or {@code \} separated). */
