@@ -1,11 +1,8 @@
 package ai.legion.cli;
 
-import ai.djl.Device;
-import ai.legion.core.config.SamConfig;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.RgbImage;
 import ai.legion.core.io.IoUtils;
-import ai.legion.core.io.NDArrayLoader;
 import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.MaskImages;
@@ -13,7 +10,6 @@ import ai.legion.core.report.Overlay;
 import ai.legion.core.report.ReportJson;
 import ai.legion.models.inference.BatchItem;
 import ai.legion.models.inference.GenerationOptions;
-import ai.legion.models.inference.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -30,6 +26,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -54,25 +51,14 @@ final class AnalyzeCommand implements Callable<Integer> {
                 "bundled with the repository (examples/demo-model, trained on scars-sim only; see README)."})
     Path model;
 
-    @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
-    Path clip;
-
-    @Option(names = "--sam-config", paramLabel = "FILE|PRESET",
-            description = "SAM sizes (default: MODEL/sam_config.json, else inferred from the weights).")
-    String samConfig;
-
-    @Option(names = "--decoder-heads", defaultValue = "8",
-            description = "SAM two-way transformer heads when sizes are inferred (default ${DEFAULT-VALUE}).")
-    int decoderHeads;
+    @Mixin
+    ModelOptions load;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Write reports, masks and overlays here.")
     Path out;
 
     @Option(names = "--json", description = "Print each report as one line of JSON (JSON Lines) instead of a summary.")
     boolean json;
-
-    @Option(names = "--max-new-tokens", defaultValue = "512", description = "Default ${DEFAULT-VALUE}.")
-    int maxNewTokens;
 
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (upstream; default).")
     float temperature;
@@ -98,9 +84,6 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--stream", description = "Print the explanation as it is generated (one image at a time).")
     boolean stream;
 
-    @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
-    boolean gpu;
-
     @Option(names = "--max-pixels", defaultValue = "100000000", description = "Reject larger images (default ${DEFAULT-VALUE}).")
     long maxPixels;
 
@@ -109,19 +92,12 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (model == null) {
             model = DemoModel.folder();
         }
-        GenerationOptions gen = new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, !noKvCache, null);
-        LegionAnalyzer.Builder b = Legion.analyzer().model(model).generation(gen).batchSize(batch)
-                .decoderHeads(decoderHeads).imageOptions(ImageLoader.Options.defaults().withMaxPixels(maxPixels));
-        Path clipDir = clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null;
-        b.clip(clipDir);
-        if (samConfig != null) {
-            b.samConfig(sam(samConfig));
-        }
+        GenerationOptions gen = new GenerationOptions(load.maxNewTokens, temperature, topK, topP, seed, !noKvCache,
+                null);
+        LegionAnalyzer.Builder b = load.analyzer(model).generation(gen).batchSize(batch)
+                .imageOptions(ImageLoader.Options.defaults().withMaxPixels(maxPixels));
         if (instruction != null) {
             b.instruction(instruction);
-        }
-        if (gpu) {
-            b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
         }
         int failed = 0;
         try (LegionAnalyzer analyzer = b.build()) {
@@ -236,14 +212,6 @@ final class AnalyzeCommand implements Callable<Integer> {
             ImageIO.write(Overlay.render(image.toBufferedImage(), r), "png", png);
             byte[] bytes = png.toByteArray();
             IoUtils.writeAtomically(dir.resolve("overlay.png"), ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(bytes)));
-        }
-    }
-
-    private static SamConfig sam(String value) throws Exception {
-        try {
-            return SamConfig.preset(value);
-        } catch (IllegalArgumentException notPreset) {
-            return SamConfig.read(Path.of(value));
         }
     }
 }

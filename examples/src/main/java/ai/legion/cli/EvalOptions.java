@@ -1,17 +1,12 @@
 package ai.legion.cli;
 
-import ai.djl.Device;
-import ai.legion.core.config.SamConfig;
 import ai.legion.core.image.ImageLoader;
-import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.NDArrayLoader;
 import ai.legion.eval.runner.AnalyzerPredictions;
 import ai.legion.eval.runner.EvalData;
-import ai.legion.models.inference.GenerationOptions;
-import ai.legion.models.inference.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every {@code legion eval} runner shares (a picocli mixin). */
@@ -50,24 +45,11 @@ final class EvalOptions {
     @Option(names = "--missing-as-empty", description = "With --predictions: a missing mask/text scores as empty.")
     boolean missingAsEmpty;
 
-    @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
-    Path clip;
-
-    @Option(names = "--sam-config", paramLabel = "FILE|PRESET",
-            description = "SAM sizes (default: MODEL/sam_config.json, else inferred from the weights).")
-    String samConfig;
-
-    @Option(names = "--decoder-heads", defaultValue = "8", description = "SAM decoder heads when sizes are inferred.")
-    int decoderHeads;
-
-    @Option(names = "--max-new-tokens", defaultValue = "512", description = "Default ${DEFAULT-VALUE}.")
-    int maxNewTokens;
+    @Mixin
+    ModelOptions load;
 
     @Option(names = "--batch", defaultValue = "4", description = "Images per batch (default ${DEFAULT-VALUE}).")
     int batch;
-
-    @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
-    boolean gpu;
 
     @Option(names = "--max-pixels", defaultValue = "100000000", description = "Reject larger images.")
     long maxPixels;
@@ -109,30 +91,12 @@ final class EvalOptions {
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException(model + ": model folder not found");
         }
-        GenerationOptions gen = GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens);
-        LegionAnalyzer.Builder b = Legion.analyzer().model(model).generation(gen).batchSize(batch)
-                .decoderHeads(decoderHeads).imageOptions(imageOptions());
-        Path clipDir = clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null;
-        b.clip(clipDir);
-        if (samConfig != null) {
-            b.samConfig(sam(samConfig));
-        }
-        if (gpu) {
-            b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
-        }
+        LegionAnalyzer.Builder b = load.analyzer(model).batchSize(batch).imageOptions(imageOptions());
         return AnalyzerPredictions.owning(b.build(), modelName(), batch);
     }
 
     /** The name results of --model are recorded under: the model folder's name. */
     String modelName() {
         return model == null ? null : model.toAbsolutePath().normalize().getFileName().toString();
-    }
-
-    private static SamConfig sam(String value) throws CheckpointException {
-        try {
-            return SamConfig.preset(value);
-        } catch (IllegalArgumentException notPreset) {
-            return SamConfig.read(Path.of(value));
-        }
     }
 }

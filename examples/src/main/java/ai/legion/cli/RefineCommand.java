@@ -1,14 +1,9 @@
 package ai.legion.cli;
 
-import ai.djl.Device;
-import ai.legion.core.config.SamConfig;
 import ai.legion.core.image.ImageException;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.RgbImage;
 import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.NDArrayLoader;
-import ai.legion.models.inference.GenerationOptions;
-import ai.legion.models.inference.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
 import ai.legion.models.refine.GenerationSettings;
 import ai.legion.models.refine.ImageGenerator;
@@ -29,7 +24,6 @@ import ai.legion.models.refine.server.OpenAiImagesClient;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -66,42 +60,18 @@ public final class RefineCommand implements Runnable {
         a1111, comfyui, openai
     }
 
-    /** The LEGION model options (a mixin of both subcommands). */
-    static final class ModelOptions {
+    /** The LEGION model of both subcommands (a mixin). */
+    static final class LegionModelOptions {
         @Option(names = "--model", paramLabel = "DIR",
                 description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo",
                     "model bundled with the repository (examples/demo-model, trained on scars-sim only)."})
         Path model;
 
-        @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
-        Path clip;
-
-        @Option(names = "--sam-config", paramLabel = "FILE|PRESET",
-                description = "SAM sizes (default: MODEL/sam_config.json, else inferred from the weights).")
-        String samConfig;
-
-        @Option(names = "--max-new-tokens", defaultValue = "512", description = "LEGION's token budget (default ${DEFAULT-VALUE}).")
-        int maxNewTokens;
-
-        @Option(names = "--gpu", description = "Run LEGION on GPU 0 in float16 (needs CUDA libtorch, see README).")
-        boolean gpu;
+        @Mixin
+        ModelOptions load;
 
         LegionAnalyzer build() throws Exception {
-            Path model = this.model != null ? this.model : DemoModel.folder();
-            LegionAnalyzer.Builder b = Legion.analyzer().model(model)
-                    .generation(GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens));
-            b.clip(clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null);
-            if (samConfig != null) {
-                try {
-                    b.samConfig(SamConfig.preset(samConfig));
-                } catch (IllegalArgumentException notPreset) {
-                    b.samConfig(SamConfig.read(Path.of(samConfig)));
-                }
-            }
-            if (gpu) {
-                b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
-            }
-            return b.build();
+            return load.analyzer(model != null ? model : DemoModel.folder()).build();
         }
     }
 
@@ -259,7 +229,7 @@ public final class RefineCommand implements Runnable {
         Path image;
 
         @Mixin
-        ModelOptions model;
+        LegionModelOptions model;
 
         @Mixin
         ServerOptions server;
@@ -329,7 +299,7 @@ public final class RefineCommand implements Runnable {
         CommandSpec spec;
 
         @Mixin
-        ModelOptions model;
+        LegionModelOptions model;
 
         @Mixin
         ServerOptions server;
