@@ -60,8 +60,8 @@ class DemoModelTest {
         }
     }
 
-    /** Measured on these samples when the demo model was committed: mIoU 0.598 (empty mask 0.45), ROUGE-L 0.451. */
-    private static final double MIN_MIOU = 0.55;
+    /** Measured on these samples when the demo model was committed: mIoU 0.624 (empty mask 0.448), ROUGE-L 0.575. */
+    private static final double MIN_MIOU = 0.58;
 
-    private static final double MIN_ROUGE_L = 0.40;
+    private static final double MIN_ROUGE_L = 0.52;
 }

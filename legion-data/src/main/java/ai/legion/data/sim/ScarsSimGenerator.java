@@ -540,9 +540,11 @@ public final class ScarsSimGenerator {
             SimSummary.AreaStats a = t.unionArea();
             sb.append(String.format(Locale.ROOT,
                     "  %-5s images %d refs %d | union area mean %.3f p10 %.3f median %.3f p90 %.3f max %.3f,"
-                            + " in [5%%,30%%] %.2f | mIoU empty %.4f full %.4f | constant-caption ROUGE-L %.4f%n",
+                            + " in [5%%,30%%] %.2f | mIoU empty %.4f full %.4f%s%n",
                     e.getKey(), t.images(), t.refs(), a.mean(), a.p10(), a.median(), a.p90(), a.max(), a.within5to30(),
-                    t.emptyMaskMiou(), t.fullMaskMiou(), t.constantCaptionRougeL()));
+                    t.emptyMaskMiou(), t.fullMaskMiou(), Double.isNaN(t.constantCaptionRougeL()) ? ""
+                            // the constant caption is the train captions' medoid, so only other splits are scored
+                            : String.format(Locale.ROOT, " | constant-caption ROUGE-L %.4f", t.constantCaptionRougeL())));
         }
         sb.append(String.format(Locale.ROOT, "  detect train real %d fake %d (%d from scars), test real %d fake %d (%d from scars)%n",
                 s.detectTrain().real(), s.detectTrain().fake(), s.detectTrain().fakeFromScars(), s.detectTest().real(),

