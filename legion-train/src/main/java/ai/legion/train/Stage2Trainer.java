@@ -277,11 +277,7 @@ public final class Stage2Trainer {
                     try (NDManager m = model.manager().newSubManager()) {
                         ParameterStore ps = new ParameterStore(m, false);
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray x = Ops.tensor(m, xs, new Shape(to - from, d));
-                            if (x.getDataType() != headType) { // a float16 head (GPU): the input needs no gradient
-                                x = x.toType(headType, false);
-                            }
-                            NDArray logits = model.classify(ps, x, true);
+                            NDArray logits = model.classify(ps, headInput(m, xs, to - from, d, headType), true);
                             NDArray l = Ops.div(TokenLoss.nllSum(logits, Ops.tensor(m, ys)), to - from);
                             loss = l.getFloat();
                             if (!Double.isFinite(loss)) {
@@ -314,6 +310,7 @@ public final class Stage2Trainer {
     public double accuracy(Features f) {
         int correct = 0;
         int d = f.x().length == 0 ? 0 : f.x()[0].length;
+        DataType headType = headType();
         for (int start = 0; start < f.x().length; start += 256) {
             int to = Math.min(f.x().length, start + 256);
             float[] xs = new float[(to - start) * d];
@@ -321,8 +318,8 @@ public final class Stage2Trainer {
                 System.arraycopy(f.x()[i], 0, xs, (i - start) * d, d);
             }
             try (NDManager m = model.manager().newSubManager()) {
-                NDArray logits = model.classify(new ParameterStore(m, false),
-                        m.create(xs, new Shape(to - start, d)).toType(headType(), false), false);
+                NDArray logits = model.classify(new ParameterStore(m, false), headInput(m, xs, to - start, d, headType),
+                        false);
                 long[] pred = logits.argMax(1).toType(DataType.INT64, false).toLongArray();
                 for (int i = start; i < to; i++) {
                     correct += pred[i - start] == f.y()[i] ? 1 : 0;
@@ -358,6 +355,12 @@ public final class Stage2Trainer {
             idx[j] = t;
         }
         return idx;
+    }
+
+    /** {@code rows x d} features in the head's data type (a float16 head on GPU; the input needs no gradient). */
+    private static NDArray headInput(NDManager m, float[] xs, int rows, int d, DataType headType) {
+        NDArray x = Ops.tensor(m, xs, new Shape(rows, d));
+        return x.getDataType() == headType ? x : x.toType(headType, false);
     }
 
     /** The head's data type (float16 when the model was loaded in float16 for a GPU). */

@@ -26,6 +26,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /** Runs a training configuration ({@link TrainConfig}) end to end: data, model, trainer, export. */
 public final class TrainRunner {
@@ -252,7 +254,7 @@ public final class TrainRunner {
         if (file == null) {
             return;
         }
-        Files.createDirectories(file.getParent());
+        Files.createDirectories(file.toAbsolutePath().getParent());
         ObjectMapper om = new ObjectMapper();
         StringBuilder sb = new StringBuilder();
         for (StepMetrics m : history) {
@@ -335,11 +337,11 @@ public final class TrainRunner {
     Predicate<String> trainable() {
         Predicate<String> preset = trainable(TrainConfig.or(cfg.trainable(), "legion_stage1"));
         List<String> frozen = TrainConfig.or(cfg.frozen(), List.of());
-        List<java.util.regex.Pattern> patterns = new ArrayList<>();
+        List<Pattern> patterns = new ArrayList<>();
         for (String f : frozen) {
             try {
-                patterns.add(java.util.regex.Pattern.compile(f));
-            } catch (java.util.regex.PatternSyntaxException e) {
+                patterns.add(Pattern.compile(f));
+            } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("frozen: \"" + f + "\" is not a regular expression: "
                         + e.getDescription(), e);
             }

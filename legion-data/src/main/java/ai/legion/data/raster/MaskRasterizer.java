@@ -1,6 +1,7 @@
 package ai.legion.data.raster;
 
 import ai.legion.core.report.BinaryMask;
+import ai.legion.data.ArtifactRecord;
 import ai.legion.data.DatasetException;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
@@ -130,7 +131,7 @@ public final class MaskRasterizer {
      * @param dataset named in the error
      * @throws IllegalArgumentException when a ref holds a heatmap region (not {@code dataset})
      */
-    public static BinaryMask geometryGroundTruth(ai.legion.data.ArtifactRecord record, int height, int width,
+    public static BinaryMask geometryGroundTruth(ArtifactRecord record, int height, int width,
             String dataset) {
         for (Ref r : record.refs()) {
             if (r.region() instanceof Region.Heatmap) {
