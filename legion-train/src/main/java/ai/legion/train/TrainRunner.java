@@ -1,6 +1,7 @@
 package ai.legion.train;
 
 import ai.djl.Device;
+import ai.legion.data.sample.ClassIndex;
 import ai.legion.core.config.ClipImageProcessorConfig;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
@@ -179,7 +180,7 @@ public final class TrainRunner {
                 .device(device()).floatPolicy(floatPolicy()).load()) {
             ClipImageProcessor processor = new ClipImageProcessor(ClipImageProcessorConfig.square(
                     model.clipConfig().imageSize()));
-            Stage2Trainer t = LegionTrainer.stage2(model)
+            Stage2Trainer t = new Stage2Trainer(model, ClassIndex.LEGION)
                     .epochs(TrainConfig.or(cfg.epochs(), 3)).batchSize(TrainConfig.or(cfg.batchSize(), 64))
                     .lr(TrainConfig.or(cfg.lr(), 1e-3)).seed(TrainConfig.or(cfg.seed(), 0L))
                     .standardize(TrainConfig.or(cfg.standardizeFeatures(), false))

@@ -6,7 +6,6 @@ import ai.legion.data.sim.ScarsSimGenerator;
 import ai.legion.data.sim.SimConfig;
 import ai.legion.data.synthscars.SynthScarsReader;
 import ai.legion.models.inference.GenerationOptions;
-import ai.legion.models.inference.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
 import ai.legion.testing.Fixtures;
 import java.io.IOException;
@@ -73,7 +72,7 @@ public final class TestData {
                             logits[forced[step]] = keep;
                         }
                     });
-            analyzer = Legion.analyzer().model(tiny).clip(tiny.resolve("clip"))
+            analyzer = LegionAnalyzer.builder().model(tiny).clip(tiny.resolve("clip"))
                     .samConfig(SamConfig.read(Fixtures.path("parity/sam/config.json")))
                     .generation(gen).batchSize(1).build();
             LegionAnalyzer a = analyzer;

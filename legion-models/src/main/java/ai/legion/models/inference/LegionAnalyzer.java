@@ -43,7 +43,7 @@ import java.util.Objects;
  * default), with a KV cache.
  *
  * <pre>{@code
- * try (LegionAnalyzer legion = Legion.analyzer().model(dir).clip(clipDir).build()) {
+ * try (LegionAnalyzer legion = LegionAnalyzer.builder().model(dir).clip(clipDir).build()) {
  *     ArtifactReport report = legion.analyze(Path.of("image.png"));
  * }
  * }</pre>
@@ -182,7 +182,7 @@ public final class LegionAnalyzer implements AutoCloseable {
          */
         public LegionAnalyzer build() throws CheckpointException {
             if (modelDir == null) {
-                throw new IllegalArgumentException("Legion.analyzer(): model(dir) is required");
+                throw new IllegalArgumentException("LegionAnalyzer.builder(): model(dir) is required");
             }
             LegionModel model = LegionModel.loader().model(modelDir).clip(clipDir).samConfig(samConfig)
                     .decoderHeads(decoderHeads).device(device).floatPolicy(precision).load();
@@ -201,7 +201,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
     }
 
-    static Builder builder() {
+    public static Builder builder() {
         return new Builder();
     }
 

@@ -50,7 +50,7 @@ public final class LegionTranslatorFactory implements TranslatorFactory {
                     + " -> " + output.getSimpleName());
         }
         try {
-            LegionAnalyzer.Builder b = Legion.analyzer().model(model.getModelPath()).device(model.getNDManager().getDevice());
+            LegionAnalyzer.Builder b = LegionAnalyzer.builder().model(model.getModelPath()).device(model.getNDManager().getDevice());
             Object clip = arguments.get("clip");
             if (clip != null) {
                 b.clip(Path.of(clip.toString()));

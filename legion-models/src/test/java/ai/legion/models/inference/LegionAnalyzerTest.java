@@ -58,7 +58,7 @@ class LegionAnalyzerTest {
 
     /** The fixture's prompt ids are hand-made (not a tokenization of the real prompt): replay them exactly. */
     static LegionAnalyzer.Builder builder(Path dir) throws Exception {
-        return Legion.analyzer().model(dir).clip(Parity.folder("legion_tiny/clip"))
+        return LegionAnalyzer.builder().model(dir).clip(Parity.folder("legion_tiny/clip"))
                 .samConfig(SamConfig.read(Parity.folder("sam").resolve("config.json")))
                 .promptIds(ids("prompt_input_ids"));
     }

@@ -1,0 +1,61 @@
+package ai.legion.cli;
+
+import ai.djl.Device;
+import ai.legion.core.config.SamConfig;
+import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.NDArrayLoader;
+import ai.legion.models.inference.GenerationOptions;
+import ai.legion.Legion;
+import ai.legion.models.inference.LegionAnalyzer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** How a LEGION model folder is loaded: the options analyze, eval and refine share (a picocli mixin). */
+final class ModelOptions {
+
+    @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip if present).")
+    Path clip;
+
+    @Option(names = "--sam-config", paramLabel = "FILE|PRESET",
+            description = "SAM sizes: vit_b, vit_l, vit_h or a JSON file (default: MODEL/sam_config.json, else "
+                    + "inferred from the weights).")
+    String samConfig;
+
+    @Option(names = "--decoder-heads", defaultValue = "8", paramLabel = "N",
+            description = "SAM two-way transformer heads when sizes are inferred (default ${DEFAULT-VALUE}).")
+    int decoderHeads;
+
+    @Option(names = "--max-new-tokens", defaultValue = "512", paramLabel = "N",
+            description = "Token budget of an explanation (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
+    boolean gpu;
+
+    /**
+     * An analyzer builder for {@code model} with these options and greedy decoding within --max-new-tokens.
+     *
+     * @throws CheckpointException if --sam-config names neither a preset nor a readable file
+     */
+    LegionAnalyzer.Builder analyzer(Path model) throws CheckpointException {
+        LegionAnalyzer.Builder b = Legion.analyzer().model(model).decoderHeads(decoderHeads)
+                .generation(GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens));
+        b.clip(clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null);
+        if (samConfig != null) {
+            b.samConfig(sam(samConfig));
+        }
+        if (gpu) {
+            b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
+        }
+        return b;
+    }
+
+    private static SamConfig sam(String value) throws CheckpointException {
+        try {
+            return SamConfig.preset(value);
+        } catch (IllegalArgumentException notPreset) {
+            return SamConfig.read(Path.of(value));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package ai.legion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.legion.core.report.ArtifactReport;
+import ai.legion.core.report.BinaryMask;
+import ai.legion.core.report.Verdict;
+import ai.legion.data.ArtifactRecord;
+import ai.legion.data.synthscars.SynthScarsReader;
+import ai.legion.eval.metrics.LocalizationMetrics;
+import ai.legion.eval.metrics.RougeL;
+import ai.legion.models.inference.BatchItem;
+import ai.legion.Legion;
+import ai.legion.models.inference.LegionAnalyzer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed demo model (examples/demo-model) on the held-out scars-sim samples in examples/samples:
+ * it finds the artifacts (union-mask mIoU well above the empty-mask baseline), explains them, and tells
+ * the real sample from the fakes. Guards the demo model and the whole analysis path against regressions.
+ */
+class DemoModelTest {
+
+    private static final Path EXAMPLES = Path.of(System.getProperty("basedir", "."), "..", "examples").toAbsolutePath().normalize();
+
+    @Test
+    void demoModelLocalizesExplainsAndDetectsOnHeldOutSamples() throws Exception {
+        List<ArtifactRecord> records = new ArrayList<>();
+        try (SynthScarsReader r = SynthScarsReader.open(EXAMPLES.resolve("samples"), "test")) {
+            r.forEach(records::add);
+        }
+        assertEquals(3, records.size());
+        RougeL rouge = RougeL.withStemmer();
+        try (LegionAnalyzer legion = Legion.analyzer().model(EXAMPLES.resolve("demo-model")).build()) {
+            List<BatchItem> items = legion.analyzeAll(records.stream().map(ArtifactRecord::image).toList());
+            double miou = 0;
+            double empty = 0;
+            double rougeL = 0;
+            for (int i = 0; i < records.size(); i++) {
+                assertNull(items.get(i).error(), () -> "analysis failed: " + items.get(0).error());
+                ArtifactReport report = items.get(i).report();
+                assertEquals(Verdict.Label.FAKE, report.verdict().orElseThrow().label(), report.source());
+                assertTrue(!report.artifacts().isEmpty(), report.source() + ": no artifact found");
+                BinaryMask gt = SynthScarsReader.groundTruthMask(records.get(i), report.imageHeight(), report.imageWidth());
+                miou += LocalizationMetrics.miou(report.union(), gt) / records.size();
+                empty += LocalizationMetrics.miou(BinaryMask.empty(report.imageHeight(), report.imageWidth()), gt)
+                        / records.size();
+                rougeL += rouge.fmeasure(report.explanationText(), records.get(i).caption()) / records.size();
+            }
+            assertTrue(miou >= MIN_MIOU && miou > empty + 0.08, "mIoU " + miou + " (empty mask " + empty + ")");
+            assertTrue(rougeL >= MIN_ROUGE_L, "ROUGE-L " + rougeL);
+
+            Verdict real = legion.classify(EXAMPLES.resolve("samples/real.png"));
+            assertEquals(Verdict.Label.REAL, real.label(), "the real sample: " + real);
+        }
+    }
+
+    /** Measured on these samples when the demo model was committed: mIoU 0.624 (empty mask 0.448), ROUGE-L 0.575. */
+    private static final double MIN_MIOU = 0.58;
+
+    private static final double MIN_ROUGE_L = 0.52;
+}

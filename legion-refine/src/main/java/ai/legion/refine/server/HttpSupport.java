@@ -1,0 +1,287 @@
+package ai.legion.refine.server;
+
+import ai.legion.refine.GeneratorException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.IntFunction;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP exchange shared by the clients: timeouts, bounded retries with exponential backoff (5xx, 408,
+ * 429, I/O errors and timeouts; other 4xx fail at once), and {@link GeneratorException}s that name the
+ * server, endpoint and status with a truncated body from which credentials are redacted. Logs name the
+ * endpoint and status only, never headers.
+ */
+final class HttpSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSupport.class);
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final int MAX_BODY_IN_MESSAGE = 300;
+
+    private static final Pattern BEARER = Pattern.compile("(?i)(bearer|basic)\\s+[A-Za-z0-9._~+/=-]+");
+    private static final Pattern KEY_LIKE = Pattern.compile("\\bsk-[A-Za-z0-9_-]{6,}");
+    private static final Pattern KEY_FIELD = Pattern.compile(
+            "(?i)(\"?(?:api[_-]?key|authorization|password|token)\"?\\s*[:=]\\s*\"?)[^\"\\s,}]+");
+
+    /** A response: status, headers, body bytes. */
+    record Response(int status, HttpHeaders headers, byte[] body) {
+        String contentType() {
+            return headers.firstValue("Content-Type").orElse("");
+        }
+    }
+
+    private final String label;
+    private final HttpOptions options;
+    private final HttpClient client;
+    private final List<ApiKey> secrets;
+    private final IntFunction<String> hints;
+
+    /**
+     * @param label the server's name in messages, e.g. {@code AUTOMATIC1111}
+     * @param secrets credentials to redact from messages
+     * @param hints an extra sentence for a status (e.g. 404 on A1111: "start it with --api"), or null
+     */
+    HttpSupport(String label, HttpOptions options, List<ApiKey> secrets, IntFunction<String> hints) {
+        this.label = Objects.requireNonNull(label, "label");
+        this.options = Objects.requireNonNull(options, "options");
+        this.secrets = List.copyOf(secrets);
+        this.hints = hints != null ? hints : s -> null;
+        this.client = HttpClient.newBuilder().connectTimeout(options.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    HttpOptions options() {
+        return options;
+    }
+
+    String label() {
+        return label;
+    }
+
+    /** Checks a server's base URL: http(s), a host, no credentials, no query. */
+    static URI baseUri(URI uri, String what) {
+        Objects.requireNonNull(uri, what);
+        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+            throw new IllegalArgumentException(what + " must be an http:// or https:// URL, got '" + uri.getScheme()
+                    + "' scheme");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException(what + " has no host: " + safe(uri));
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException(what + " contains credentials: pass them with basicAuth/apiKey instead of"
+                    + " the URL (" + safe(uri) + ")");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException(what + " must not have a query or fragment: " + safe(uri));
+        }
+        String s = uri.toString();
+        return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    }
+
+    private static String safe(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")
+                + Objects.requireNonNullElse(uri.getRawPath(), "");
+    }
+
+    /** POSTs JSON and parses a JSON answer. */
+    JsonNode postJson(URI uri, JsonNode body, Map<String, String> headers) throws GeneratorException {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a request body", e);
+        }
+        Response r = send("POST", uri, bytes, "application/json", headers);
+        return json(r, "POST " + uri);
+    }
+
+    /** GETs and parses a JSON answer. */
+    JsonNode getJson(URI uri, Map<String, String> headers) throws GeneratorException {
+        return json(send("GET", uri, null, null, headers), "GET " + uri);
+    }
+
+    /** The response body as JSON, or an error quoting the start of the body. */
+    JsonNode json(Response r, String endpoint) throws GeneratorException {
+        try {
+            JsonNode n = JSON.readTree(r.body());
+            if (n == null || n.isMissingNode()) {
+                throw fail(endpoint, r.status(), "returned an empty body where JSON was expected", null);
+            }
+            return n;
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.toString();
+            throw fail(endpoint, r.status(), "returned malformed JSON (HTTP " + r.status() + ", " + why + "): "
+                    + snippet(r), e);
+        }
+    }
+
+    /** An error about {@code endpoint}'s answer (missing field, bad image), with redaction. */
+    GeneratorException fail(String endpoint, int status, String what, Throwable cause) {
+        return new GeneratorException(endpoint, status, redact(label + ": " + endpoint + " " + what), cause);
+    }
+
+    /**
+     * Sends a request with retries.
+     *
+     * @param body the body or null (GET)
+     * @param headers extra headers (credentials included; never logged)
+     * @return a 2xx response
+     * @throws GeneratorException after a non-retryable status, or when the retries are used up
+     */
+    Response send(String method, URI uri, byte[] body, String contentType, Map<String, String> headers)
+            throws GeneratorException {
+        String endpoint = method + " " + uri;
+        int attempts = options.maxRetries() + 1;
+        String lastProblem = "";
+        int lastStatus = 0;
+        Throwable lastCause = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(options.requestTimeout());
+            if (contentType != null) {
+                b.header("Content-Type", contentType);
+            }
+            headers.forEach(b::header);
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            Duration wait = options.backoff(attempt);
+            try {
+                LOG.debug("{}: {} (attempt {}/{}, {} bytes)", label, endpoint, attempt, attempts, body == null ? 0 : body.length);
+                HttpResponse<byte[]> resp = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                Response r = new Response(resp.statusCode(), resp.headers(), resp.body() == null ? new byte[0] : resp.body());
+                if (r.status() >= 200 && r.status() < 300) {
+                    return r;
+                }
+                lastStatus = r.status();
+                lastCause = null;
+                String hint = hints.apply(r.status());
+                lastProblem = "-> HTTP " + r.status() + (hint != null ? " (" + hint + ")" : "") + ": " + snippet(r);
+                if (!retryable(r.status())) {
+                    throw new GeneratorException(endpoint, r.status(), redact(label + ": " + endpoint + " " + lastProblem), null);
+                }
+                wait = retryAfter(r, wait);
+            } catch (HttpConnectTimeoutException e) {
+                lastStatus = 0;
+                lastCause = e;
+                lastProblem = "could not connect within " + seconds(options.connectTimeout()) + " (is the server running?)";
+            } catch (HttpTimeoutException e) {
+                lastStatus = 0;
+                lastCause = e;
+                lastProblem = "timed out after " + seconds(options.requestTimeout()) + " without a response";
+            } catch (ConnectException e) {
+                lastStatus = 0;
+                lastCause = e;
+                lastProblem = "could not connect (" + Objects.requireNonNullElse(e.getMessage(), "connection refused")
+                        + "; is the server running at " + uri.getScheme() + "://" + uri.getAuthority() + "?)";
+            } catch (IOException e) {
+                lastStatus = 0;
+                lastCause = e;
+                lastProblem = "failed: " + e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GeneratorException(endpoint, 0, label + ": " + endpoint + " interrupted", e);
+            }
+            if (attempt < attempts) {
+                LOG.warn("{}: {} {}; retry {}/{} in {} ms", label, endpoint, shortProblem(lastProblem), attempt,
+                        options.maxRetries(), wait.toMillis());
+                sleep(wait, endpoint);
+            }
+        }
+        String msg = label + ": " + endpoint + " " + lastProblem + (attempts > 1 ? " (gave up after " + attempts + " attempts)" : "");
+        throw new GeneratorException(endpoint, lastStatus, redact(msg), lastCause);
+    }
+
+    static boolean retryable(int status) {
+        return status >= 500 || status == 408 || status == 429;
+    }
+
+    private Duration retryAfter(Response r, Duration backoff) {
+        String v = r.headers().firstValue("Retry-After").orElse(null);
+        if (v == null) {
+            return backoff;
+        }
+        try {
+            long s = Long.parseLong(v.strip());
+            Duration d = Duration.ofSeconds(Math.max(0, s));
+            return d.compareTo(options.maxBackoff()) > 0 ? options.maxBackoff() : d.compareTo(backoff) > 0 ? d : backoff;
+        } catch (NumberFormatException e) {
+            return backoff;
+        }
+    }
+
+    private void sleep(Duration d, String endpoint) throws GeneratorException {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GeneratorException(endpoint, 0, label + ": " + endpoint + " interrupted while waiting to retry", e);
+        }
+    }
+
+    private String shortProblem(String p) {
+        String r = redact(p);
+        return r.length() > 120 ? r.substring(0, 120) + "..." : r;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    /** The start of a body for messages: text as is (control characters removed), binary as a size. */
+    static String snippet(Response r) {
+        byte[] b = r.body();
+        if (b.length == 0) {
+            return "(empty body)";
+        }
+        String type = r.contentType().toLowerCase(java.util.Locale.ROOT);
+        if (type.startsWith("image/") || type.startsWith("application/octet-stream")) {
+            return "(" + b.length + " bytes of " + type + ")";
+        }
+        String s = new String(b, 0, Math.min(b.length, MAX_BODY_IN_MESSAGE * 4), StandardCharsets.UTF_8)
+                .replaceAll("[\\p{Cntrl}&&[^\n\t]]", "?").replaceAll("\\s+", " ").strip();
+        return s.length() > MAX_BODY_IN_MESSAGE ? s.substring(0, MAX_BODY_IN_MESSAGE) + "... (" + b.length + " bytes)" : s;
+    }
+
+    /** Removes credentials: the configured secrets, bearer/basic tokens, sk- keys, key-like JSON fields. */
+    String redact(String s) {
+        String out = s;
+        List<String> values = new ArrayList<>();
+        for (ApiKey k : secrets) {
+            String v = k.revealOrNull();
+            if (v != null && v.length() >= 4) {
+                values.add(v);
+                int colon = v.indexOf(':');
+                if (colon > 0 && colon < v.length() - 1) { // user:password: the password alone too
+                    values.add(v.substring(colon + 1));
+                }
+                values.add(java.util.Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        for (String v : values) {
+            if (v.length() >= 4) {
+                out = out.replace(v, "***");
+            }
+        }
+        out = BEARER.matcher(out).replaceAll("$1 ***");
+        out = KEY_LIKE.matcher(out).replaceAll("sk-***");
+        out = KEY_FIELD.matcher(out).replaceAll("$1***");
+        return out;
+    }
+}
