@@ -4,7 +4,7 @@ import ai.legion.core.config.SamConfig;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.RgbImage;
 import ai.legion.core.report.Timings;
-import ai.legion.models.inference.GenerationOptions;
+import ai.legion.models.lm.GenerationOptions;
 import ai.legion.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
 import java.nio.file.Files;

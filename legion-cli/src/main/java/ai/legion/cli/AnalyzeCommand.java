@@ -9,7 +9,7 @@ import ai.legion.core.report.MaskImages;
 import ai.legion.core.report.Overlay;
 import ai.legion.core.report.ReportJson;
 import ai.legion.models.inference.BatchItem;
-import ai.legion.models.inference.GenerationOptions;
+import ai.legion.models.lm.GenerationOptions;
 import ai.legion.models.inference.LegionAnalyzer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;

@@ -15,10 +15,10 @@ import ai.legion.models.decoder.PixelDecoder;
 import ai.legion.models.heads.DetectionHead;
 import ai.legion.models.heads.TextHiddenProjection;
 import ai.legion.models.heads.VisionLanguageProjector;
-import ai.legion.models.llama.KvCache;
+import ai.legion.models.lm.KvCache;
 import ai.legion.models.llama.LlamaForCausalLM;
-import ai.legion.models.llama.LlamaInput;
-import ai.legion.models.llama.LogitsSelection;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.LogitsSelection;
 import ai.legion.models.nn.StateDictBlock;
 import ai.legion.models.nn.WeightMap;
 import ai.legion.models.sam.GroundingImageEncoder;
@@ -202,7 +202,7 @@ final class ForwardBenchmark implements Callable<Integer> {
         int vocab = cfg.vocabSize();
         return List.of(
                 Case.of("llm.prefill " + tokens + " tokens (+lm_head last)", llm, m -> llm.forward(ps,
-                        LlamaInput.ofIds(m.randomInteger(0, vocab, new Shape(batch, tokens), DataType.INT64)),
+                        LmInput.ofIds(m.randomInteger(0, vocab, new Shape(batch, tokens), DataType.INT64)),
                         LogitsSelection.last(1), false).logits()),
                 new Case("llm.decode 1 token after " + tokens + " (KV cache)", llm2, m -> {
                     KvCache cache = llm2.newKvCache(m, batch, tokens + 1); // freed with the run's manager

@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.legion.core.config.SamConfig;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.NDArrayLoader;
-import ai.legion.models.inference.GenerationOptions;
+import ai.legion.models.lm.GenerationOptions;
 import ai.legion.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
 import java.nio.file.Files;

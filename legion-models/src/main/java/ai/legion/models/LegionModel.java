@@ -27,11 +27,11 @@ import ai.legion.models.decoder.PixelDecoder;
 import ai.legion.models.heads.DetectionHead;
 import ai.legion.models.heads.TextHiddenProjection;
 import ai.legion.models.heads.VisionLanguageProjector;
-import ai.legion.models.llama.CausalLmOutput;
+import ai.legion.models.lm.CausalLmOutput;
 import ai.legion.models.llama.LlamaForCausalLM;
-import ai.legion.models.llama.LlamaInput;
+import ai.legion.models.lm.LmInput;
 import ai.legion.models.llama.LlamaModel;
-import ai.legion.models.llama.LogitsSelection;
+import ai.legion.models.lm.LogitsSelection;
 import ai.legion.models.nn.WeightMap;
 import ai.legion.models.sam.GroundingImageEncoder;
 import java.nio.file.Files;
@@ -615,7 +615,7 @@ public final class LegionModel implements AutoCloseable {
         }
         NDArray inputsEmbeds = NDArrays.stack(new NDList(padded), 0);
         NDArray attention = Ops.tensor(m, mask, new Shape(batch.size(), maxLen));
-        CausalLmOutput out = llm.forward(ps, LlamaInput.ofEmbeds(inputsEmbeds).withAttentionMask(attention),
+        CausalLmOutput out = llm.forward(ps, LmInput.ofEmbeds(inputsEmbeds).withAttentionMask(attention),
                 LogitsSelection.all(), training);
         NDArray imageEmbeddings = groundingEmbeddings(ps, batch.samPixels(), training);
         int imgSize = samConfig.imageEncoder().imgSize();

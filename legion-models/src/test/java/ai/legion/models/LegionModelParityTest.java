@@ -16,9 +16,11 @@ import ai.djl.training.ParameterStore;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointConverter;
 import ai.legion.models.decoder.MaskPostprocessor;
-import ai.legion.models.llama.GreedyGenerator;
-import ai.legion.models.llama.KvCache;
-import ai.legion.models.llama.StepOutput;
+import ai.legion.models.testing.GreedyProbe;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.lm.KvCache;
+import ai.legion.models.lm.StepOutput;
 import ai.legion.models.testing.Parity;
 import ai.legion.models.testing.TinyLegion;
 import java.nio.file.Files;
@@ -132,14 +134,18 @@ class LegionModelParityTest {
             NDArray embeds = model.spliceImage(ps, prompt, model.encodeImage(ps, t("clip_pixel_values"), false)
                     .tokens().get(0), false);
             long[] expectedNew = ids("gen_new_tokens");
-            GreedyGenerator.Result r = new GreedyGenerator(model.llm())
-                    .generateFromEmbeds(embeds.expandDims(0), expectedNew.length, model.config().llama().eosTokenId());
+            GreedyProbe.Result r = GreedyProbe.run(model.llm(), embeds, expectedNew.length,
+                    model.config().llama().eosTokenId(), model.config().llama().padTokenId());
             assertArrayEquals(expectedNew, r.tokens());
-            assertArrayEquals(ids("gen_sequences"), r.sequence(prompt));
+            long[] sequence = java.util.Arrays.copyOf(prompt, prompt.length + r.tokens().length);
+            System.arraycopy(r.tokens(), 0, sequence, prompt.length, r.tokens().length);
+            assertArrayEquals(ids("gen_sequences"), sequence);
             NDArray top2 = m.create(r.top2Logits());
             assertClose("gen_step_top2_logits", t("gen_step_top2_logits"), top2, 1e-3);
-            long steps = r.stepHidden().getShape().get(0);
-            NDArray states = NDArrays.concat(new NDList(r.promptHidden(), r.stepHidden().get("1:")), 0);
+            long steps = r.producing().getShape().get(0);
+            NDArray promptHidden = model.llm().forward(ps, LmInput.ofEmbeds(embeds.expandDims(0)), LogitsSelection.none(),
+                    false).lastHiddenState().get(0);
+            NDArray states = NDArrays.concat(new NDList(promptHidden, r.producing().get("1:")), 0);
             assertEquals(steps, r.tokens().length);
             assertClose("gen_step_hidden_post_norm", t("gen_step_hidden_post_norm").get(0), states, TOL);
         }

@@ -14,7 +14,7 @@ import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.MaskImages;
 import ai.legion.core.report.ReportJson;
-import ai.legion.models.inference.GenerationOptions;
+import ai.legion.models.lm.GenerationOptions;
 import ai.legion.models.inference.LegionAnalyzer;
 import ai.legion.refine.server.Automatic1111Client;
 import ai.legion.refine.server.ComfyUiClient;

@@ -11,9 +11,9 @@ import ai.djl.training.ParameterStore;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.models.LegionModel;
 import ai.legion.models.decoder.MaskPostprocessor;
-import ai.legion.models.llama.CausalLmOutput;
-import ai.legion.models.llama.LlamaInput;
-import ai.legion.models.llama.LogitsSelection;
+import ai.legion.models.lm.CausalLmOutput;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.LogitsSelection;
 import ai.legion.train.loss.MaskLosses;
 import ai.legion.train.loss.TokenLoss;
 import java.util.ArrayList;
@@ -98,7 +98,7 @@ public final class Stage1Objective {
             Arrays.fill(mask, (int) (i * maxLen), (int) (i * maxLen + len), true);
             padded.add(len < maxLen ? e.concat(m.zeros(new Shape(maxLen - len, hidden), e.getDataType()), 0) : e);
         }
-        CausalLmOutput out = model.llm().forward(ps, LlamaInput.ofEmbeds(NDArrays.stack(padded))
+        CausalLmOutput out = model.llm().forward(ps, LmInput.ofEmbeds(NDArrays.stack(padded))
                 .withAttentionMask(Ops.tensor(m, mask, new Shape(b, maxLen))), LogitsSelection.none(), training);
         NDArray states = out.lastHiddenState();
         // CE: the state at expanded position t predicts the expanded label t+1

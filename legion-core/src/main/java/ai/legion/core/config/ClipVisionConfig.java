@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param layerNormEps {@code layer_norm_eps} (default 1e-5)
  * @param projectionDim {@code projection_dim}: width of {@code visual_projection} (default 512;
  *     unused by LEGION)
+ * @param modelType {@code model_type}: which vision tower implementation reads this config (default
+ *     {@value #CLIP_VISION_MODEL_TYPE}, also for the {@code vision_config} of a full {@code CLIPConfig})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ClipVisionConfig(
@@ -44,7 +46,18 @@ public record ClipVisionConfig(
         @JsonProperty("patch_size") int patchSize,
         @JsonProperty("hidden_act") String hiddenAct,
         @JsonProperty("layer_norm_eps") double layerNormEps,
-        @JsonProperty("projection_dim") int projectionDim) {
+        @JsonProperty("projection_dim") int projectionDim,
+        @JsonProperty("model_type") String modelType) {
+
+    /** HF's {@code model_type} of a bare CLIP vision config. */
+    public static final String CLIP_VISION_MODEL_TYPE = "clip_vision_model";
+
+    /** A CLIP vision config ({@code model_type} {@value #CLIP_VISION_MODEL_TYPE}). */
+    public ClipVisionConfig(int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
+            int numChannels, int imageSize, int patchSize, String hiddenAct, double layerNormEps, int projectionDim) {
+        this(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numChannels, imageSize, patchSize,
+                hiddenAct, layerNormEps, projectionDim, CLIP_VISION_MODEL_TYPE);
+    }
 
     /** Values are checked by {@link #validate()}, not here, so invalid configs can be built and reported. */
     public ClipVisionConfig {
@@ -62,7 +75,8 @@ public record ClipVisionConfig(
             @JsonProperty("patch_size") Integer patchSize,
             @JsonProperty("hidden_act") String hiddenAct,
             @JsonProperty("layer_norm_eps") Double layerNormEps,
-            @JsonProperty("projection_dim") Integer projectionDim) {
+            @JsonProperty("projection_dim") Integer projectionDim,
+            @JsonProperty("model_type") String modelType) {
         return new ClipVisionConfig(
                 or(hiddenSize, 768),
                 or(intermediateSize, 3072),
@@ -73,12 +87,13 @@ public record ClipVisionConfig(
                 or(patchSize, 32),
                 or(hiddenAct, "quick_gelu"),
                 or(layerNormEps, 1e-5),
-                or(projectionDim, 512));
+                or(projectionDim, 512),
+                or(modelType, CLIP_VISION_MODEL_TYPE));
     }
 
     /** A {@code CLIPVisionConfig} with every field at its HF default (ViT-B/32 at 224 px). */
     public static ClipVisionConfig defaults() {
-        return fromJson(null, null, null, null, null, null, null, null, null, null);
+        return fromJson(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -4,13 +4,21 @@ import static ai.legion.core.config.ConfigJson.invalid;
 import static ai.legion.core.config.ConfigJson.or;
 import static ai.legion.core.config.ConfigJson.requirePositive;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,6 +54,9 @@ import java.util.regex.Pattern;
  * @param torchDtype {@code torch_dtype}: dtype the weights were saved in, e.g. "bfloat16" (may be null)
  * @param useCache {@code use_cache}: KV-cache flag (default true, the HF default; LEGION's
  *     constructor sets false)
+ * @param modelType {@code model_type}: the model family, which picks the language model implementation
+ *     (default {@value #LLAVA_MODEL_TYPE}, the LLaMA-based LLaVA/GLaMM/LEGION)
+ * @param extras the other fields of the file ({@link #extras()})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record LegionConfig(
@@ -63,8 +74,12 @@ public record LegionConfig(
         @JsonProperty("with_region") boolean withRegion,
         @JsonProperty("bbox_token_idx") int bboxTokenIdx,
         @JsonProperty("torch_dtype") String torchDtype,
-        @JsonProperty("use_cache") boolean useCache) {
+        @JsonProperty("use_cache") boolean useCache,
+        @JsonProperty("model_type") String modelType,
+        @JsonIgnore Map<String, JsonNode> extras) {
 
+    /** {@code model_type} of LLaVA/GLaMM/LEGION checkpoints: the LLaMA family. */
+    public static final String LLAVA_MODEL_TYPE = "llava";
     public static final String DEFAULT_PROJECTOR_TYPE = "linear";
     public static final int DEFAULT_SELECT_LAYER = -2;
     public static final String DEFAULT_SELECT_FEATURE = "patch";
@@ -75,12 +90,39 @@ public record LegionConfig(
 
     private static final Pattern MLP_GELU = Pattern.compile("mlp([0-9]{1,4})x_gelu");
 
-    /** Copies {@code architectures}; values are checked by {@link #validate()}. */
+    /** Copies {@code architectures} and {@code extras}; values are checked by {@link #validate()}. */
     public LegionConfig {
         Objects.requireNonNull(llama, "llama");
         Objects.requireNonNull(mmProjectorType, "mmProjectorType");
         Objects.requireNonNull(mmVisionSelectFeature, "mmVisionSelectFeature");
+        Objects.requireNonNull(modelType, "modelType");
         architectures = List.copyOf(architectures);
+        extras = Collections.unmodifiableMap(new LinkedHashMap<>(extras));
+    }
+
+    /** A {@value #LLAVA_MODEL_TYPE} config without extra fields. */
+    public LegionConfig(LlamaConfig llama, int mmHiddenSize, String mmProjectorType, int mmVisionSelectLayer,
+            String mmVisionSelectFeature, String mmVisionTower, String visionTowerName, String mmVisionModule,
+            boolean mmUseImStartEnd, int outDim, List<String> architectures, boolean withRegion, int bboxTokenIdx,
+            String torchDtype, boolean useCache) {
+        this(llama, mmHiddenSize, mmProjectorType, mmVisionSelectLayer, mmVisionSelectFeature, mmVisionTower,
+                visionTowerName, mmVisionModule, mmUseImStartEnd, outDim, architectures, withRegion, bboxTokenIdx,
+                torchDtype, useCache, LLAVA_MODEL_TYPE, Map.of());
+    }
+
+    /**
+     * The fields of {@code config.json} that neither this record nor {@link LlamaConfig} names (GLaMM's
+     * {@code num_level_reg_features}, a variant's {@code sliding_window}, ...): kept so that a model family
+     * can read its own fields, and written back when the config is saved.
+     */
+    @JsonAnyGetter
+    public Map<String, JsonNode> extras() {
+        return extras;
+    }
+
+    /** An extra field of {@code config.json} (see {@link #extras()}), or null when absent. */
+    public JsonNode extra(String field) {
+        return extras.get(field);
     }
 
     @JsonCreator
@@ -99,7 +141,8 @@ public record LegionConfig(
             @JsonProperty("with_region") Boolean withRegion,
             @JsonProperty("bbox_token_idx") Integer bboxTokenIdx,
             @JsonProperty("torch_dtype") String torchDtype,
-            @JsonProperty("use_cache") Boolean useCache) {
+            @JsonProperty("use_cache") Boolean useCache,
+            @JsonProperty("model_type") String modelType) {
         if (architectures != null && architectures.contains(null)) {
             throw new ConfigJson.InvalidField("architectures", "must not contain null");
         }
@@ -118,7 +161,9 @@ public record LegionConfig(
                 or(withRegion, true),
                 or(bboxTokenIdx, DEFAULT_BBOX_TOKEN_IDX),
                 torchDtype,
-                or(useCache, true));
+                or(useCache, true),
+                or(modelType, LLAVA_MODEL_TYPE),
+                Map.of());
     }
 
     /**
@@ -127,9 +172,26 @@ public record LegionConfig(
      * @throws ConfigException naming the file and field on IO, JSON or validation errors
      */
     public static LegionConfig read(Path file) throws ConfigException {
-        LegionConfig c = ConfigJson.read(file, LegionConfig.class);
+        JsonNode tree = ConfigJson.readTree(file);
+        LegionConfig c = ConfigJson.bind(file, tree, "", LegionConfig.class);
+        Set<String> known = new HashSet<>();
+        ConfigJson.MAPPER.valueToTree(c).fieldNames().forEachRemaining(known::add);
+        Map<String, JsonNode> extras = new LinkedHashMap<>();
+        tree.fields().forEachRemaining(e -> {
+            if (!known.contains(e.getKey())) {
+                extras.put(e.getKey(), e.getValue());
+            }
+        });
+        c = c.withExtras(extras);
         ConfigJson.validate(file, c::validate);
         return c;
+    }
+
+    /** This config with other {@link #extras()}. */
+    public LegionConfig withExtras(Map<String, JsonNode> values) {
+        return new LegionConfig(llama, mmHiddenSize, mmProjectorType, mmVisionSelectLayer, mmVisionSelectFeature,
+                mmVisionTower, visionTowerName, mmVisionModule, mmUseImStartEnd, outDim, architectures, withRegion,
+                bboxTokenIdx, torchDtype, useCache, modelType, values);
     }
 
     /**

@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  * @param pixelMean {@code pixel_mean}: per-channel mean on the 0..255 scale (default
  *     [123.675, 116.28, 103.53])
  * @param pixelStd {@code pixel_std}: per-channel std on the 0..255 scale (default [58.395, 57.12, 57.375])
+ * @param modelType {@code model_type}: which grounding model implementation reads this config (default
+ *     {@value #SAM_MODEL_TYPE}; an addition of this project, SAM itself has no config file)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SamConfig(
@@ -47,7 +49,17 @@ public record SamConfig(
         @JsonProperty("prompt_encoder") PromptEncoder promptEncoder,
         @JsonProperty("mask_decoder") MaskDecoder maskDecoder,
         @JsonProperty("pixel_mean") List<Double> pixelMean,
-        @JsonProperty("pixel_std") List<Double> pixelStd) {
+        @JsonProperty("pixel_std") List<Double> pixelStd,
+        @JsonProperty("model_type") String modelType) {
+
+    /** The grounding model family of SAM's layout ({@code model_type}; the registry in legion-models picks by it). */
+    public static final String SAM_MODEL_TYPE = "sam";
+
+    /** A SAM configuration ({@code model_type} {@value #SAM_MODEL_TYPE}). */
+    public SamConfig(ImageEncoder imageEncoder, PromptEncoder promptEncoder, MaskDecoder maskDecoder, List<Double> pixelMean,
+            List<Double> pixelStd) {
+        this(imageEncoder, promptEncoder, maskDecoder, pixelMean, pixelStd, SAM_MODEL_TYPE);
+    }
 
     /** {@code Sam.pixel_mean} default (ImageNet mean × 255). */
     public static final List<Double> DEFAULT_PIXEL_MEAN = List.of(123.675, 116.28, 103.53);
@@ -373,7 +385,8 @@ public record SamConfig(
             @JsonProperty("prompt_encoder") PromptEncoder promptEncoder,
             @JsonProperty("mask_decoder") MaskDecoder maskDecoder,
             @JsonProperty("pixel_mean") List<Double> pixelMean,
-            @JsonProperty("pixel_std") List<Double> pixelStd) {
+            @JsonProperty("pixel_std") List<Double> pixelStd,
+            @JsonProperty("model_type") String modelType) {
         if (pixelMean != null && pixelMean.contains(null)) {
             throw new ConfigJson.InvalidField("pixel_mean", pixelMean + " must not contain null");
         }
@@ -385,7 +398,8 @@ public record SamConfig(
                 required(promptEncoder, "prompt_encoder"),
                 required(maskDecoder, "mask_decoder"),
                 or(pixelMean, DEFAULT_PIXEL_MEAN),
-                or(pixelStd, DEFAULT_PIXEL_STD));
+                or(pixelStd, DEFAULT_PIXEL_STD),
+                or(modelType, SAM_MODEL_TYPE));
     }
 
     private static List<Integer> pair(List<Integer> v, String field) {

@@ -5,7 +5,7 @@ import ai.legion.data.ArtifactRecord;
 import ai.legion.data.sim.ScarsSimGenerator;
 import ai.legion.data.sim.SimConfig;
 import ai.legion.data.synthscars.SynthScarsReader;
-import ai.legion.models.inference.GenerationOptions;
+import ai.legion.models.lm.GenerationOptions;
 import ai.legion.models.inference.LegionAnalyzer;
 import ai.legion.testing.Fixtures;
 import java.io.IOException;

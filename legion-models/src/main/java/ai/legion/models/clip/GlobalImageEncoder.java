@@ -10,6 +10,7 @@ import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.Scopes;
+import ai.legion.models.vision.VisionTower;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -35,7 +36,7 @@ import java.util.function.Predicate;
  * {@link #layersNeeded(int) layersNeeded(-2)} to {@link #forward(ParameterStore, NDArray, int, boolean)}
  * to stop early; the hidden states it returns are identical to those of a full run.
  */
-public final class GlobalImageEncoder extends LegionBlock {
+public final class GlobalImageEncoder extends LegionBlock implements VisionTower {
 
     private static final String NAME = "GlobalImageEncoder";
 
@@ -281,6 +282,27 @@ public final class GlobalImageEncoder extends LegionBlock {
                     + " hidden states of a " + numLayers + "-layer encoder");
         }
         return idx;
+    }
+
+    @Override
+    public Features features(ParameterStore ps, NDArray pixels, int selectLayer, String selectFeature, boolean training) {
+        Output out = forward(ps, pixels, layersNeeded(selectLayer), training);
+        return new Features(out.selectFeatures(selectLayer, selectFeature), clsToken(out.hiddenState(selectLayer)));
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int imageSize() {
+        return config.imageSize();
+    }
+
+    @Override
+    public int numImageTokens(String selectFeature) {
+        return "cls_patch".equals(selectFeature) ? config.numPositions() : config.numPatches();
     }
 
     /** The config this encoder was built from. */

@@ -1,5 +1,7 @@
 package ai.legion.models.inference;
 
+import ai.legion.models.lm.GenerationOptions;
+import ai.legion.models.lm.Generator;
 import ai.djl.Device;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
@@ -61,7 +63,7 @@ public final class LegionAnalyzer implements AutoCloseable {
     private final ClipImageProcessor clipProcessor;
     private final SamImageProcessor samProcessor;
     private final GenerationOptions options;
-    private final LegionGenerator generator;
+    private final Generator generator;
     private final long[] promptIds;
     private final int batchSize;
     private final String modelId;
@@ -73,8 +75,8 @@ public final class LegionAnalyzer implements AutoCloseable {
         this.clipProcessor = clipProcessor;
         this.samProcessor = SamImageProcessor.of(model.samConfig());
         this.options = b.generation;
-        this.generator = new LegionGenerator(model.llm(), model.config().llama().eosTokenId(), model.segTokenId(),
-                tokenizer.padId());
+        long seg = model.segTokenId();
+        this.generator = new Generator(model.llm(), model.config().llama().eosTokenId(), tokenizer.padId(), t -> t == seg);
         this.promptIds = b.promptIds != null ? b.promptIds.clone()
                 : tokenizer.encodeWithImage(LegionPrompt.inferencePrompt(b.instruction));
         this.batchSize = b.batchSize;
@@ -232,7 +234,7 @@ public final class LegionAnalyzer implements AutoCloseable {
      * each generated token (e.g. to stream the text with {@link #tokenizer()}).
      */
     public ArtifactReport analyze(RgbImage image, String source, GenerationOptions generation,
-            LegionGenerator.TokenListener listener) {
+            Generator.TokenListener listener) {
         return analyzeLoaded(List.of(new Loaded(source, image, 0)), generation, listener).get(0);
     }
 
@@ -338,7 +340,7 @@ public final class LegionAnalyzer implements AutoCloseable {
 
     /** The pipeline for a batch of decoded images (one sub-manager for the whole batch). */
     private List<ArtifactReport> analyzeLoaded(List<Loaded> batch, GenerationOptions generation,
-            LegionGenerator.TokenListener listener) {
+            Generator.TokenListener listener) {
         int b = batch.size();
         long start = System.nanoTime();
         List<ClipImageProcessor.Result> clipPx = new ArrayList<>(b);
@@ -367,7 +369,7 @@ public final class LegionAnalyzer implements AutoCloseable {
                 prompts.add(model.spliceImage(ps, promptIds, f.tokens().get(i), false));
             }
             long[] firstToken = {0};
-            LegionGenerator.TokenListener timing = (seq, token) -> {
+            Generator.TokenListener timing = (seq, token) -> {
                 if (firstToken[0] == 0) {
                     firstToken[0] = System.nanoTime();
                 }
@@ -375,7 +377,7 @@ public final class LegionAnalyzer implements AutoCloseable {
                     listener.onToken(seq, token);
                 }
             };
-            List<LegionGenerator.Sequence> seqs = generator.generate(prompts, generation, timing);
+            List<Generator.Sequence> seqs = generator.generate(prompts, generation, timing);
             double prefillMs = (firstToken[0] - t) / 1e6;
             double decodeMs = ms(firstToken[0]);
             t = System.nanoTime();
@@ -387,13 +389,13 @@ public final class LegionAnalyzer implements AutoCloseable {
                 t = System.nanoTime();
                 Loaded l = batch.get(i);
                 SamImageProcessor.Result sp = samPx.get(i);
-                LegionGenerator.Sequence seq = seqs.get(i);
+                Generator.Sequence seq = seqs.get(i);
                 int h = l.image.height();
                 int w = l.image.width();
-                int k = (int) seq.segHidden().getShape().get(0);
+                int k = (int) seq.captured().getShape().get(0);
                 float[] logits = new float[0];
                 if (k > 0) {
-                    NDList pm = model.predictMasks(ps, embeddings.get(new NDIndex("{}:{}", i, i + 1)), seq.segHidden(), false);
+                    NDList pm = model.predictMasks(ps, embeddings.get(new NDIndex("{}:{}", i, i + 1)), seq.captured(), false);
                     logits = MaskPostprocessor.postprocess(pm.get(1), sp.size(), sp.resizedHw(), sp.originalHw())
                             .toType(DataType.FLOAT32, false).toFloatArray();
                 }

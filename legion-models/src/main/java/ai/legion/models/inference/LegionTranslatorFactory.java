@@ -1,5 +1,6 @@
 package ai.legion.models.inference;
 
+import ai.legion.models.lm.GenerationOptions;
 import ai.djl.Model;
 import ai.djl.modality.cv.Image;
 import ai.djl.translate.TranslateException;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.legion.models.lm.KvCache;
 import ai.legion.core.config.LlamaConfig;
 import ai.legion.models.lora.LoraLinear;
 import ai.legion.models.nn.LegionBlock;

@@ -9,6 +9,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.LlamaConfig;
+import ai.legion.models.lm.CausalLm;
+import ai.legion.models.lm.CausalLmOutput;
+import ai.legion.models.lm.KvCache;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.lm.StepOutput;
 import ai.legion.models.lora.LoraLinear;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Ops;
@@ -25,7 +31,7 @@ import ai.legion.models.nn.Ops;
  * <p>The convenience overloads without a {@link ParameterStore} run in inference mode and use a store
  * on the inputs' manager, so everything they create lives in the caller's manager.
  */
-public final class LlamaForCausalLM extends LegionBlock {
+public final class LlamaForCausalLM extends LegionBlock implements CausalLm {
 
     private final LlamaConfig config;
     private final LlamaModel model;
@@ -50,6 +56,7 @@ public final class LlamaForCausalLM extends LegionBlock {
     }
 
     /** A KV cache in the model's dtype ({@link LlamaModel#newKvCache}). */
+    @Override
     public KvCache newKvCache(NDManager manager, long batch, int maxLength) {
         return model.newKvCache(manager, batch, maxLength);
     }
@@ -64,7 +71,8 @@ public final class LlamaForCausalLM extends LegionBlock {
      * @return logits {@code [B, T', vocab]} (or null), post-norm states {@code [B, T, hidden]}, optional
      *     hidden states
      */
-    public CausalLmOutput forward(ParameterStore ps, LlamaInput in, LogitsSelection logits, boolean training) {
+    @Override
+    public CausalLmOutput forward(ParameterStore ps, LmInput in, LogitsSelection logits, boolean training) {
         LlamaModelOutput out = model.forward(ps, in, training);
         NDArray h = out.lastHiddenState();
         NDArray l = null;
@@ -80,7 +88,7 @@ public final class LlamaForCausalLM extends LegionBlock {
     }
 
     /** Inference forward with a parameter store on the inputs' manager. */
-    public CausalLmOutput forward(LlamaInput in, LogitsSelection logits) {
+    public CausalLmOutput forward(LmInput in, LogitsSelection logits) {
         return forward(store(in), in, logits, false);
     }
 
@@ -90,6 +98,7 @@ public final class LlamaForCausalLM extends LegionBlock {
      * @param hidden {@code [..., hidden]}
      * @return {@code [..., vocab]}
      */
+    @Override
     public NDArray lmHead(ParameterStore ps, NDArray hidden, boolean training) {
         if (lmHead != null) {
             return lmHead.forward(ps, hidden, training);
@@ -111,7 +120,7 @@ public final class LlamaForCausalLM extends LegionBlock {
      * @param cache the cache to fill
      */
     public StepOutput prefill(ParameterStore ps, NDArray inputsEmbeds, NDArray attentionMask, KvCache cache) {
-        return last(forward(ps, LlamaInput.ofEmbeds(inputsEmbeds).withAttentionMask(attentionMask).withCache(cache),
+        return last(forward(ps, LmInput.ofEmbeds(inputsEmbeds).withAttentionMask(attentionMask).withCache(cache),
                 LogitsSelection.last(1), false));
     }
 
@@ -122,7 +131,7 @@ public final class LlamaForCausalLM extends LegionBlock {
 
     /** Runs a prompt given as token ids {@code [B, T]} into {@code cache}. */
     public StepOutput prefillIds(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return last(forward(ps, LlamaInput.ofIds(inputIds).withAttentionMask(attentionMask).withCache(cache),
+        return last(forward(ps, LmInput.ofIds(inputIds).withAttentionMask(attentionMask).withCache(cache),
                 LogitsSelection.last(1), false));
     }
 
@@ -172,19 +181,19 @@ public final class LlamaForCausalLM extends LegionBlock {
         return new StepOutput(out.logits().squeeze(1), h.get(new NDIndex(":, {}, :", t - 1)), h);
     }
 
-    private static ParameterStore store(LlamaInput in) {
+    private static ParameterStore store(LmInput in) {
         NDArray x = in.inputIds() != null ? in.inputIds() : in.inputsEmbeds();
         return new ParameterStore(x.getManager(), false);
     }
 
     /** NDList inputs: {@code [ids or embeds]} or {@code [ids or embeds, attention mask]}. */
-    static LlamaInput inputOf(NDList inputs) {
+    static LmInput inputOf(NDList inputs) {
         if (inputs.isEmpty() || inputs.size() > 2) {
             throw new IllegalArgumentException("LlamaForCausalLM: expected [ids or embeds] or [ids or embeds, mask], got "
                     + inputs.size() + " arrays");
         }
         NDArray x = inputs.get(0);
-        LlamaInput in = x.getDataType().isFloating() ? LlamaInput.ofEmbeds(x) : LlamaInput.ofIds(x);
+        LmInput in = x.getDataType().isFloating() ? LmInput.ofEmbeds(x) : LmInput.ofIds(x);
         return inputs.size() > 1 ? in.withAttentionMask(inputs.get(1)) : in;
     }
 
@@ -200,8 +209,23 @@ public final class LlamaForCausalLM extends LegionBlock {
         return new Shape[] {new Shape(s.get(0), s.get(1), config.vocabSize())};
     }
 
-    /** The activation dtype (that of the embedding matrix). */
+    @Override
     public DataType dataType() {
         return model.dataType();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
+        return model.embed(ps, ids, training);
     }
 }

@@ -10,6 +10,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.KvCache;
 import ai.legion.core.config.LlamaConfig;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Scopes;
@@ -110,11 +112,11 @@ public final class LlamaModel extends LegionBlock {
      * The decoder stack.
      *
      * @param ps parameter store
-     * @param in ids or embeddings, mask, positions, cache (see {@link LlamaInput})
+     * @param in ids or embeddings, mask, positions, cache (see {@link LmInput})
      * @param training passed down (LoRA dropout)
      * @return post-norm last hidden state {@code [B, T, hidden]} (+ all hidden states if requested)
      */
-    public LlamaModelOutput forward(ParameterStore ps, LlamaInput in, boolean training) {
+    public LlamaModelOutput forward(ParameterStore ps, LmInput in, boolean training) {
         NDArray h;
         if (in.inputsEmbeds() != null) {
             h = in.inputsEmbeds();

@@ -21,6 +21,9 @@ import java.util.Map;
  */
 public abstract class LegionBlock extends AbstractBlock implements StateDictBlock {
 
+    /** Marks inlined children in {@link #kids}; a state-dict name never contains it. */
+    private static final String INLINE = "\u0000";
+
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Shape> shapes = new LinkedHashMap<>();
     private final Map<String, Block> kids = new LinkedHashMap<>();
@@ -49,12 +52,24 @@ public abstract class LegionBlock extends AbstractBlock implements StateDictBloc
         return block;
     }
 
+    /**
+     * Declares a child whose keys sit directly under this block's prefix (a composition that upstream
+     * flattens, e.g. SAM's {@code prompt_encoder}/{@code mask_decoder} next to {@code image_encoder}).
+     *
+     * @param name the child's DJL name (not part of any state-dict key)
+     */
+    protected final <B extends Block & StateDictBlock> B inline(String name, B block) {
+        addChildBlock(name, block);
+        kids.put(INLINE + name, block);
+        return block;
+    }
+
     @Override
     public void mapWeights(String prefix, WeightMap map) {
         params.forEach((name, p) -> map.add(prefix + name, p, shapes.get(name)));
         kids.forEach((name, b) -> {
             if (b instanceof StateDictBlock s) {
-                s.mapWeights(prefix + name + ".", map);
+                s.mapWeights(name.startsWith(INLINE) ? prefix : prefix + name + ".", map);
             }
         });
     }

@@ -1,5 +1,6 @@
 package ai.legion.models.inference;
 
+import ai.legion.models.lm.GenerationOptions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,7 @@
 package ai.legion.models.inference;
 
+import ai.legion.models.lm.GenerationOptions;
+import ai.legion.models.lm.Generator;
 import static ai.legion.models.testing.Parity.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,9 +14,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.models.LegionModel;
-import ai.legion.models.llama.CausalLmOutput;
-import ai.legion.models.llama.LlamaInput;
-import ai.legion.models.llama.LogitsSelection;
+import ai.legion.models.lm.CausalLmOutput;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.LogitsSelection;
 import ai.legion.models.testing.Parity;
 import ai.legion.models.testing.TinyLegion;
 import java.util.ArrayList;
@@ -48,9 +50,10 @@ class LegionGeneratorTest {
         return Parity.tensor(data, io, key).toType(DataType.INT64, false).flatten().toLongArray();
     }
 
-    LegionGenerator generator() {
-        return new LegionGenerator(model.llm(), model.config().llama().eosTokenId(), model.segTokenId(),
-                model.config().llama().padTokenId());
+    Generator generator() {
+        long seg = model.segTokenId();
+        return new Generator(model.llm(), model.config().llama().eosTokenId(), model.config().llama().padTokenId(),
+                t -> t == seg);
     }
 
     NDArray promptEmbeds(NDManager m, long[] prompt) throws Exception {
@@ -66,7 +69,7 @@ class LegionGeneratorTest {
             NDArray p = promptEmbeds(m, ids("prompt_input_ids"));
             for (boolean cache : new boolean[] {true, false}) {
                 GenerationOptions o = GenerationOptions.DEFAULT.withMaxNewTokens(expected.length).withKvCache(cache);
-                List<LegionGenerator.Sequence> r = generator().generate(List.of(p), o, null);
+                List<Generator.Sequence> r = generator().generate(List.of(p), o, null);
                 assertArrayEquals(expected, r.get(0).tokens(), "cache " + cache);
             }
         }
@@ -85,7 +88,7 @@ class LegionGeneratorTest {
         try (NDManager m = data.newSubManager()) {
             NDArray a = promptEmbeds(m, full);
             NDArray b = promptEmbeds(m, shorter);
-            List<LegionGenerator.Sequence> batch = generator().generate(List.of(a, b), o, null);
+            List<Generator.Sequence> batch = generator().generate(List.of(a, b), o, null);
             long[] aloneA = generator().generate(List.of(a), o, null).get(0).tokens();
             long[] aloneB = generator().generate(List.of(b), o, null).get(0).tokens();
             assertArrayEquals(aloneA, batch.get(0).tokens());
@@ -108,21 +111,21 @@ class LegionGeneratorTest {
             long[] prompt = ids("prompt_input_ids");
             NDArray p = promptEmbeds(m, prompt);
             for (boolean cache : new boolean[] {true, false}) {
-                LegionGenerator.Sequence r = generator().generate(List.of(p), o.withKvCache(cache), null).get(0);
+                Generator.Sequence r = generator().generate(List.of(p), o.withKvCache(cache), null).get(0);
                 assertEquals(seg, r.tokens()[forcedAt[0]]);
                 assertEquals(seg, r.tokens()[forcedAt[1]]);
-                assertEquals(2, r.segHidden().getShape().get(0));
+                assertEquals(2, r.captured().getShape().get(0));
                 // full recomputation over prompt + generated tokens, upstream's selection
                 long[] all = Arrays.copyOf(prompt, prompt.length + r.tokens().length);
                 System.arraycopy(r.tokens(), 0, all, prompt.length, r.tokens().length);
                 ParameterStore ps = new ParameterStore(m, false);
                 NDArray image = model.encodeImage(ps, Parity.tensor(m, io, "clip_pixel_values"), false).tokens().get(0);
                 NDArray embeds = model.spliceImage(ps, all, image, false).expandDims(0);
-                CausalLmOutput full = model.llm().forward(ps, LlamaInput.ofEmbeds(embeds), LogitsSelection.none(), false);
+                CausalLmOutput full = model.llm().forward(ps, LmInput.ofEmbeds(embeds), LogitsSelection.none(), false);
                 long[] pos = model.segPositions(all, model.numImageTokens());
                 assertEquals(2, pos.length);
                 NDArray expected = full.lastHiddenState().get(0).get(m.create(pos));
-                assertClose("seg states (cache " + cache + ")", expected, r.segHidden(), 1e-4);
+                assertClose("seg states (cache " + cache + ")", expected, r.captured(), 1e-4);
             }
         }
     }

@@ -1,5 +1,10 @@
 package ai.legion.models.llama;
 
+import ai.legion.models.lm.StepOutput;
+import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.lm.CausalLmOutput;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.KvCache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,7 +49,7 @@ class LlamaGqaTest {
                 }
                 NDArray ids = m.create(new long[] {0, 0, 5, 9, 13, 60, 2, 7, 1, 3, 4, 5, 6, 7, 8, 9}, new Shape(2, 8));
                 NDArray mask = m.create(new long[] {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, new Shape(2, 8));
-                LlamaInput in = LlamaInput.ofIds(ids).withAttentionMask(mask).withHiddenStates(true);
+                LmInput in = LmInput.ofIds(ids).withAttentionMask(mask).withHiddenStates(true);
                 CausalLmOutput a = gqa.forward(in, LogitsSelection.all());
                 CausalLmOutput b = mha.forward(in, LogitsSelection.all());
                 double d = Parity.maxAbsDiff(b.logits(), a.logits());

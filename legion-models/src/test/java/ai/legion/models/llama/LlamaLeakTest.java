@@ -1,5 +1,9 @@
 package ai.legion.models.llama;
 
+import ai.legion.models.testing.GreedyProbe;
+import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.KvCache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
@@ -31,7 +35,7 @@ class LlamaLeakTest {
                 try (NDManager sub = base.newSubManager()) {
                     NDArray ids = sub.create(new long[] {0, 3, 4, 5, 1, 2, 3, 4}, new Shape(2, 4));
                     NDArray mask = sub.create(new long[] {0, 1, 1, 1, 1, 1, 1, 1}, new Shape(2, 4));
-                    LlamaInput in = LlamaInput.ofIds(ids).withAttentionMask(mask).withHiddenStates(true);
+                    LmInput in = LmInput.ofIds(ids).withAttentionMask(mask).withHiddenStates(true);
                     // training mode too: LoRA dropout must not leak either
                     model.forward(new ParameterStore(sub, false), in, LogitsSelection.positions(1, 3), i % 2 == 0);
                     model.forward(in, LogitsSelection.all());
@@ -54,15 +58,14 @@ class LlamaLeakTest {
             }
             assertEquals(paramsBefore, params.getManagedArrays().size(), "parameter manager grew (cache)");
 
-            GreedyGenerator gen = new GreedyGenerator(model);
             try (NDManager callers = base.newSubManager()) {
-                NDArray prompt = callers.create(new long[] {1, 7, 8, 9}).reshape(1, 4);
+                NDArray prompt = model.embed(new ParameterStore(callers, false), callers.create(new long[] {1, 7, 8, 9})
+                        .reshape(1, 4), false).get(0);
                 int before = callers.getManagedArrays().size();
                 for (int i = 0; i < 10; i++) {
-                    GreedyGenerator.Result r = gen.generate(prompt, 6, 39);
-                    assertEquals(new Shape(r.tokens().length, 16), r.stepHidden().getShape());
-                    r.promptHidden().close();
-                    r.stepHidden().close();
+                    GreedyProbe.Result r = GreedyProbe.run(model, prompt, 6, 39, 0);
+                    assertEquals(new Shape(r.tokens().length, 16), r.producing().getShape());
+                    r.producing().close();
                 }
                 assertEquals(before, callers.getManagedArrays().size(), "generator left arrays in the caller's manager");
             }

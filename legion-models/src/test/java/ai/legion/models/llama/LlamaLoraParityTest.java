@@ -1,5 +1,8 @@
 package ai.legion.models.llama;
 
+import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.lm.CausalLmOutput;
+import ai.legion.models.lm.LmInput;
 import static ai.legion.models.llama.LlamaTestSupport.validRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,7 +83,7 @@ class LlamaLoraParityTest {
             NDArray mask = Parity.tensor(m, io, "a_attention_mask");
             long[] maskv = mask.toLongArray();
             long t = ids.getShape().get(1);
-            LlamaInput in = LlamaInput.ofIds(ids).withAttentionMask(mask);
+            LmInput in = LmInput.ofIds(ids).withAttentionMask(mask);
 
             CausalLmOutput unmerged = model.forward(in, LogitsSelection.all());
             checkOutputs("d unmerged", io, unmerged, maskv, t, m);

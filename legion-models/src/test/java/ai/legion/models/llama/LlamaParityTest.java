@@ -1,5 +1,10 @@
 package ai.legion.models.llama;
 
+import ai.legion.models.lm.StepOutput;
+import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.lm.CausalLmOutput;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.KvCache;
 import static ai.legion.models.llama.LlamaTestSupport.logsumexp;
 import static ai.legion.models.llama.LlamaTestSupport.validRows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,10 +18,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
 import ai.djl.ndarray.types.Shape;
 import ai.legion.core.config.LlamaConfig;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.models.nn.WeightMap;
+import ai.legion.models.testing.GreedyProbe;
 import ai.legion.models.testing.Parity;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +84,7 @@ class LlamaParityTest {
             long[] maskv = mask.toLongArray();
             long b = ids.getShape().get(0);
             long t = ids.getShape().get(1);
-            CausalLmOutput out = model.forward(LlamaInput.ofIds(ids).withAttentionMask(mask).withHiddenStates(true),
+            CausalLmOutput out = model.forward(LmInput.ofIds(ids).withAttentionMask(mask).withHiddenStates(true),
                     LogitsSelection.all());
             assertEquals(new Shape(b, t, cfg.vocabSize()), out.logits().getShape());
             checkHiddenStates("a", out, maskv, t, m);
@@ -155,20 +162,20 @@ class LlamaParityTest {
             NDArray x = Parity.tensor(m, io, "b_inputs_embeds");
             long b = x.getShape().get(0);
             long t = x.getShape().get(1);
-            CausalLmOutput out = model.forward(LlamaInput.ofEmbeds(x), LogitsSelection.all());
+            CausalLmOutput out = model.forward(LmInput.ofEmbeds(x), LogitsSelection.all());
             long[] ones = new long[(int) (b * t)];
             java.util.Arrays.fill(ones, 1);
             close("b_last_hidden_post_norm", Parity.tensor(m, io, "b_last_hidden_post_norm"), out.lastHiddenState(),
                     HIDDEN_TOL);
             checkLogits("b", out.logits(), ones, t, m);
             // the logits selection gives the same rows as the full computation (up to matmul blocking)
-            CausalLmOutput last = model.forward(LlamaInput.ofEmbeds(x), LogitsSelection.last(3));
+            CausalLmOutput last = model.forward(LmInput.ofEmbeds(x), LogitsSelection.last(3));
             Parity.assertClose("last(3) selection", out.logits().get(new NDIndex(":, {}:, :", t - 3)), last.logits(), 1e-5);
-            CausalLmOutput picked = model.forward(LlamaInput.ofEmbeds(x), LogitsSelection.positions(0, t - 1));
+            CausalLmOutput picked = model.forward(LmInput.ofEmbeds(x), LogitsSelection.positions(0, t - 1));
             Parity.assertClose("positions selection", NDArrays.concat(new NDList(
                     out.logits().get(new NDIndex(":, 0:1, :")), out.logits().get(new NDIndex(":, {}:, :", t - 1))), 1),
                     picked.logits(), 1e-5);
-            assertEquals(null, model.forward(LlamaInput.ofEmbeds(x), LogitsSelection.none()).logits());
+            assertEquals(null, model.forward(LmInput.ofEmbeds(x), LogitsSelection.none()).logits());
         }
     }
 
@@ -180,9 +187,12 @@ class LlamaParityTest {
             long[] sequences = Parity.tensor(m, io, "c_sequences").toLongArray();
             int n = newTokens.length;
             int t = (int) prompt.getShape().get(1);
-            GreedyGenerator.Result r = new GreedyGenerator(model).generate(prompt, n, cfg.eosTokenId());
+            GreedyProbe.Result r = GreedyProbe.run(model, model.embed(new ParameterStore(m, false), prompt, false).get(0), n,
+                    cfg.eosTokenId(), cfg.padTokenId());
             assertArrayEquals(newTokens, r.tokens(), "c_new_tokens");
-            assertArrayEquals(sequences, r.sequence(prompt.toLongArray()), "c_sequences");
+            long[] seq = java.util.Arrays.copyOf(prompt.toLongArray(), t + n);
+            System.arraycopy(r.tokens(), 0, seq, t, n);
+            assertArrayEquals(sequences, seq, "c_sequences");
             long[][] topIds = reshape(Parity.tensor(m, io, "c_step_top2_ids").toLongArray(), n);
             NDArray top2 = Parity.tensor(m, io, "c_step_top2_logits");
             float[] flat = new float[n * 2];
@@ -193,12 +203,11 @@ class LlamaParityTest {
             }
             close("c_step_top2_logits", top2, m.create(flat, top2.getShape()), LOGITS_TOL);
             NDArray hs = Parity.tensor(m, io, "c_step_hidden_post_norm").squeeze(0); // [t + n - 1, H]
-            close("c_step_hidden_post_norm (prompt rows)", hs.get(new NDIndex("0:{}", t)), r.promptHidden(), HIDDEN_TOL);
-            close("c_step_hidden_post_norm (producing rows)", hs.get(new NDIndex("{}:", t - 1)), r.stepHidden(),
+            NDArray promptHidden = model.forward(LmInput.ofIds(prompt), LogitsSelection.none()).lastHiddenState().get(0);
+            close("c_step_hidden_post_norm (prompt rows)", hs.get(new NDIndex("0:{}", t)), promptHidden, HIDDEN_TOL);
+            close("c_step_hidden_post_norm (producing rows)", hs.get(new NDIndex("{}:", t - 1)), r.producing(),
                     HIDDEN_TOL);
             assertFalse(r.stoppedAtEos() && newTokens[n - 1] != cfg.eosTokenId());
-            r.promptHidden().close();
-            r.stepHidden().close();
         }
     }
 
@@ -209,7 +218,7 @@ class LlamaParityTest {
             int t = (int) Parity.tensor(m, io, "c_prompt_ids").getShape().get(1);
             int total = seq.length - 1; // the last token is never fed
             NDArray fullIds = m.create(java.util.Arrays.copyOf(seq, total)).reshape(1, total);
-            CausalLmOutput full = model.forward(LlamaInput.ofIds(fullIds), LogitsSelection.all());
+            CausalLmOutput full = model.forward(LmInput.ofIds(fullIds), LogitsSelection.all());
             try (KvCache cache = model.newKvCache(m, 1, total)) {
                 NDArray promptIds = fullIds.get(new NDIndex(":, 0:{}", t));
                 StepOutput s = model.prefillIds(promptIds, null, cache);
@@ -249,10 +258,10 @@ class LlamaParityTest {
                 pad++;
             }
             NDArray real = ids.get(new NDIndex("{}:{}, {}:", row, row + 1, pad));
-            CausalLmOutput alone = model.forward(LlamaInput.ofIds(real), LogitsSelection.last(1));
+            CausalLmOutput alone = model.forward(LmInput.ofIds(real), LogitsSelection.last(1));
             try (KvCache cache = model.newKvCache(m, ids.getShape().get(0), (int) t + 1)) {
                 NDArray pos = LlamaMasks.positionIdsFromMask(mask);
-                CausalLmOutput batch = model.forward(LlamaInput.ofIds(ids).withAttentionMask(mask).withPositionIds(pos)
+                CausalLmOutput batch = model.forward(LmInput.ofIds(ids).withAttentionMask(mask).withPositionIds(pos)
                         .withCache(cache), LogitsSelection.last(1));
                 close("padded row with cumsum positions vs unpadded", alone.logits().get(0),
                         batch.logits().get(row), 1e-4);
@@ -260,10 +269,10 @@ class LlamaParityTest {
                 NDArray next = batch.logits().argMax(-1).toType(DataType.INT64, false); // [B, 1]
                 NDArray mask2 = mask.concat(m.ones(new Shape(mask.getShape().get(0), 1), mask.getDataType()), 1);
                 NDArray pos2 = LlamaMasks.positionIdsFromMask(mask2).get(new NDIndex(":, {}:", t));
-                CausalLmOutput step = model.forward(LlamaInput.ofIds(next).withAttentionMask(mask2).withPositionIds(pos2)
+                CausalLmOutput step = model.forward(LmInput.ofIds(next).withAttentionMask(mask2).withPositionIds(pos2)
                         .withCache(cache), LogitsSelection.last(1));
                 NDArray realNext = real.concat(next.get(new NDIndex("{}:{}", row, row + 1)), 1);
-                CausalLmOutput alone2 = model.forward(LlamaInput.ofIds(realNext), LogitsSelection.last(1));
+                CausalLmOutput alone2 = model.forward(LmInput.ofIds(realNext), LogitsSelection.last(1));
                 close("padded cached step vs unpadded", alone2.logits().get(0), step.logits().get(row), 1e-4);
             }
         }
@@ -283,7 +292,7 @@ class LlamaParityTest {
             NDArray mask = Parity.tensor(m, io, "a_attention_mask");
             long[] maskv = mask.toLongArray();
             long t = ids.getShape().get(1);
-            CausalLmOutput out = h16.forward(LlamaInput.ofIds(ids).withAttentionMask(mask), LogitsSelection.all());
+            CausalLmOutput out = h16.forward(LmInput.ofIds(ids).withAttentionMask(mask), LogitsSelection.all());
             assertEquals(DataType.FLOAT16, out.logits().getDataType());
             NDArray post = Parity.tensor(m, io, "a_last_hidden_post_norm");
             double dh = Parity.maxAbsDiff(validRows(post, maskv, t),
@@ -295,8 +304,9 @@ class LlamaParityTest {
             report("fp16 model: last logits", dl);
             assertTrue(dh < 0.1 && dl < 0.5, "fp16 drifts too far: hidden " + dh + ", logits " + dl);
             NDArray prompt = Parity.tensor(m, io, "c_prompt_ids");
-            GreedyGenerator.Result r = new GreedyGenerator(h16).generate(prompt, 3, cfg.eosTokenId());
-            assertEquals(DataType.FLOAT16, r.stepHidden().getDataType());
+            GreedyProbe.Result r = GreedyProbe.run(h16, h16.embed(new ParameterStore(m, false), prompt, false).get(0), 3,
+                    cfg.eosTokenId(), cfg.padTokenId());
+            assertEquals(DataType.FLOAT16, r.producing().getDataType());
             float[] top2 = Parity.tensor(m, io, "c_step_top2_logits").toFloatArray();
             if (top2[0] - top2[1] > 0.2) { // only where the fp32 margin dwarfs fp16 rounding
                 assertEquals(Parity.tensor(m, io, "c_new_tokens").toLongArray()[0], r.tokens()[0], "fp16 first token");

@@ -1,5 +1,10 @@
 package ai.legion.models.llama;
 
+import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.lm.LmInput;
+import ai.legion.models.lm.GenerationOptions;
+import ai.legion.models.lm.Generator;
+import ai.legion.models.lm.KvCache;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,17 +33,17 @@ class LlamaShapeErrorTest {
             LlamaForCausalLM model = LlamaTestSupport.randomModel(cfg, params, 1);
             ParameterStore ps = new ParameterStore(m, false);
             NDArray ids = m.create(new long[] {1, 2, 3}).reshape(1, 3);
-            fails("LlamaModel", "[B, T]", () -> model.forward(LlamaInput.ofIds(ids.reshape(1, 1, 3)), LogitsSelection.all()));
-            fails("LlamaModel", "[0, 30)", () -> model.forward(LlamaInput.ofIds(m.create(new long[] {1, -200}).reshape(1, 2)),
+            fails("LlamaModel", "[B, T]", () -> model.forward(LmInput.ofIds(ids.reshape(1, 1, 3)), LogitsSelection.all()));
+            fails("LlamaModel", "[0, 30)", () -> model.forward(LmInput.ofIds(m.create(new long[] {1, -200}).reshape(1, 2)),
                     LogitsSelection.all()));
-            fails("LlamaModel", "[B, T, 16]", () -> model.forward(LlamaInput.ofEmbeds(m.zeros(new Shape(1, 3, 15))),
+            fails("LlamaModel", "[B, T, 16]", () -> model.forward(LmInput.ofEmbeds(m.zeros(new Shape(1, 3, 15))),
                     LogitsSelection.all()));
-            fails("LlamaModel", "[1, 3]", () -> model.forward(LlamaInput.ofIds(ids).withAttentionMask(m.ones(new Shape(1, 4))),
+            fails("LlamaModel", "[1, 3]", () -> model.forward(LmInput.ofIds(ids).withAttentionMask(m.ones(new Shape(1, 4))),
                     LogitsSelection.all()));
-            fails("LlamaModel", "position ids", () -> model.forward(LlamaInput.ofIds(ids)
+            fails("LlamaModel", "position ids", () -> model.forward(LmInput.ofIds(ids)
                     .withPositionIds(m.arange(0, 4, 1, DataType.INT64).reshape(1, 4)), LogitsSelection.all()));
-            fails("LlamaForCausalLM", "last 4", () -> model.forward(LlamaInput.ofIds(ids), LogitsSelection.last(4)));
-            fails("LlamaModel", "exactly one", () -> new LlamaInput(ids, m.zeros(new Shape(1, 3, 16)), null, null, null, false));
+            fails("CausalLm", "last 4", () -> model.forward(LmInput.ofIds(ids), LogitsSelection.last(4)));
+            fails("CausalLm", "exactly one", () -> new LmInput(ids, m.zeros(new Shape(1, 3, 16)), null, null, null, false));
             LlamaDecoderLayer layer = model.model().layers().get(0);
             RotaryEmbedding.CosSin cs = layer.selfAttn().rotary().forward(LlamaMasks.defaultPositionIds(m, 0, 3),
                     DataType.FLOAT32);
@@ -55,8 +60,9 @@ class LlamaShapeErrorTest {
                 fails("KvCache", "batch 2", () -> model.step(m.create(new long[] {1, 2}), null, cache));
                 fails("LlamaForCausalLM", "[B] or [B, 1]", () -> model.step(ids, null, cache));
             }
-            GreedyGenerator gen = new GreedyGenerator(model);
-            fails("GreedyGenerator", "[1, T]", () -> gen.generate(m.zeros(new Shape(2, 3), DataType.INT64), 2, 2));
+            Generator gen = new Generator(model, 2, 0, t -> false);
+            fails("Generator", "[T, 16]", () -> gen.generate(java.util.List.of(m.zeros(new Shape(2, 3, 16))),
+                    GenerationOptions.DEFAULT.withMaxNewTokens(2), null));
         }
     }
 }

@@ -1,9 +1,9 @@
-package ai.legion.models.llama;
+package ai.legion.models.lm;
 
 import java.util.Arrays;
 
 /**
- * Which positions {@link LlamaForCausalLM} computes logits for: {@code lm_head} is
+ * Which positions a {@link CausalLm} computes logits for: {@code lm_head} is
  * {@code [vocab, hidden]} (32007 × 4096 for LEGION), so logits for every one of hundreds of positions
  * are often not wanted.
  */
@@ -50,16 +50,18 @@ public final class LogitsSelection {
         return new LogitsSelection(Kind.POSITIONS, 0, positions.clone());
     }
 
-    boolean isNone() {
+    /** Whether no logits are wanted. */
+    public boolean isNone() {
         return kind == Kind.NONE;
     }
 
-    boolean isAll() {
+    /** Whether every position gets logits. */
+    public boolean isAll() {
         return kind == Kind.ALL;
     }
 
     /** The selected positions for a sequence of length {@code t}, or null for all. */
-    long[] resolve(long t) {
+    public long[] resolve(long t) {
         switch (kind) {
             case ALL:
                 return null;
@@ -67,7 +69,7 @@ public final class LogitsSelection {
                 return new long[0];
             case LAST: {
                 if (last > t) {
-                    throw new IllegalArgumentException("LlamaForCausalLM: logits for the last " + last
+                    throw new IllegalArgumentException("CausalLm: logits for the last " + last
                             + " positions requested, the sequence has " + t);
                 }
                 long[] p = new long[last];
@@ -79,7 +81,7 @@ public final class LogitsSelection {
             default:
                 for (long p : positions) {
                     if (p < 0 || p >= t) {
-                        throw new IllegalArgumentException("LlamaForCausalLM: logits position " + p
+                        throw new IllegalArgumentException("CausalLm: logits position " + p
                                 + " outside the sequence [0, " + t + ")");
                     }
                 }

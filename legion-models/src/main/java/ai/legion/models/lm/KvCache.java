@@ -1,4 +1,4 @@
-package ai.legion.models.llama;
+package ai.legion.models.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,8 +10,11 @@ import ai.djl.ndarray.types.Shape;
  * Preallocated key/value cache for incremental decoding: per layer {@code k, v [B, kvHeads, maxLen,
  * headDim]} (keys after RoPE). A forward writes its new positions at {@code [length(), length()+T)}
  * with an in-place {@code set} and reads {@code [:, :, 0:length()+T]} as views, so a step costs no
- * copy of the past (SPEC §10.5). The arrays live in the manager given at construction (the caller
+ * copy of the past. The arrays live in the manager given at construction (the caller
  * controls their lifetime); the views a forward reads are moved into the activations' manager.
+ *
+ * <p>Model-agnostic: any {@link CausalLm} whose attention layers call {@link #append} once per layer and
+ * whose model calls {@link #advance} once per forward can use it.
  *
  * <p>Not thread-safe. One cache serves one sequence batch; {@link #reset()} reuses it.
  */
@@ -87,7 +90,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Checks that a forward of {@code newPositions} fits and matches batch, device and dtype. */
-    void check(long b, long newPositions, NDArray like) {
+    public void check(long b, long newPositions, NDArray like) {
         if (b != batch) {
             throw new IllegalArgumentException("KvCache: batch " + b + " does not match the cache's " + batch);
         }
@@ -108,7 +111,7 @@ public final class KvCache implements AutoCloseable {
      * Writes one layer's new keys/values at {@code [length(), length()+T)} and returns views of all
      * cached positions {@code [B, kvHeads, length()+T, headDim]}, attached to the manager of {@code k}.
      */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
+    public NDArray[] append(int layer, NDArray k, NDArray v) {
         long t = k.getShape().get(2);
         long end = length + t;
         NDIndex slot = new NDIndex(":, :, {}:{}, :", length, end);
@@ -124,7 +127,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Marks {@code t} more positions as filled (after every layer wrote them). */
-    void advance(long t) {
+    public void advance(long t) {
         length += (int) t;
     }
 
@@ -148,7 +151,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Checks the head layout against a model. */
-    void checkLayout(int layers, int kvHeadsModel, int headDimModel) {
+    public void checkLayout(int layers, int kvHeadsModel, int headDimModel) {
         if (layers != keys.length || kvHeadsModel != kvHeads || headDimModel != headDim) {
             throw new IllegalArgumentException("KvCache: built for " + keys.length + " layers x " + kvHeads
                     + " kv heads x " + headDim + ", the model has " + layers + " x " + kvHeadsModel + " x " + headDimModel);

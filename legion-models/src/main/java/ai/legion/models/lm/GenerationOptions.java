@@ -1,4 +1,4 @@
-package ai.legion.models.inference;
+package ai.legion.models.lm;
 
 /**
  * How explanations are generated.

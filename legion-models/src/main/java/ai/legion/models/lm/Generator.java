@@ -1,4 +1,4 @@
-package ai.legion.models.inference;
+package ai.legion.models.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -8,28 +8,25 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.legion.models.llama.CausalLmOutput;
-import ai.legion.models.llama.KvCache;
-import ai.legion.models.llama.LlamaForCausalLM;
-import ai.legion.models.llama.LlamaInput;
-import ai.legion.models.llama.LogitsSelection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.LongPredicate;
 
 /**
- * Generates LEGION's explanations for a batch of prompts given as embeddings (image already spliced
- * in) and captures, for every {@code [SEG]} a sequence emits, the post-norm last-layer hidden state of
- * the position that produced it: the state upstream selects from its full recomputation with
- * {@code cat(zeros(N-1), ids[1:] == SEG)}.
+ * Batched decoding for any {@link CausalLm} from prompts given as embeddings (LEGION splices the image
+ * tokens in first), capturing, for every generated token the {@code capture} predicate selects, the
+ * post-norm last-layer hidden state of the position that produced it. LEGION captures {@code [SEG]}: the
+ * state upstream selects from its full recomputation with {@code cat(zeros(N-1), ids[1:] == SEG)}
+ * (LEGION {@code model/Legion.py::LegionForCls._create_seg_token_mask}).
  *
  * <p>Prompts of different lengths are left-padded; position ids then count real tokens only, so each
  * sequence gets the same result as when decoded alone. Sequences stop independently at EOS. Token
- * choice happens on the host (greedy argmax or seeded top-k/top-p sampling). Each step runs in its own
- * sub-manager; results are created in the manager of the prompts.
+ * choice happens on the host (greedy argmax or seeded top-k/top-p sampling, HF {@code generate}'s
+ * warper order). Each step runs in its own sub-manager; results are created in the manager of the prompts.
  */
-public final class LegionGenerator {
+public final class Generator {
 
     /** Receives each sequence's text as it grows (for streaming). */
     @FunctionalInterface
@@ -42,32 +39,32 @@ public final class LegionGenerator {
      * One generated sequence.
      *
      * @param tokens the generated ids (EOS included when produced)
-     * @param segHidden {@code [K, H]} states that produced each {@code [SEG]} (K may be 0)
+     * @param captured {@code [K, H]} states that produced each captured token, in order (K may be 0)
      * @param stoppedAtEos whether EOS ended it
      */
-    public record Sequence(long[] tokens, NDArray segHidden, boolean stoppedAtEos) {
+    public record Sequence(long[] tokens, NDArray captured, boolean stoppedAtEos) {
         /** Number of generated tokens. */
         public int length() {
             return tokens.length;
         }
     }
 
-    private final LlamaForCausalLM llm;
+    private final CausalLm llm;
     private final long eosId;
-    private final long segId;
     private final long padId;
+    private final LongPredicate capture;
 
     /**
      * @param llm the language model
      * @param eosId stop token
-     * @param segId the {@code [SEG]} token whose producing states are captured
      * @param padId token fed to sequences that already stopped
+     * @param capture which generated tokens get their producing state kept (LEGION: {@code id == [SEG]})
      */
-    public LegionGenerator(LlamaForCausalLM llm, long eosId, long segId, long padId) {
+    public Generator(CausalLm llm, long eosId, long padId, LongPredicate capture) {
         this.llm = llm;
         this.eosId = eosId;
-        this.segId = segId;
         this.padId = padId;
+        this.capture = capture;
     }
 
     /**
@@ -83,13 +80,13 @@ public final class LegionGenerator {
         }
         NDManager out = promptEmbeds.get(0).getManager();
         int b = promptEmbeds.size();
-        long hidden = promptEmbeds.get(0).getShape().get(1);
+        long hidden = llm.hiddenSize();
         int[] lens = new int[b];
         int maxLen = 0;
         for (int i = 0; i < b; i++) {
             Shape s = promptEmbeds.get(i).getShape();
             if (s.dimension() != 2 || s.get(1) != hidden || s.get(0) == 0) {
-                throw new IllegalArgumentException("LegionGenerator: prompt " + i + " must be [T, " + hidden + "] with T > 0, got "
+                throw new IllegalArgumentException("Generator: prompt " + i + " must be [T, " + hidden + "] with T > 0, got "
                         + s);
             }
             lens[i] = (int) s.get(0);
@@ -99,9 +96,9 @@ public final class LegionGenerator {
         long[][] tokens = new long[b][maxNew];
         int[] count = new int[b];
         boolean[] done = new boolean[b];
-        List<List<NDArray>> seg = new ArrayList<>();
+        List<List<NDArray>> kept = new ArrayList<>();
         for (int i = 0; i < b; i++) {
-            seg.add(new ArrayList<>());
+            kept.add(new ArrayList<>());
         }
         Random rng = new Random(options.seed());
         try (NDManager work = out.newSubManager()) {
@@ -118,13 +115,13 @@ public final class LegionGenerator {
             for (int step = 0; step < maxNew; step++) {
                 try (NDManager s = work.newSubManager()) {
                     ParameterStore ps = new ParameterStore(s, false);
-                    LlamaInput in;
+                    LmInput in;
                     if (step > 0 && cache != null) {
-                        in = LlamaInput.ofIds(s.create(feed, new Shape(b, 1)));
+                        in = LmInput.ofIds(s.create(feed, new Shape(b, 1)));
                     } else {
                         NDArray x = step == 0 ? prompt : prompt.concat(NDArrays.concat(new NDList(fed), 1), 1);
                         x.tempAttach(s);
-                        in = LlamaInput.ofEmbeds(x);
+                        in = LmInput.ofEmbeds(x);
                     }
                     long t = step > 0 && cache != null ? 1 : length;
                     CausalLmOutput o = llm.forward(ps, in.withAttentionMask(maskArray(s, mask, length))
@@ -145,10 +142,10 @@ public final class LegionGenerator {
                         long next = options.sampling() ? sample(l, options, rng) : argmax(l);
                         chosen[i] = next;
                         tokens[i][count[i]++] = next;
-                        if (next == segId) { // the state at this position produced [SEG]
+                        if (capture.test(next)) { // the state at this position produced the token
                             NDArray h = states.get(i).duplicate();
                             h.attach(out);
-                            seg.get(i).add(h);
+                            kept.get(i).add(h);
                         }
                         if (listener != null) {
                             listener.onToken(i, next);
@@ -165,7 +162,7 @@ public final class LegionGenerator {
                     length++;
                     feed = chosen;
                     if (cache == null) {
-                        NDArray e = llm.model().embed(ps, s.create(chosen, new Shape(b, 1)), false);
+                        NDArray e = llm.embed(ps, s.create(chosen, new Shape(b, 1)), false);
                         e.attach(work);
                         fed.add(e);
                     }
@@ -174,7 +171,7 @@ public final class LegionGenerator {
         }
         List<Sequence> result = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
-            List<NDArray> k = seg.get(i);
+            List<NDArray> k = kept.get(i);
             NDArray h = k.isEmpty() ? out.zeros(new Shape(0, hidden), promptEmbeds.get(0).getDataType())
                     : NDArrays.stack(new NDList(k));
             k.forEach(NDArray::close);
@@ -191,7 +188,9 @@ public final class LegionGenerator {
             rows.add(lens[i] == maxLen ? p
                     : m.zeros(new Shape(maxLen - lens[i], hidden), p.getDataType(), p.getDevice()).concat(p, 0));
         }
-        return NDArrays.stack(new NDList(rows), 0);
+        NDArray stacked = NDArrays.stack(new NDList(rows), 0); // created in the prompts' manager
+        stacked.attach(m);
+        return stacked;
     }
 
     private static NDArray maskArray(NDManager m, boolean[][] mask, int length) {

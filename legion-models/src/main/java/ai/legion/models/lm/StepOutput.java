@@ -1,9 +1,9 @@
-package ai.legion.models.llama;
+package ai.legion.models.lm;
 
 import ai.djl.ndarray.NDArray;
 
 /**
- * Result of a prefill or decode step of {@link LlamaForCausalLM}.
+ * Result of a prefill or decode step of a {@link CausalLm}.
  *
  * @param logits next-token logits at the last position {@code [B, vocab]}
  * @param hidden post-final-norm state of the last position {@code [B, hidden]} (the state that
