@@ -58,35 +58,49 @@ public final class LegionPrompt {
      * A caption with its referred phrases wrapped for training.
      *
      * @param text the answer: {@code ... <p> phrase </p> [SEG]:explanation ...}
-     * @param spans character spans {@code [start, end)} of the phrases in the cleaned caption, in text order
-     * @param refOrder for each span, the index of the ref it came from (GT masks follow this order)
+     * @param spans code-point spans {@code [start, end)} of the found phrases in the cleaned caption (Python's
+     *     {@code tokens_positive}), sorted by start with equal starts in ref order
+     * @param refOrder for each span, the index of the ref it came from: the k-th {@code [SEG]} of {@code text}
+     *     is trained against the mask of ref {@code refOrder.get(k)}
      */
     public record TaggedCaption(String text, List<int[]> spans, List<Integer> refOrder) {}
 
     /**
-     * GLaMM/LEGION's GCG tagging: the caption is stripped of quotes and whitespace; each phrase is
-     * located by its first case-sensitive occurrence (phrases not found are dropped); spans are sorted
-     * by start and each is wrapped as {@code <p> phrase </p> [SEG]}, inserting from the last backwards.
+     * LEGION's GCG tagging. The caption is stripped of quotes and whitespace; each ref's phrase is located
+     * by its first case-sensitive occurrence (refs whose phrase does not occur are dropped), so refs with
+     * the same phrase get the same span; spans are sorted stably by start, which is also the mask order.
+     * Tags are then inserted span by span, by descending start with equal starts in ref order, at the
+     * offsets recorded on the clean caption but applied to the text tagged so far. Equal, nested and
+     * overlapping spans therefore cut into each other's tags, e.g. a duplicated ref gives
+     * {@code <p> <p> Letters on the front of the </p> [SEG] car </p> [SEG]}: that is the text the released
+     * model was trained on, one {@code [SEG]} per kept ref.
      */
     public static TaggedCaption tagCaption(String caption, List<String> phrases) {
         String c = PyText.strip(PyText.strip(caption, "\""));
+        // LEGION dataset/gcg_datasets/GranDf_gcg_ds.py::LegionGCGDataset._parse_annotations: str.find offsets,
+        // which count code points, then a stable sort by start
         List<int[]> found = new ArrayList<>(); // {start, end, refIndex}
         for (int i = 0; i < phrases.size(); i++) {
             String p = phrases.get(i);
             int at = c.indexOf(p);
             if (at >= 0) {
-                found.add(new int[] {at, at + p.length(), i});
+                int start = c.codePointCount(0, at);
+                found.add(new int[] {start, start + p.codePointCount(0, p.length()), i});
             }
         }
-        found.sort(Comparator.comparingInt(a -> a[0])); // stable, like Python's sort
-        StringBuilder sb = new StringBuilder(c);
-        for (int k = found.size() - 1; k >= 0; k--) {
-            int[] s = found.get(k);
-            sb.replace(s[0], s[1], "<p> " + c.substring(s[0], s[1]) + " </p> [SEG]");
+        found.sort(Comparator.comparingInt(a -> a[0]));
+        // GCGBaseDataset.create_conversations::tag_caption: sorted(reverse=True) keeps ties in list order
+        List<int[]> insertion = new ArrayList<>(found);
+        insertion.sort(Comparator.comparingInt((int[] a) -> a[0]).reversed());
+        String text = c;
+        for (int[] s : insertion) {
+            int from = text.offsetByCodePoints(0, s[0]);
+            int to = text.offsetByCodePoints(from, s[1] - s[0]);
+            text = text.substring(0, from) + "<p> " + text.substring(from, to) + " </p> [SEG]" + text.substring(to);
         }
         List<int[]> spans = found.stream().map(a -> new int[] {a[0], a[1]}).toList();
         List<Integer> order = found.stream().map(a -> a[2]).toList();
-        return new TaggedCaption(sb.toString(), spans, order);
+        return new TaggedCaption(text, spans, order);
     }
 
     /** The whole training conversation for a tagged caption. */

@@ -17,10 +17,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Builds stage-1 samples as LEGION's GCG dataset does (SPEC 4.4, 4.5, 6.1): the caption's phrases are
- * located and wrapped as {@code <p> phrase </p> [SEG]} in caption order, the conversation is tokenized
- * with labels masked outside the answer, and one ground-truth mask per kept phrase is rasterized at the
- * image's resolution. Thread-safe (for prefetching workers).
+ * Builds stage-1 samples as LEGION's GCG dataset does
+ * ({@code dataset/gcg_datasets/GranDf_gcg_ds.py::LegionGCGDataset}): the caption is tagged by {@link LegionPrompt#tagCaption} (one {@code [SEG]} per ref
+ * whose phrase occurs, refs with the same phrase included), the conversation is tokenized with labels masked
+ * outside the answer, and one ground-truth mask per kept ref is rasterized at the image's resolution, in
+ * upstream's order (by phrase start, ties in ref order), which pairs the k-th mask with the k-th {@code [SEG]}.
+ * Thread-safe (for prefetching workers).
  */
 public final class Stage1SampleBuilder {
 

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -147,6 +148,41 @@ class Stage1SampleBuilderTest {
 
     private static String stripQuotes(String s) {
         return ai.legion.core.tokenizer.PyText.strip(ai.legion.core.tokenizer.PyText.strip(s, "\""));
+    }
+
+    /**
+     * Repeated, nested and overlapping phrases (cases produced by LEGION's GCG dataset code): one mask per
+     * kept ref, and the k-th [SEG] gets the mask of the ref upstream puts k-th, duplicates included.
+     */
+    @Test
+    void repeatedAndNestedPhrasesGetUpstreamsMaskOrder() throws Exception {
+        JsonNode cases = new ObjectMapper().readTree(Fixtures.resource("prompt-tagging/cases.json").toFile());
+        Path img = tmp.resolve("tagging.png");
+        ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", img.toFile());
+        int checked = 0;
+        for (JsonNode c : cases.get("cases")) {
+            List<Ref> refs = new ArrayList<>();
+            for (JsonNode phrase : c.get("phrases")) {
+                int x = 3 * refs.size(); // a box of its own for every ref, duplicated phrases included
+                refs.add(new Ref(phrase.asText(), "",
+                        new Region.Polygons(List.of(new double[] {x, 0, x + 2, 0, x + 2, 5, x, 5}))));
+            }
+            String name = c.get("name").asText();
+            ArtifactRecord r = new ArtifactRecord(name, "t", img, Authenticity.FAKE, c.get("caption").asText(), refs,
+                    Map.of());
+            Stage1Sample s = builder().build(r, 0);
+            int segs = c.get("seg_count").asInt();
+            assertEquals(segs, s.masks().size(), name);
+            assertEquals(segs, Arrays.stream(s.inputIds()).filter(id -> id == tokenizer.tokenId("[SEG]"))
+                    .count(), name);
+            for (int k = 0; k < segs; k++) {
+                Ref ref = refs.get(c.get("mask_order").get(k).asInt());
+                assertEquals(boxOf(r, ref, 30, 40), s.masks().get(k), name + " mask " + k);
+                assertEquals(c.get("mask_phrases").get(k).asText(), s.phrases().get(k), name + " phrase " + k);
+            }
+            checked++;
+        }
+        assertTrue(checked > 0);
     }
 
     @Test
