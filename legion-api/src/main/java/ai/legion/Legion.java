@@ -2,13 +2,11 @@ package ai.legion;
 
 import ai.legion.eval.runner.Evaluation;
 import ai.legion.models.inference.LegionAnalyzer;
-import ai.legion.models.LegionModel;
 import ai.legion.refine.InpaintingRefiner;
 import ai.legion.refine.Refiner;
 import ai.legion.refine.RegenerationRefiner;
 import ai.legion.train.Stage1Trainer;
 import ai.legion.train.Stage2Trainer;
-import ai.legion.data.sample.ClassIndex;
 
 /**
  * The entry point of LEGION for the JVM.
@@ -33,9 +31,9 @@ public final class Legion {
         return Stage1Trainer.builder();
     }
 
-    /** Stage 2: the detection head on CLIP's CLS token, LEGION's class order (1 = real). */
-    public static Stage2Trainer stage2(LegionModel model) {
-        return new Stage2Trainer(model, ClassIndex.LEGION);
+    /** Stage 2: the detection head on CLIP's CLS token (LEGION's class order, 1 = real, unless set). */
+    public static Stage2Trainer.Builder stage2() {
+        return Stage2Trainer.builder();
     }
 
     /** An evaluation of localization (mIoU, F1), explanation (ROUGE-L, CSS) and detection (accuracy, AP). */

@@ -8,6 +8,7 @@ import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.MaskImages;
 import ai.legion.core.report.Overlay;
 import ai.legion.core.report.ReportJson;
+import ai.legion.models.GenerationListener;
 import ai.legion.models.inference.BatchItem;
 import ai.legion.models.lm.GenerationOptions;
 import ai.legion.models.inference.LegionAnalyzer;
@@ -134,7 +135,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         System.out.println(p + ":");
         List<Long> tokens = new ArrayList<>();
         String[] shown = {""};
-        ArtifactReport r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), (seq, token) -> {
+        ArtifactReport r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), GenerationListener.tokens((seq, token) -> {
             tokens.add(token);
             String text = analyzer.tokenizer().decode(tokens.stream().mapToLong(Long::longValue).toArray(), false);
             if (text.startsWith(shown[0])) {
@@ -142,7 +143,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 System.out.flush();
             }
             shown[0] = text;
-        });
+        }));
         System.out.println();
         return emit(BatchItem.ok(p.toString(), r));
     }

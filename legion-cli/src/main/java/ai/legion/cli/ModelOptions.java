@@ -3,12 +3,16 @@ package ai.legion.cli;
 import ai.djl.Device;
 import ai.legion.core.config.SamConfig;
 import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.NDArrayLoader;
+import ai.legion.core.io.Checkpoint;
+import ai.legion.core.io.Checkpoints;
+import ai.legion.models.Precision;
 import ai.legion.models.lm.GenerationOptions;
 import ai.legion.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** How a LEGION model folder is loaded: the options analyze, eval and refine share (a picocli mixin). */
@@ -39,16 +43,27 @@ final class ModelOptions {
      * @throws CheckpointException if --sam-config names neither a preset nor a readable file
      */
     LegionAnalyzer.Builder analyzer(Path model) throws CheckpointException {
-        LegionAnalyzer.Builder b = Legion.analyzer().model(model).decoderHeads(decoderHeads)
+        LegionAnalyzer.Builder b = Legion.analyzer().model(model)
                 .generation(GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens));
         b.clip(clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null);
         if (samConfig != null) {
             b.samConfig(sam(samConfig));
+        } else if (decoderHeads != 8 && !Files.isRegularFile(model.resolve("sam_config.json"))) {
+            b.samConfig(inferred(model, decoderHeads));
         }
         if (gpu) {
-            b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
+            b.device(Device.gpu()).precision(Precision.FLOAT16);
         }
         return b;
+    }
+
+    /** SAM sizes read from a checkpoint's shapes with a non-default head count (the analyzer assumes 8). */
+    static SamConfig inferred(Path model, int heads) throws CheckpointException {
+        try (Checkpoint c = Checkpoints.open(model)) {
+            Map<String, long[]> shapes = new HashMap<>();
+            c.infos().forEach((k, t) -> shapes.put(k, t.shape()));
+            return SamConfig.inferFromShapes(shapes, "model.grounding_encoder.", heads);
+        }
     }
 
     private static SamConfig sam(String value) throws CheckpointException {

@@ -9,330 +9,165 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.legion.core.config.AddedTokens;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
-import ai.legion.core.config.Presets;
 import ai.legion.core.config.SamConfig;
-import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.Checkpoints;
 import ai.legion.core.io.IoUtils;
-import ai.legion.core.io.NDArrayLoader;
-import ai.legion.core.io.TensorInfo;
 import ai.legion.core.tokenizer.LegionTokenizer;
-import ai.legion.models.clip.GlobalImageEncoder;
-import ai.legion.models.decoder.MaskPostprocessor;
-import ai.legion.models.decoder.PixelDecoder;
+import ai.legion.models.grounding.GroundingModel;
 import ai.legion.models.heads.DetectionHead;
 import ai.legion.models.heads.TextHiddenProjection;
 import ai.legion.models.heads.VisionLanguageProjector;
+import ai.legion.models.lm.CausalLm;
 import ai.legion.models.lm.CausalLmOutput;
-import ai.legion.models.llama.LlamaForCausalLM;
+import ai.legion.models.lm.GenerationOptions;
+import ai.legion.models.lm.Generator;
 import ai.legion.models.lm.LmInput;
-import ai.legion.models.llama.LlamaModel;
 import ai.legion.models.lm.LogitsSelection;
+import ai.legion.models.loading.Architectures;
+import ai.legion.models.loading.LegionLoader;
+import ai.legion.models.loading.LegionSaver;
+import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.WeightMap;
-import ai.legion.models.sam.GroundingImageEncoder;
-import java.nio.file.Files;
+import ai.legion.models.vision.VisionTower;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.function.Predicate;
-import ai.legion.models.nn.Ops;
 
 /**
- * LEGION: the four blocks of the paper's Figure 3 composed as upstream {@code LegionForCls} does —
- * global image encoder (CLIP) + V-L projector, LLM (LLaMA/Vicuna), L-P projection
- * ({@code text_hidden_fcs}), grounding image encoder (SAM ViT) + pixel decoder, and the optional
- * detection head on CLIP's CLS token.
+ * LEGION (LEGION {@code model/Legion.py::LegionForCls}): the global image encoder E_g (a {@link VisionTower},
+ * CLIP) and the V-L projector, the LLM (a {@link CausalLm}, Vicuna/LLaMA), the L-P projection
+ * ({@code text_hidden_fcs}), the grounding model (a {@link GroundingModel}: SAM's encoder E_l and the pixel
+ * decoder D) and the optional detection head on CLIP's CLS token. Which implementation builds each part is
+ * chosen by its config's {@code model_type} ({@link Architectures}).
  *
- * <p>Load a GLaMM/LEGION checkpoint folder ({@code .bin} shards or safetensors, {@code config.json},
- * {@code added_tokens.json}, tokenizer) plus a CLIP folder:
+ * <p>Two entries run the model, and everything else (training, evaluation, the analyzer, the parity tests)
+ * goes through them:
+ * <ul>
+ *   <li>{@link #forward}: teacher forcing over whole conversations (upstream {@code model_forward}), with
+ *       logits only where a loss needs them;</li>
+ *   <li>{@link #generate}: the answer for each image, decoded with a KV cache, and a mask per generated
+ *       {@code [SEG]} (upstream {@code evaluate}).</li>
+ * </ul>
  *
- * <pre>{@code
- * try (LegionModel model = LegionModel.loader().model(dir).clip(clipDir).load()) { ... }
- * }</pre>
+ * <p>Loading and saving live apart ({@link #loader()} = {@link LegionLoader}, {@link #save} = {@link LegionSaver});
+ * {@link #weightMap} is the one mapping between upstream state-dict keys and parameters.
  *
- * <p>The model owns the NDManager that holds every parameter; call the pieces with activations in a
- * sub-manager of {@link #manager()} so that nothing accumulates there. Parameters are never modified
- * by the inference pieces; instances are safe for concurrent forwards.
+ * <p>The model owns the NDManager that holds every parameter; run the entries with activations in a
+ * sub-manager of {@link #manager()} so that nothing accumulates there. Parameters are never modified by
+ * the entries; instances are safe for concurrent forwards.
  */
 public final class LegionModel implements AutoCloseable {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LegionModel.class);
-
-    /** Checkpoint keys that exist upstream but are not used: rotary buffers, the region encoder, a CLIP copy. */
-    public static final Predicate<String> IGNORABLE_KEYS = key -> LlamaModel.IGNORABLE_KEYS.test(key)
+    /** Checkpoint keys that exist upstream but are not used: rotary buffers, GLaMM's region encoder. */
+    public static final Predicate<String> IGNORABLE_KEYS = key -> key.endsWith(".rotary_emb.inv_freq")
             || key.startsWith("model.region_encoder.");
 
     /** Where GLaMM checkpoints that do carry the CLIP tower keep it. */
     public static final String TOWER_PREFIX = "model.vision_tower.vision_tower.vision_model.";
 
-    private final LegionConfig config;
-    private final ClipVisionConfig clipConfig;
-    private final SamConfig samConfig;
-    private final NDManager manager;
-    private final LegionTokenizer tokenizer;
-    private final GlobalImageEncoder clip;
-    private final VisionLanguageProjector projector;
-    private final LlamaForCausalLM llm;
-    private final TextHiddenProjection textHidden;
-    private final GroundingImageEncoder groundingEncoder;
-    private final PixelDecoder pixelDecoder;
-    private final DetectionHead detectionHead;
-    private final long segTokenId;
-    private final WeightMap.LoadReport report;
-    private final Path tokenizerDir;
-
-    private LegionModel(Builder b, NDManager manager, LegionTokenizer tokenizer, DetectionHead head,
-            WeightMap.LoadReport report, Path tokenizerDir) {
-        this.tokenizerDir = tokenizerDir;
-        this.config = b.config;
-        this.clipConfig = b.clipConfig;
-        this.samConfig = b.samConfig;
-        this.manager = manager;
-        this.tokenizer = tokenizer;
-        this.clip = b.clip;
-        this.projector = b.projector;
-        this.llm = b.llm;
-        this.textHidden = b.textHidden;
-        this.groundingEncoder = b.groundingEncoder;
-        this.pixelDecoder = b.pixelDecoder;
-        this.detectionHead = head;
-        this.segTokenId = b.segTokenId;
-        this.report = report;
-    }
-
-    /** A loader for a checkpoint folder. */
-    public static Loader loader() {
-        return new Loader();
-    }
-
-    /** Fluent loader; {@link #model(Path)} is required, {@link #clip(Path)} unless the checkpoint carries CLIP. */
-    public static final class Loader {
-        private Path modelDir;
-        private Path clipDir;
-        private SamConfig samConfig;
-        private int decoderHeads = 8;
-        private Device device = Device.cpu();
-        private NDArrayLoader.FloatPolicy policy = NDArrayLoader.FloatPolicy.FLOAT32;
-        private boolean strict = true;
-        private boolean freshHead;
+    /**
+     * The blocks of a LEGION model declared from its configs, without weights: what {@link #weightMap}
+     * maps, what the loader fills and what {@link #create} initializes.
+     *
+     * @param vision null when the CLIP config is unknown (only to list a checkpoint's expected keys)
+     * @param detectionHead null without a detection head
+     */
+    public record Parts(LegionConfig config, ClipVisionConfig clipConfig, SamConfig samConfig, VisionTower vision,
+            VisionLanguageProjector projector, CausalLm llm, TextHiddenProjection textHidden, GroundingModel grounding,
+            DetectionHead detectionHead) {
 
         /**
-         * When the checkpoint has no detection head, add one with HF's initialization (weights
-         * N(0, 0.02²), biases 0) instead of going without: to train stage 2 on a stage-1 checkpoint.
-         */
-        public Loader freshDetectionHead(boolean fresh) {
-            this.freshHead = fresh;
-            return this;
-        }
-
-        /** The GLaMM/LEGION checkpoint folder. */
-        public Loader model(Path dir) {
-            this.modelDir = dir;
-            return this;
-        }
-
-        /** The CLIP folder ({@code openai/clip-vit-large-patch14-336} layout: config.json + weights). */
-        public Loader clip(Path dir) {
-            this.clipDir = dir;
-            return this;
-        }
-
-        /**
-         * SAM sizes. Default: {@code sam_config.json} in the model folder if present, else inferred from
-         * the checkpoint's shapes with {@link #decoderHeads} attention heads in the two-way transformer.
-         */
-        public Loader samConfig(SamConfig config) {
-            this.samConfig = config;
-            return this;
-        }
-
-        /** Heads of SAM's two-way transformer when sizes are inferred (8 in every released SAM). */
-        public Loader decoderHeads(int heads) {
-            this.decoderHeads = heads;
-            return this;
-        }
-
-        /** Where the parameters live (default CPU). */
-        public Loader device(Device device) {
-            this.device = device;
-            return this;
-        }
-
-        /** Parameter precision (default FLOAT32; FLOAT16 halves GPU memory). */
-        public Loader floatPolicy(NDArrayLoader.FloatPolicy policy) {
-            this.policy = policy;
-            return this;
-        }
-
-        /** Whether missing or unexpected checkpoint keys are an error (default true). */
-        public Loader strict(boolean strict) {
-            this.strict = strict;
-            return this;
-        }
-
-        /**
-         * Builds the model and streams the weights into it.
+         * Declares every part from the configs.
          *
-         * @throws CheckpointException naming the file and key when a file is missing or malformed, a shape
-         *     differs from the config, or (strict) keys are missing or unexpected
+         * @param clip the vision config, or null to leave the tower out
+         * @throws IllegalArgumentException if the configs do not fit together or a {@code model_type} is unknown
          */
-        public LegionModel load() throws CheckpointException {
-            if (modelDir == null) {
-                throw new IllegalArgumentException("LegionModel.loader(): model(dir) is required");
-            }
-            Builder b = new Builder();
-            b.config = LegionConfig.read(modelDir.resolve("config.json"));
-            NDManager manager = NDManager.newBaseManager(device);
-            LegionTokenizer tokenizer = null;
-            try (Checkpoint ckpt = Checkpoints.open(modelDir)) {
-                boolean towerInCheckpoint = ckpt.contains(TOWER_PREFIX + "embeddings.class_embedding");
-                b.clipConfig = clipConfig(b.config, towerInCheckpoint);
-                b.samConfig = samConfig != null ? samConfig : samConfigFor(ckpt);
-                tokenizer = hasTokenizer(modelDir) ? LegionTokenizer.load(modelDir) : null;
-                b.segTokenId = segId(tokenizer);
-                b.build();
-                boolean hasHead = ckpt.contains("prediction_head.0.weight");
-                DetectionHead head = hasHead || freshHead ? new DetectionHead(b.config) : null;
-                WeightMap weights = b.weightMap(hasHead ? head : null, towerInCheckpoint);
-                if (head != null && !hasHead) {
-                    for (WeightMap.Entry e : head.weightMap("prediction_head.").entries().values()) {
-                        e.parameter().setArray(e.key().endsWith("bias") ? manager.zeros(e.shape())
-                                : manager.randomNormal(0, 0.02f, e.shape(), DataType.FLOAT32));
-                    }
-                }
-                Predicate<String> ignorable = towerInCheckpoint ? IGNORABLE_KEYS
-                        : IGNORABLE_KEYS.or(k -> k.startsWith("model.vision_tower."));
-                WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict);
-                if (!towerInCheckpoint) {
-                    loadClip(b.clip, manager);
-                }
-                return new LegionModel(b, manager, tokenizer, head, report, modelDir);
-            } catch (CheckpointException | RuntimeException e) {
-                IoUtils.closeQuietly(tokenizer);
-                manager.close();
-                throw e;
-            }
-        }
-
-        private ClipVisionConfig clipConfig(LegionConfig config, boolean towerInCheckpoint) throws CheckpointException {
-            if (clipDir == null && Files.isDirectory(modelDir.resolve("clip"))) {
-                clipDir = modelDir.resolve("clip"); // the layout LegionModel.save writes
-            }
-            if (clipDir != null) {
-                return ClipVisionConfig.read(clipDir.resolve("config.json"));
-            }
-            if (towerInCheckpoint && "openai/clip-vit-large-patch14-336".equals(config.visionTower())) {
-                return Presets.clipL336();
-            }
-            throw new CheckpointException(modelDir, null, "GLaMM/LEGION checkpoints do not contain the CLIP tower ("
-                    + config.visionTower() + "): pass its folder with .clip(dir) (config.json + model.safetensors "
-                    + "or pytorch_model.bin)");
-        }
-
-        private SamConfig samConfigFor(Checkpoint ckpt) throws CheckpointException {
-            Path file = modelDir.resolve("sam_config.json");
-            if (Files.isRegularFile(file)) {
-                return SamConfig.read(file);
-            }
-            Map<String, long[]> shapes = new HashMap<>();
-            for (TensorInfo t : ckpt.infos().values()) {
-                shapes.put(t.name(), t.shape());
-            }
-            SamConfig inferred = SamConfig.inferFromShapes(shapes, "model.grounding_encoder.", decoderHeads);
-            if (!inferred.equals(SamConfig.vitH())) {
-                LOG.warn("SAM sizes inferred from {}: the two-way transformer's head count ({}) cannot be read from "
-                        + "weights; pass a SAM config if this is not a stock SAM", modelDir, decoderHeads);
-            }
-            return inferred;
-        }
-
-        private void loadClip(GlobalImageEncoder clip, NDManager manager) throws CheckpointException {
-            try (Checkpoint c = Checkpoints.open(clipDir)) {
-                clip.weightMap("vision_model.").load(c, manager, policy, GlobalImageEncoder.ignorableKeys(), strict);
-            }
-        }
-
-        private static boolean hasTokenizer(Path dir) {
-            return Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("tokenizer.model"));
-        }
-
-        private long segId(LegionTokenizer tokenizer) throws CheckpointException {
-            if (tokenizer != null) {
-                return tokenizer.tokenId("[SEG]");
-            }
-            Path added = modelDir.resolve("added_tokens.json");
-            AddedTokens tokens = Files.isRegularFile(added) ? AddedTokens.read(added) : AddedTokens.glamm();
-            return tokens.id("[SEG]");
-        }
-    }
-
-    /** Builds the blocks from the configs and maps their keys. */
-    private static final class Builder {
-        LegionConfig config;
-        ClipVisionConfig clipConfig;
-        SamConfig samConfig;
-        long segTokenId;
-        GlobalImageEncoder clip;
-        VisionLanguageProjector projector;
-        LlamaForCausalLM llm;
-        TextHiddenProjection textHidden;
-        GroundingImageEncoder groundingEncoder;
-        PixelDecoder pixelDecoder;
-
-        /** Builds every block; CLIP only when its config is known (it is not part of LEGION checkpoints). */
-        void build() {
-            if (clipConfig != null && clipConfig.hiddenSize() != config.mmHiddenSize()) {
-                throw new IllegalArgumentException("CLIP hidden_size " + clipConfig.hiddenSize()
+        public static Parts declare(LegionConfig config, ClipVisionConfig clip, SamConfig sam, boolean detectionHead) {
+            if (clip != null && clip.hiddenSize() != config.mmHiddenSize()) {
+                throw new IllegalArgumentException("CLIP hidden_size " + clip.hiddenSize()
                         + " differs from the LEGION config's mm_hidden_size " + config.mmHiddenSize());
             }
-            if (samConfig.promptEncoder().embedDim() != config.outDim()) {
-                throw new IllegalArgumentException("SAM prompt embed_dim " + samConfig.promptEncoder().embedDim()
+            GroundingModel grounding = Architectures.groundingModel(sam);
+            if (grounding.promptDim() != config.outDim()) {
+                throw new IllegalArgumentException("the grounding model's prompt width " + grounding.promptDim()
                         + " differs from the LEGION config's out_dim " + config.outDim());
             }
-            clip = clipConfig == null ? null : new GlobalImageEncoder(clipConfig);
-            projector = new VisionLanguageProjector(config);
-            llm = new LlamaForCausalLM(config.llama());
-            textHidden = new TextHiddenProjection(config);
-            groundingEncoder = new GroundingImageEncoder(samConfig);
-            pixelDecoder = new PixelDecoder(samConfig);
+            return new Parts(config, clip, sam, clip == null ? null : Architectures.visionTower(clip),
+                    new VisionLanguageProjector(config), Architectures.causalLm(config), new TextHiddenProjection(config),
+                    grounding, detectionHead ? new DetectionHead(config) : null);
         }
 
-        /** The one key-to-parameter map of a GLaMM/LEGION checkpoint. */
-        WeightMap weightMap(DetectionHead head, boolean towerInCheckpoint) {
+        /**
+         * Every weight under its GLaMM/LEGION checkpoint key.
+         *
+         * @param towerInCheckpoint whether CLIP is included (under {@link #TOWER_PREFIX}, as some GLaMM
+         *     checkpoints carry it)
+         */
+        public WeightMap weightMap(boolean towerInCheckpoint) {
             WeightMap m = new WeightMap();
             llm.mapWeights("", m); // model.embed_tokens, model.layers.N, model.norm, lm_head
             projector.mapWeights("model.mm_projector.", m);
             textHidden.mapWeights("model.text_hidden_fcs.", m);
-            groundingEncoder.mapWeights("model.grounding_encoder.image_encoder.", m);
-            pixelDecoder.mapWeights("model.grounding_encoder.", m);
-            if (head != null) {
-                head.mapWeights("prediction_head.", m);
+            grounding.mapWeights("model.grounding_encoder.", m);
+            if (detectionHead != null) {
+                detectionHead.mapWeights("prediction_head.", m);
             }
             if (towerInCheckpoint) {
-                clip.mapWeights(TOWER_PREFIX, m);
+                vision.mapWeights(TOWER_PREFIX, m);
             }
             return m;
         }
     }
 
+    private final Parts parts;
+    private final NDManager manager;
+    private final LegionTokenizer tokenizer;
+    private final Path tokenizerDir;
+    private final long segTokenId;
+    private final WeightMap.LoadReport report;
+
     /**
-     * A new model with freshly initialized weights (for training from scratch): linear and embedding
-     * weights N(0, {@code std}), norm weights 1, biases 0, SAM's Fourier matrix N(0, 1).
+     * A model over parts whose parameters are set (by {@link LegionLoader} or {@link #create}).
+     *
+     * @param manager owns every parameter array (closed with the model)
+     * @param tokenizer the tokenizer, or null when the checkpoint folder has none (closed with the model)
+     * @param tokenizerDir the folder the tokenizer came from (copied along by {@link #save}), or null
+     * @param segTokenId the id of {@code [SEG]}
+     * @param report what loading found
+     */
+    public LegionModel(Parts parts, NDManager manager, LegionTokenizer tokenizer, Path tokenizerDir, long segTokenId,
+            WeightMap.LoadReport report) {
+        this.parts = Objects.requireNonNull(parts, "parts");
+        this.manager = Objects.requireNonNull(manager, "manager");
+        this.tokenizer = tokenizer;
+        this.tokenizerDir = tokenizerDir;
+        this.segTokenId = segTokenId;
+        this.report = Objects.requireNonNull(report, "report");
+        if (parts.vision() == null) {
+            throw new IllegalArgumentException("LegionModel: the vision tower is required (its config was not given)");
+        }
+    }
+
+    /** A loader for a GLaMM/LEGION checkpoint folder (HF's {@code from_pretrained}). */
+    public static LegionLoader loader() {
+        return new LegionLoader();
+    }
+
+    /**
+     * A new model with freshly initialized weights (for training from scratch), each parameter by the rule
+     * its block declares (weights N(0, {@code std}), norm scales 1, biases 0, ...); deterministic for a seed.
      *
      * @param tokenizerDir a folder with {@code tokenizer.json} or {@code tokenizer.model} (+ added tokens)
+     * @throws CheckpointException if the tokenizer cannot be read or does not fit the vocabulary
      */
     public static LegionModel create(LegionConfig config, ClipVisionConfig clip, SamConfig sam, Path tokenizerDir,
             boolean detectionHead, Device device, float std, long seed) throws CheckpointException {
-        Builder b = new Builder();
-        b.config = config;
-        b.clipConfig = clip;
-        b.samConfig = sam;
+        Parts parts = Parts.declare(config, clip, sam, detectionHead);
         LegionTokenizer tokenizer = LegionTokenizer.load(tokenizerDir);
         NDManager manager = NDManager.newBaseManager(device);
         try {
@@ -340,17 +175,11 @@ public final class LegionModel implements AutoCloseable {
                 throw new CheckpointException(tokenizerDir, null, "the tokenizer has " + tokenizer.vocabSize()
                         + " ids but the config's vocab_size is " + config.llama().vocabSize());
             }
-            b.segTokenId = tokenizer.tokenId("[SEG]");
-            b.build();
-            DetectionHead head = detectionHead ? new DetectionHead(config) : null;
-            WeightMap all = b.weightMap(head, true);
-            manager.getEngine().setRandomSeed((int) seed);
-            for (WeightMap.Entry e : all.entries().values()) {
-                e.parameter().setArray(initial(manager, e, std));
-            }
-            List<String> keys = new ArrayList<>(all.entries().keySet());
-            WeightMap.LoadReport report = new WeightMap.LoadReport(keys, List.of(), List.of(), List.of());
-            return new LegionModel(b, manager, tokenizer, head, report, tokenizerDir);
+            WeightMap all = parts.weightMap(true);
+            initialize(all, manager, std, seed);
+            WeightMap.LoadReport report = new WeightMap.LoadReport(List.copyOf(all.entries().keySet()), List.of(),
+                    List.of(), List.of());
+            return new LegionModel(parts, manager, tokenizer, tokenizerDir, tokenizer.tokenId("[SEG]"), report);
         } catch (CheckpointException | RuntimeException e) {
             tokenizer.close();
             manager.close();
@@ -358,23 +187,26 @@ public final class LegionModel implements AutoCloseable {
         }
     }
 
-    private static NDArray initial(NDManager m, WeightMap.Entry e, float std) {
-        String key = e.key();
-        Shape shape = e.shape();
-        NDArray a;
-        if (key.endsWith("positional_encoding_gaussian_matrix")) {
-            a = m.randomNormal(0, 1, shape, DataType.FLOAT32);
-        } else if (key.endsWith("bias")) {
-            a = m.zeros(shape, DataType.FLOAT32);
-        } else if (shape.dimension() == 1 && (key.contains("norm") || key.contains("layernorm") || key.contains("ln"))) {
-            a = m.ones(shape, DataType.FLOAT32);
-        } else if (shape.dimension() == 1 && key.matches(".*\\.neck\\.[13]\\.weight|.*output_upscaling\\.1\\.weight")) {
-            a = m.ones(shape, DataType.FLOAT32); // LayerNorm2d scales
-        } else {
-            a = m.randomNormal(0, std, shape, DataType.FLOAT32);
+    private static void initialize(WeightMap all, NDManager m, float std, long seed) {
+        m.getEngine().setRandomSeed((int) seed);
+        for (WeightMap.Entry e : all.entries().values()) {
+            String key = e.key();
+            Shape shape = e.shape();
+            NDArray a;
+            if (key.endsWith("positional_encoding_gaussian_matrix")) {
+                a = m.randomNormal(0, 1, shape, DataType.FLOAT32);
+            } else if (key.endsWith("bias")) {
+                a = m.zeros(shape, DataType.FLOAT32);
+            } else if (shape.dimension() == 1 && (key.contains("norm") || key.contains("layernorm") || key.contains("ln"))) {
+                a = m.ones(shape, DataType.FLOAT32);
+            } else if (shape.dimension() == 1 && key.matches(".*\\.neck\\.[13]\\.weight|.*output_upscaling\\.1\\.weight")) {
+                a = m.ones(shape, DataType.FLOAT32); // LayerNorm2d scales
+            } else {
+                a = m.randomNormal(0, std, shape, DataType.FLOAT32);
+            }
+            a.setName(key);
+            e.parameter().setArray(a);
         }
-        a.setName(key);
-        return a;
     }
 
     /** How {@link #save} stores floating weights. */
@@ -386,150 +218,256 @@ public final class LegionModel implements AutoCloseable {
     }
 
     /**
-     * Writes the model as a GLaMM/LEGION folder that {@link #loader()} (and the analyzer) reads back:
-     * {@code config.json}, {@code sam_config.json}, {@code model.safetensors} with the upstream keys,
-     * {@code added_tokens.json} and the tokenizer files, plus {@code clip/} (config, preprocessor
-     * config, weights). Each file is written atomically.
+     * Writes the model as a GLaMM/LEGION folder that {@link #loader()} reads back (HF's {@code save_pretrained});
+     * see {@link LegionSaver}.
      */
     public void save(Path dir, SavePrecision precision) throws CheckpointException {
-        try {
-            Files.createDirectories(dir.resolve("clip"));
-        } catch (java.io.IOException e) {
-            throw new CheckpointException(dir, null, "cannot create: " + e, e);
-        }
-        ai.legion.core.config.ConfigFiles.write(dir.resolve("config.json"), config);
-        ai.legion.core.config.ConfigFiles.write(dir.resolve("sam_config.json"), samConfig);
-        ai.legion.core.config.ConfigFiles.write(dir.resolve("clip/config.json"), clipConfig);
-        ai.legion.core.config.ConfigFiles.write(dir.resolve("clip/preprocessor_config.json"),
-                ai.legion.core.config.ClipImageProcessorConfig.square(clipConfig.imageSize()));
-        writeWeights(weightMap(false), dir.resolve("model.safetensors"), precision);
-        writeWeights(clip.weightMap("vision_model."), dir.resolve("clip/model.safetensors"), SavePrecision.FLOAT32);
-        if (tokenizer != null) {
-            ai.legion.core.config.ConfigFiles.write(dir.resolve("added_tokens.json"), tokenizer.addedTokens());
-            copyTokenizerFiles(dir);
-        }
+        LegionSaver.save(this, dir, precision);
+    }
+
+    /**
+     * The keys and shapes a GLaMM/LEGION checkpoint with these sizes holds (blocks are declared, nothing is
+     * allocated): for inspecting a checkpoint without loading it.
+     *
+     * @param clip CLIP sizes, used only if {@code towerInCheckpoint}
+     */
+    public static WeightMap expectedWeights(LegionConfig config, ClipVisionConfig clip, SamConfig sam,
+            boolean detectionHead, boolean towerInCheckpoint) {
+        return Parts.declare(config, towerInCheckpoint ? clip : null, sam, detectionHead).weightMap(towerInCheckpoint);
     }
 
     /** Every LEGION weight under its checkpoint key ({@code towerInCheckpoint}: CLIP too, GLaMM-style). */
     public WeightMap weightMap(boolean towerInCheckpoint) {
-        Builder b = new Builder();
-        b.config = config;
-        b.clipConfig = clipConfig;
-        b.samConfig = samConfig;
-        b.clip = clip;
-        b.projector = projector;
-        b.llm = llm;
-        b.textHidden = textHidden;
-        b.groundingEncoder = groundingEncoder;
-        b.pixelDecoder = pixelDecoder;
-        return b.weightMap(detectionHead, towerInCheckpoint);
+        return parts.weightMap(towerInCheckpoint);
     }
 
-    private static void writeWeights(WeightMap map, Path file, SavePrecision precision) throws CheckpointException {
-        ai.legion.core.io.SafetensorsWriter w = new ai.legion.core.io.SafetensorsWriter().metadata("format", "pt");
-        for (WeightMap.Entry e : map.entries().values()) {
-            NDArray a = e.parameter().getArray();
-            String k = e.key();
-            boolean bf16 = precision == SavePrecision.MIXED_BF16 && !k.startsWith("model.grounding_encoder.")
-                    && !k.startsWith("model.text_hidden_fcs.") && a.getDataType().isFloating();
-            if (bf16) {
-                ai.legion.core.io.TensorInfo info = new ai.legion.core.io.TensorInfo(k, ai.legion.core.io.DType.BF16,
-                        a.getShape().getShape());
-                w.add(info, out -> ai.legion.core.io.IoUtils.writeFully(out, ai.legion.core.io.Buffers.narrowToBf16(
-                        a.toType(DataType.FLOAT32, false).toByteBuffer())));
-            } else {
-                w.add(k, a.getDataType() == DataType.FLOAT32 || !a.getDataType().isFloating() ? a
-                        : a.toType(DataType.FLOAT32, false));
-            }
+    // ---------------------------------------------------------------------------------------------
+    // The two entries
+
+    /**
+     * The teacher-forced forward (upstream {@code LegionForCls.model_forward}): image tokens spliced into each
+     * sequence, sequences right-padded, the LLM run once over the batch, the states that produce each
+     * {@code [SEG]} projected and decoded into masks at each image's original resolution. Training computes its
+     * losses from this output; with labels, logits exist only at the positions that predict a supervised token.
+     */
+    public LegionOutput forward(ParameterStore ps, LegionInput in, boolean training) {
+        NDManager m = in.clipPixels().getManager();
+        ImageFeatures f = encodeImage(ps, in.clipPixels(), training);
+        NDArray clsLogits = parts.detectionHead() == null ? null : classify(ps, f.cls(), training);
+        int b = in.size();
+        int n = (int) f.tokens().getShape().get(1);
+        List<NDArray> embeds = new ArrayList<>(b);
+        long maxLen = 0;
+        for (int i = 0; i < b; i++) {
+            NDArray e = spliceImage(ps, in.inputIds().get(i), f.tokens().get(i), training);
+            embeds.add(e);
+            maxLen = Math.max(maxLen, e.getShape().get(0));
         }
-        w.write(file);
-    }
-
-    private void copyTokenizerFiles(Path dir) throws CheckpointException {
-        for (String name : List.of("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")) {
-            Path src = tokenizerDir.resolve(name);
-            Path dst = dir.resolve(name);
-            if (Files.isRegularFile(src) && !src.toAbsolutePath().normalize().equals(dst.toAbsolutePath().normalize())) {
-                try {
-                    Files.copy(src, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                } catch (java.io.IOException e) {
-                    throw new CheckpointException(dst, null, "cannot copy the tokenizer: " + e, e);
+        long hidden = parts.llm().hiddenSize();
+        boolean[] mask = new boolean[Math.toIntExact(b * maxLen)];
+        NDList padded = new NDList(b);
+        for (int i = 0; i < b; i++) {
+            NDArray e = embeds.get(i);
+            long len = e.getShape().get(0);
+            Arrays.fill(mask, (int) (i * maxLen), (int) (i * maxLen + len), true);
+            padded.add(len < maxLen ? e.concat(m.zeros(new Shape(maxLen - len, hidden), e.getDataType()), 0) : e);
+        }
+        NDArray inputsEmbeds = NDArrays.stack(padded, 0);
+        NDArray attention = Ops.tensor(m, mask, new Shape(b, maxLen));
+        boolean supervised = in.labels() != null;
+        CausalLmOutput out = parts.llm().forward(ps, LmInput.ofEmbeds(inputsEmbeds).withAttentionMask(attention),
+                supervised ? LogitsSelection.none() : LogitsSelection.all(), training);
+        NDArray logits = out.logits();
+        long[] targets = null;
+        if (supervised) {
+            // the state at expanded position t predicts the expanded label t + 1
+            List<Long> rows = new ArrayList<>();
+            List<Long> next = new ArrayList<>();
+            for (int i = 0; i < b; i++) {
+                long[] expanded = expandLabels(in.labels().get(i), in.inputIds().get(i), n);
+                for (int t = 0; t + 1 < expanded.length; t++) {
+                    if (expanded[t + 1] != LegionTokenizer.IGNORE_INDEX) {
+                        rows.add(i * maxLen + t);
+                        next.add(expanded[t + 1]);
+                    }
                 }
             }
+            targets = next.stream().mapToLong(Long::longValue).toArray();
+            logits = rows.isEmpty() ? null : parts.llm().lmHead(ps, out.lastHiddenState().reshape(b * maxLen, hidden)
+                    .get(Ops.tensor(m, rows.stream().mapToLong(Long::longValue).toArray())), training);
         }
+        NDArray imageEmbeddings = parts.grounding().embed(ps, in.samPixels(), training);
+        List<long[]> positions = new ArrayList<>(b);
+        List<NDArray> segEmbeddings = new ArrayList<>(b);
+        List<NDArray> lowRes = new ArrayList<>(b);
+        List<NDArray> masks = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            long[] pos = segPositions(in.inputIds().get(i), n);
+            positions.add(pos);
+            NDArray states = out.lastHiddenState().get(i).get(Ops.tensor(m, pos));
+            NDArray seg = parts.textHidden().forward(ps, states, training);
+            GroundingModel.Masks gm = decode(ps, imageEmbeddings.get(new NDIndex("{}:{}", i, i + 1)), seg,
+                    in.resizedHw().get(i), in.originalHw().get(i), training);
+            segEmbeddings.add(seg);
+            lowRes.add(gm.lowRes());
+            masks.add(gm.full());
+        }
+        return new LegionOutput(f.tokens(), f.cls(), clsLogits, inputsEmbeds, attention, logits, targets,
+                out.lastHiddenState(), positions, segEmbeddings, lowRes, masks);
     }
 
     /**
-     * The keys and shapes a GLaMM/LEGION checkpoint with these sizes holds (blocks are built, nothing
-     * is allocated): for inspecting a checkpoint without loading it.
+     * The answer for each image and a mask per {@code [SEG]} it contains (upstream {@code LegionForCls.evaluate}):
+     * the vision tower once, the prompts decoded together with a KV cache, the grounding encoder, then each
+     * image's {@code [SEG]} states projected and decoded. The phases run in this order so that the grounding
+     * encoder's activations never coexist with the LLM's cache.
      *
-     * @param clip CLIP sizes, used only if {@code towerInCheckpoint} (GLaMM checkpoints that carry the tower)
+     * @param clipPixels CLIP-preprocessed images {@code [B, 3, S, S]}
+     * @param samPixels grounding-preprocessed images {@code [B, 3, T, T]}
+     * @param promptIds per image the prompt with one {@code -200} image placeholder
+     * @param resizedHw per image the size after the grounding model's resize, before padding
+     * @param originalHw per image the original size (masks come at this size)
+     * @param listener tokens and phase times (or {@link GenerationListener#NONE})
+     * @return per image, in the caller's manager
      */
-    public static WeightMap expectedWeights(LegionConfig config, ClipVisionConfig clip, SamConfig sam,
-            boolean detectionHead, boolean towerInCheckpoint) {
-        Builder b = new Builder();
-        b.config = config;
-        b.clipConfig = towerInCheckpoint ? clip : null;
-        b.samConfig = sam;
-        b.build();
-        return b.weightMap(detectionHead ? new DetectionHead(config) : null, towerInCheckpoint);
+    public List<Generation> generate(ParameterStore ps, NDArray clipPixels, NDArray samPixels, List<long[]> promptIds,
+            List<int[]> resizedHw, List<int[]> originalHw, GenerationOptions options, GenerationListener listener) {
+        int b = promptIds.size();
+        if (clipPixels.getShape().get(0) != b || samPixels.getShape().get(0) != b || resizedHw.size() != b
+                || originalHw.size() != b) {
+            throw new IllegalArgumentException("LegionModel.generate: batch sizes differ: prompts " + b + ", clip "
+                    + clipPixels.getShape().get(0) + ", sam " + samPixels.getShape().get(0) + ", sizes "
+                    + resizedHw.size() + "/" + originalHw.size());
+        }
+        long t = System.nanoTime();
+        ImageFeatures f = encodeImage(ps, clipPixels, false);
+        float[] clsLogits = parts.detectionHead() == null ? null
+                : classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray();
+        List<NDArray> prompts = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            prompts.add(spliceImage(ps, promptIds.get(i), f.tokens().get(i), false));
+        }
+        listener.onPhase(GenerationListener.Phase.VISION, ms(t));
+        long start = System.nanoTime();
+        long[] firstToken = {0};
+        Generator generator = new Generator(parts.llm(), parts.config().llama().eosTokenId(), padId(),
+                token -> token == segTokenId);
+        List<Generator.Sequence> seqs = generator.generate(prompts, options, (seq, token) -> {
+            if (firstToken[0] == 0) {
+                firstToken[0] = System.nanoTime();
+                listener.onPhase(GenerationListener.Phase.PREFILL, (firstToken[0] - start) / 1e6);
+            }
+            listener.onToken(seq, token);
+        });
+        listener.onPhase(GenerationListener.Phase.DECODE, ms(firstToken[0] == 0 ? start : firstToken[0]));
+        t = System.nanoTime();
+        NDArray imageEmbeddings = parts.grounding().embed(ps, samPixels, false);
+        listener.onPhase(GenerationListener.Phase.GROUNDING, ms(t));
+        t = System.nanoTime();
+        List<Generation> out = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            Generator.Sequence s = seqs.get(i);
+            NDArray seg = parts.textHidden().forward(ps, s.captured(), false);
+            NDArray masks = decode(ps, imageEmbeddings.get(new NDIndex("{}:{}", i, i + 1)), seg, resizedHw.get(i),
+                    originalHw.get(i), false).full();
+            out.add(new Generation(s.tokens(), s.stoppedAtEos(), masks,
+                    clsLogits == null ? null : Arrays.copyOfRange(clsLogits, 2 * i, 2 * i + 2)));
+        }
+        listener.onPhase(GenerationListener.Phase.MASKS, ms(t));
+        return out;
     }
 
-    /** CLIP features of a batch of images. */
+    // ---------------------------------------------------------------------------------------------
+    // Pieces both entries are made of
+
+    /** CLIP features of a batch of images: projected image tokens {@code [B, N, H]} and CLS {@code [B, mm_hidden]}. */
     public record ImageFeatures(NDArray tokens, NDArray cls) {}
 
     /**
-     * Runs CLIP once (up to the selected layer) and returns the projected image tokens the LLM reads
+     * Runs the vision tower once (up to the selected layer) and the projector: the image tokens the LLM reads
      * and the CLS feature the detection head reads.
      *
      * @param clipPixels {@code [B, 3, S, S]}
-     * @return tokens {@code [B, N, H]} (N = image tokens), cls {@code [B, mm_hidden]}
      */
     public ImageFeatures encodeImage(ParameterStore ps, NDArray clipPixels, boolean training) {
-        int select = config.mmVisionSelectLayer();
-        GlobalImageEncoder.Output out = clip.forward(ps, clipPixels, clip.layersNeeded(select), training);
-        NDArray selected = out.selectFeatures(select, config.mmVisionSelectFeature());
-        NDArray cls = GlobalImageEncoder.clsToken(out.hiddenState(select));
-        return new ImageFeatures(projector.forward(ps, selected, training), cls);
+        LegionConfig c = parts.config();
+        VisionTower.Features f = parts.vision().features(ps, clipPixels, c.mmVisionSelectLayer(),
+                c.mmVisionSelectFeature(), training);
+        return new ImageFeatures(parts.projector().forward(ps, f.tokens(), training), f.cls());
     }
 
     /**
-     * The detection head's logits (index {@link DetectionHead#REAL_INDEX} = real).
+     * The detection head's logits on CLS features (index {@link DetectionHead#REAL_INDEX} = real).
      *
      * @throws IllegalStateException if the checkpoint has no {@code prediction_head}
      */
     public NDArray classify(ParameterStore ps, NDArray clsFeature, boolean training) {
-        if (detectionHead == null) {
+        if (parts.detectionHead() == null) {
             throw new IllegalStateException("this checkpoint has no detection head (prediction_head.*): LEGION's "
                     + "localization/explanation checkpoints ship without it; train stage 2 or load one that has it");
         }
-        return detectionHead.forward(ps, clsFeature, training);
+        return parts.detectionHead().forward(ps, clsFeature, training);
     }
 
     /**
      * Token embeddings with the image tokens spliced in place of the single {@code -200} placeholder
-     * (LLaVA's {@code prepare_inputs_labels_for_multimodal}).
+     * (LLaVA {@code llava_arch.py::prepare_inputs_labels_for_multimodal}).
      *
      * @param ids token ids with exactly one {@link LegionTokenizer#IMAGE_TOKEN_INDEX}
-     * @param imageTokens {@code [N, H]} (one image's projected CLIP tokens)
+     * @param imageTokens {@code [N, H]} (one image's projected tokens)
      * @return {@code [L - 1 + N, H]}
      */
     public NDArray spliceImage(ParameterStore ps, long[] ids, NDArray imageTokens, boolean training) {
         int p = imagePosition(ids);
         NDManager m = imageTokens.getManager();
-        List<NDArray> parts = new ArrayList<>(3);
+        List<NDArray> pieces = new ArrayList<>(3);
         if (p > 0) {
-            parts.add(embed(ps, m, java.util.Arrays.copyOfRange(ids, 0, p), training));
+            pieces.add(embed(ps, m, Arrays.copyOfRange(ids, 0, p), training));
         }
-        parts.add(Ops.cast(imageTokens, llm.dataType()));
+        pieces.add(Ops.cast(imageTokens, parts.llm().dataType()));
         if (p + 1 < ids.length) {
-            parts.add(embed(ps, m, java.util.Arrays.copyOfRange(ids, p + 1, ids.length), training));
+            pieces.add(embed(ps, m, Arrays.copyOfRange(ids, p + 1, ids.length), training));
         }
-        return NDArrays.concat(new NDList(parts), 0);
+        return NDArrays.concat(new NDList(pieces), 0);
+    }
+
+    /**
+     * Upstream's {@code [SEG]} state selection ({@code LegionForCls._create_seg_token_mask}):
+     * {@code cat(zeros(N-1), ids[1:] == SEG, zeros(1))} over the expanded sequence, i.e. for every {@code [SEG]}
+     * at index {@code j >= 1} the expanded position {@code j + N - 2}: the position that predicts the
+     * {@code [SEG]} (not the [SEG] itself).
+     *
+     * @param numImageTokens N, the number of spliced image tokens
+     */
+    public long[] segPositions(long[] ids, int numImageTokens) {
+        List<Long> out = new ArrayList<>();
+        for (int j = 1; j < ids.length; j++) {
+            if (ids[j] == segTokenId) {
+                out.add((long) j + numImageTokens - 2);
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** Labels over the expanded sequence: the placeholder's label replaced by N ignored image positions. */
+    static long[] expandLabels(long[] labels, long[] ids, int numImageTokens) {
+        int p = imagePosition(ids);
+        long[] out = new long[labels.length - 1 + numImageTokens];
+        System.arraycopy(labels, 0, out, 0, p);
+        Arrays.fill(out, p, p + numImageTokens, LegionTokenizer.IGNORE_INDEX);
+        System.arraycopy(labels, p + 1, out, p + numImageTokens, labels.length - p - 1);
+        return out;
+    }
+
+    private GroundingModel.Masks decode(ParameterStore ps, NDArray embedding, NDArray seg, int[] resizedHw,
+            int[] originalHw, boolean training) {
+        // the grounding model may run in another precision than the LLM (upstream: bf16 LLM, fp32 SAM)
+        NDArray prompts = Ops.cast(seg, embedding.getDataType());
+        return parts.grounding().decode(ps, embedding, prompts, resizedHw, originalHw, training);
     }
 
     private NDArray embed(ParameterStore ps, NDManager m, long[] ids, boolean training) {
-        return llm.model().embed(ps, Ops.tensor(m, ids).expandDims(0), training).get(0);
+        return parts.llm().embed(ps, Ops.tensor(m, ids).expandDims(0), training).get(0);
     }
 
     private static int imagePosition(long[] ids) {
@@ -550,109 +488,52 @@ public final class LegionModel implements AutoCloseable {
         return p;
     }
 
-    /**
-     * Upstream's {@code [SEG]} state selection: {@code cat(zeros(N-1), ids[1:] == SEG, zeros(1))} over
-     * the expanded sequence, i.e. for every {@code [SEG]} at index {@code j >= 1} the expanded position
-     * {@code j + N - 2}: the position that predicts the {@code [SEG]} (not the [SEG] itself).
-     *
-     * @param numImageTokens N, the number of spliced image tokens
-     */
-    public long[] segPositions(long[] ids, int numImageTokens) {
-        List<Long> out = new ArrayList<>();
-        for (int j = 1; j < ids.length; j++) {
-            if (ids[j] == segTokenId) {
-                out.add((long) j + numImageTokens - 2);
-            }
-        }
-        return out.stream().mapToLong(Long::longValue).toArray();
+    private long padId() {
+        return tokenizer != null ? tokenizer.padId() : parts.config().llama().padTokenId();
     }
 
-    /** SAM image embeddings {@code [B, C, g, g]} of preprocessed images {@code [B, 3, T, T]}. */
-    public NDArray groundingEmbeddings(ParameterStore ps, NDArray samPixels, boolean training) {
-        return groundingEncoder.forward(ps, samPixels, training);
+    private static double ms(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e6;
     }
 
-    /**
-     * Masks for one image from the post-norm LLM states that produced its {@code [SEG]} tokens.
-     *
-     * @param imageEmbedding {@code [1, C, g, g]}
-     * @param segHidden {@code [K, H]}
-     * @return the projected [SEG] embeddings {@code [K, out_dim]} and low-res mask logits {@code [K, 1, 4g, 4g]}
-     */
-    public NDList predictMasks(ParameterStore ps, NDArray imageEmbedding, NDArray segHidden, boolean training) {
-        NDArray seg = textHidden.forward(ps, segHidden, training);
-        // SAM may run in another precision than the LLM (upstream: bf16 LLM, fp32 SAM)
-        NDArray prompts = seg.getDataType() == imageEmbedding.getDataType() ? seg
-                : Ops.cast(seg, imageEmbedding.getDataType());
-        return new NDList(seg, pixelDecoder.decode(ps, imageEmbedding, prompts, training));
-    }
-
-    /**
-     * The training forward (teacher forcing), as upstream {@code model_forward}: image tokens spliced
-     * into each sequence, sequences right-padded, the LLM run once over the batch, the [SEG] states
-     * selected with upstream's off-by-one, projected, decoded into masks and brought to each image's
-     * original resolution.
-     */
-    public TeacherForcedOutput forwardTeacherForced(ParameterStore ps, TeacherForcedBatch batch, boolean training) {
-        NDManager m = batch.clipPixels().getManager();
-        ImageFeatures features = encodeImage(ps, batch.clipPixels(), training);
-        int n = (int) features.tokens().getShape().get(1);
-        List<NDArray> embeds = new ArrayList<>();
-        long maxLen = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            NDArray e = spliceImage(ps, batch.inputIds().get(i), features.tokens().get(i), training);
-            embeds.add(e);
-            maxLen = Math.max(maxLen, e.getShape().get(0));
-        }
-        long hidden = config.llama().hiddenSize();
-        boolean[] mask = new boolean[(int) (batch.size() * maxLen)];
-        List<NDArray> padded = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            NDArray e = embeds.get(i);
-            long len = e.getShape().get(0);
-            java.util.Arrays.fill(mask, (int) (i * maxLen), (int) (i * maxLen + len), true);
-            padded.add(len < maxLen ? e.concat(m.zeros(new Shape(maxLen - len, hidden), e.getDataType()), 0) : e);
-        }
-        NDArray inputsEmbeds = NDArrays.stack(new NDList(padded), 0);
-        NDArray attention = Ops.tensor(m, mask, new Shape(batch.size(), maxLen));
-        CausalLmOutput out = llm.forward(ps, LmInput.ofEmbeds(inputsEmbeds).withAttentionMask(attention),
-                LogitsSelection.all(), training);
-        NDArray imageEmbeddings = groundingEmbeddings(ps, batch.samPixels(), training);
-        int imgSize = samConfig.imageEncoder().imgSize();
-        List<long[]> positions = new ArrayList<>();
-        List<NDArray> segEmbeddings = new ArrayList<>();
-        List<NDArray> lowRes = new ArrayList<>();
-        List<NDArray> masks = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            long[] pos = segPositions(batch.inputIds().get(i), n);
-            positions.add(pos);
-            NDArray states = out.lastHiddenState().get(i).get(Ops.tensor(m, pos));
-            NDList pm = predictMasks(ps, imageEmbeddings.get(new NDIndex("{}:{}", i, i + 1)), states, training);
-            segEmbeddings.add(pm.get(0));
-            lowRes.add(pm.get(1));
-            NDArray full = MaskPostprocessor.postprocess(pm.get(1), imgSize, batch.resizedHw().get(i),
-                    batch.originalHw().get(i));
-            masks.add(full.squeeze(1));
-        }
-        return new TeacherForcedOutput(out.logits(), out.lastHiddenState(), attention, positions, segEmbeddings, lowRes,
-                masks);
-    }
+    // ---------------------------------------------------------------------------------------------
+    // Accessors
 
     /** Number of image tokens the LLM sees per image (576 for CLIP-L/336 patch features). */
     public int numImageTokens() {
-        return config.numImageTokens(clipConfig);
+        return parts.vision().numImageTokens(parts.config().mmVisionSelectFeature());
+    }
+
+    /** The blocks. */
+    public Parts parts() {
+        return parts;
     }
 
     public LegionConfig config() {
-        return config;
+        return parts.config();
     }
 
     public ClipVisionConfig clipConfig() {
-        return clipConfig;
+        return parts.clipConfig();
     }
 
     public SamConfig samConfig() {
-        return samConfig;
+        return parts.samConfig();
+    }
+
+    /** The language model. */
+    public CausalLm llm() {
+        return parts.llm();
+    }
+
+    /** The vision tower. */
+    public VisionTower vision() {
+        return parts.vision();
+    }
+
+    /** The grounding model (encoder + pixel decoder). */
+    public GroundingModel grounding() {
+        return parts.grounding();
     }
 
     /** The tokenizer, or {@code null} if the checkpoint folder has none. */
@@ -660,37 +541,18 @@ public final class LegionModel implements AutoCloseable {
         return tokenizer;
     }
 
+    /** The folder the tokenizer files came from, or null. */
+    public Path tokenizerDir() {
+        return tokenizerDir;
+    }
+
     public long segTokenId() {
         return segTokenId;
     }
 
-    public GlobalImageEncoder globalImageEncoder() {
-        return clip;
-    }
-
-    public VisionLanguageProjector projector() {
-        return projector;
-    }
-
-    public LlamaForCausalLM llm() {
-        return llm;
-    }
-
-    public TextHiddenProjection textHiddenProjection() {
-        return textHidden;
-    }
-
-    public GroundingImageEncoder groundingImageEncoder() {
-        return groundingEncoder;
-    }
-
-    public PixelDecoder pixelDecoder() {
-        return pixelDecoder;
-    }
-
     /** Whether the checkpoint carried a detection head. */
     public boolean hasDetectionHead() {
-        return detectionHead != null;
+        return parts.detectionHead() != null;
     }
 
     /** What loading the checkpoint found (loaded, missing, unexpected, ignored keys). */

@@ -42,11 +42,11 @@ class LegionModelCreateSaveTest {
                 var samPx = m.randomNormal(new ai.djl.ndarray.types.Shape(1, 3, sam.imageEncoder().imgSize(),
                         sam.imageEncoder().imgSize()));
                 long[] ids = back.tokenizer().encodeWithImage("A <image> picture of <p> a dog </p> [SEG] here.");
-                TeacherForcedBatch batch = new TeacherForcedBatch(clipPx, samPx, List.of(ids),
+                LegionInput batch = new LegionInput(clipPx, samPx, List.of(ids),
                         List.of(new int[] {sam.imageEncoder().imgSize(), sam.imageEncoder().imgSize()}),
                         List.of(new int[] {20, 30}));
-                TeacherForcedOutput a = fresh.forwardTeacherForced(ps, batch, false);
-                TeacherForcedOutput b = back.forwardTeacherForced(ps, batch, false);
+                LegionOutput a = fresh.forward(ps, batch, false);
+                LegionOutput b = back.forward(ps, batch, false);
                 assertEquals(0.0, Parity.maxAbsDiff(a.logits(), b.logits()));
                 assertEquals(0.0, Parity.maxAbsDiff(a.masks().get(0), b.masks().get(0)));
                 assertEquals(1, a.masks().get(0).getShape().get(0));
@@ -58,8 +58,8 @@ class LegionModelCreateSaveTest {
                 assertEquals(DType.F32, c.info("model.grounding_encoder.image_encoder.pos_embed").dtype());
             }
             try (LegionModel back = LegionModel.loader().model(mixed).load()) {
-                var w = back.llm().model().embedTokensParameter().getArray();
-                var orig = fresh.llm().model().embedTokensParameter().getArray();
+                var w = back.weightMap(false).parameter("model.embed_tokens.weight").getArray();
+                var orig = fresh.weightMap(false).parameter("model.embed_tokens.weight").getArray();
                 double d = w.sub(orig).abs().max().getFloat();
                 assertTrue(d > 0 && d < 1e-2, "bf16 rounding only: " + d);
                 assertEquals(DataType.FLOAT32, w.getDataType());

@@ -16,11 +16,11 @@ import ai.djl.training.ParameterStore;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointConverter;
 import ai.legion.models.decoder.MaskPostprocessor;
+import ai.legion.models.lm.GenerationOptions;
 import ai.legion.models.testing.GreedyProbe;
 import ai.legion.models.lm.LmInput;
 import ai.legion.models.lm.LogitsSelection;
-import ai.legion.models.lm.KvCache;
-import ai.legion.models.lm.StepOutput;
+import ai.legion.models.lm.Generator;
 import ai.legion.models.testing.Parity;
 import ai.legion.models.testing.TinyLegion;
 import java.nio.file.Files;
@@ -85,25 +85,24 @@ class LegionModelParityTest {
         assertTrue(model.hasDetectionHead());
     }
 
+    LegionInput input() throws Exception {
+        return new LegionInput(t("clip_pixel_values"), t("sam_pixel_values"), List.of(ids("input_ids")),
+                List.of(hw("resize_hw")), List.of(hw("original_hw")));
+    }
+
+    /** Every intermediate of upstream's model_forward through the one teacher-forced forward. */
     @Test
     void teacherForcedForwardMatchesUpstreamEverywhere() throws Exception {
         try (NDManager m = data.newSubManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             long[] ids = ids("input_ids");
-            TeacherForcedBatch batch = new TeacherForcedBatch(t("clip_pixel_values"), t("sam_pixel_values"),
-                    List.of(ids), List.of(hw("resize_hw")), List.of(hw("original_hw")));
-            LegionModel.ImageFeatures f = model.encodeImage(ps, batch.clipPixels(), false);
-            assertClose("image_features", t("image_features"), f.tokens(), TOL);
-            assertClose("cls_feature", t("cls_feature"), f.cls(), TOL);
-            NDArray cls = model.classify(ps, f.cls(), false);
-            assertClose("cls_logits", t("cls_logits"), cls, TOL);
-            assertSameInts("cls_pred", t("cls_pred"), cls.argMax(1));
-
-            NDArray embeds = model.spliceImage(ps, ids, f.tokens().get(0), false);
-            assertEquals(ids("expanded_length")[0], embeds.getShape().get(0));
-            assertClose("inputs_embeds", t("inputs_embeds").get(0), embeds, TOL);
-
-            TeacherForcedOutput out = model.forwardTeacherForced(ps, batch, false);
+            LegionOutput out = model.forward(ps, input(), false);
+            assertClose("image_features", t("image_features"), out.imageTokens(), TOL);
+            assertClose("cls_feature", t("cls_feature"), out.cls(), TOL);
+            assertClose("cls_logits", t("cls_logits"), out.clsLogits(), TOL);
+            assertSameInts("cls_pred", t("cls_pred"), out.clsLogits().argMax(1));
+            assertEquals(ids("expanded_length")[0], out.inputsEmbeds().getShape().get(1));
+            assertClose("inputs_embeds", t("inputs_embeds"), out.inputsEmbeds(), TOL);
             assertSameInts("expanded_attention_mask", t("expanded_attention_mask"), out.attentionMask());
             long n = out.logits().getShape().get(1);
             assertClose("logits_last4", t("logits_last4"), out.logits().get(new NDIndex(":, {}:", n - 4)), 1e-3);
@@ -121,11 +120,97 @@ class LegionModelParityTest {
             assertClose("low_res_masks", t("low_res_masks"), out.lowResMasks().get(0), TOL);
             assertClose("pred_masks", t("pred_masks"), out.masks().get(0), TOL);
             assertSameInts("union_mask", t("union_mask"), MaskPostprocessor.union(MaskPostprocessor.binary(out.masks().get(0))));
-            assertClose("image_embeddings", t("image_embeddings"), model.groundingEmbeddings(ps, batch.samPixels(), false),
+            assertClose("image_embeddings", t("image_embeddings"), model.grounding().embed(ps, t("sam_pixel_values"), false),
                     TOL);
+            assertEquals(null, out.targets());
+            assertTrue(ids.length > 0);
         }
     }
 
+    /** With labels the forward computes logits only where a token is supervised: exactly those rows of the full logits. */
+    @Test
+    void supervisedForwardGivesTheFullLogitsAtTheSupervisedPositions() throws Exception {
+        try (NDManager m = data.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] ids = ids("input_ids");
+            int promptLen = ids("prompt_input_ids").length;
+            long[] labels = ids.clone();
+            java.util.Arrays.fill(labels, 0, promptLen, -100); // the answer is supervised, the prompt is not
+            LegionInput in = input();
+            LegionOutput full = model.forward(ps, in, false);
+            LegionOutput sup = model.forward(ps, new LegionInput(in.clipPixels(), in.samPixels(), in.inputIds(),
+                    List.of(labels), in.resizedHw(), in.originalHw()), false);
+            int n = model.numImageTokens();
+            int answer = ids.length - promptLen;
+            assertEquals(answer, sup.targets().length);
+            assertArrayEquals(java.util.Arrays.copyOfRange(ids, promptLen, ids.length), sup.targets());
+            // expanded position of ids[j] is j + n - 1; the state before it predicts it
+            NDArray rows = full.logits().get(0).get(new NDIndex("{}:{}", promptLen + n - 2, ids.length + n - 2));
+            assertClose("supervised logits", rows, sup.logits(), 1e-5);
+            assertClose("masks unchanged", full.masks().get(0), sup.masks().get(0), 0);
+        }
+    }
+
+    /**
+     * Upstream's greedy decoding through the one generation entry: the same new tokens, and a mask per
+     * generated [SEG] equal to the forward's over the same conversation.
+     */
+    @Test
+    void generateReproducesUpstreamGreedyDecodingAndItsMasks() throws Exception {
+        try (NDManager m = data.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] prompt = ids("prompt_input_ids");
+            long[] expectedNew = ids("gen_new_tokens");
+            long[] sequences = ids("gen_sequences");
+            List<Long> streamed = new ArrayList<>();
+            GenerationListener tokens = new GenerationListener() {
+                @Override
+                public void onToken(int sequence, long token) {
+                    streamed.add(token);
+                }
+            };
+            Generation g = model.generate(ps, t("clip_pixel_values"), t("sam_pixel_values"), List.of(prompt),
+                    List.of(hw("resize_hw")), List.of(hw("original_hw")),
+                    GenerationOptions.DEFAULT.withMaxNewTokens(expectedNew.length), tokens).get(0);
+            assertArrayEquals(expectedNew, g.tokens());
+            assertArrayEquals(java.util.Arrays.copyOfRange(sequences, prompt.length, sequences.length), g.tokens());
+            assertEquals(expectedNew.length, streamed.size());
+            assertClose("generate cls_logits", t("cls_logits").get(0), m.create(g.clsLogits()), TOL);
+            // the generated answer teacher-forced through the forward gives the same masks
+            long[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+            System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
+            LegionOutput f = model.forward(ps, new LegionInput(t("clip_pixel_values"), t("sam_pixel_values"),
+                    List.of(all), List.of(hw("resize_hw")), List.of(hw("original_hw"))), false);
+            long segs = java.util.Arrays.stream(g.tokens()).filter(x -> x == model.segTokenId()).count();
+            assertEquals(segs, g.masks().getShape().get(0));
+            assertEquals(f.masks().get(0).getShape(), g.masks().getShape());
+            if (segs > 0) {
+                assertClose("generated [SEG] masks", f.masks().get(0), g.masks(), TOL);
+            }
+        }
+    }
+
+    /** The teacher-forced answer forced through generate: its [SEG] masks are upstream's pred_masks. */
+    @Test
+    void generateWithTheAnswerForcedGivesUpstreamsMasks() throws Exception {
+        try (NDManager m = data.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] ids = ids("input_ids");
+            long[] prompt = ids("prompt_input_ids");
+            long[] answer = java.util.Arrays.copyOfRange(ids, prompt.length, ids.length);
+            GenerationOptions forced = GenerationOptions.DEFAULT.withMaxNewTokens(answer.length)
+                    .withProcessor((seq, step, gen, logits) -> {
+                        java.util.Arrays.fill(logits, -1e9f);
+                        logits[(int) answer[step]] = 0f;
+                    });
+            Generation g = model.generate(ps, t("clip_pixel_values"), t("sam_pixel_values"), List.of(prompt),
+                    List.of(hw("resize_hw")), List.of(hw("original_hw")), forced, GenerationListener.NONE).get(0);
+            assertArrayEquals(answer, g.tokens());
+            assertClose("pred_masks via generate", t("pred_masks"), g.masks(), TOL);
+        }
+    }
+
+    /** The LLM's per-step logits and producing states during greedy decoding (the generator generate runs). */
     @Test
     void greedyGenerationWithTheKvCacheReproducesUpstream() throws Exception {
         try (NDManager m = data.newSubManager()) {
@@ -137,9 +222,6 @@ class LegionModelParityTest {
             GreedyProbe.Result r = GreedyProbe.run(model.llm(), embeds, expectedNew.length,
                     model.config().llama().eosTokenId(), model.config().llama().padTokenId());
             assertArrayEquals(expectedNew, r.tokens());
-            long[] sequence = java.util.Arrays.copyOf(prompt, prompt.length + r.tokens().length);
-            System.arraycopy(r.tokens(), 0, sequence, prompt.length, r.tokens().length);
-            assertArrayEquals(ids("gen_sequences"), sequence);
             NDArray top2 = m.create(r.top2Logits());
             assertClose("gen_step_top2_logits", t("gen_step_top2_logits"), top2, 1e-3);
             long steps = r.producing().getShape().get(0);
@@ -158,27 +240,20 @@ class LegionModelParityTest {
             ParameterStore ps = new ParameterStore(m, false);
             long[] ids = ids("input_ids");
             int promptLen = ids("prompt_input_ids").length;
+            long[] answer = java.util.Arrays.copyOfRange(ids, promptLen, ids.length);
             NDArray image = model.encodeImage(ps, t("clip_pixel_values"), false).tokens().get(0);
             NDArray promptEmbeds = model.spliceImage(ps, java.util.Arrays.copyOf(ids, promptLen), image, false);
-            int total = (int) (promptEmbeds.getShape().get(0) + ids.length - promptLen);
-            List<NDArray> producing = new ArrayList<>(); // state at each position that predicts the next token
-            try (KvCache cache = model.llm().newKvCache(m, 1, total)) {
-                StepOutput s = model.llm().prefill(ps, promptEmbeds.expandDims(0), null, cache);
-                producing.add(s.hidden());
-                for (int j = promptLen; j < ids.length - 1; j++) {
-                    s = model.llm().step(ps, m.create(new long[] {ids[j]}), null, cache);
-                    producing.add(s.hidden());
-                }
-            }
-            // state that predicts ids[j] (j >= promptLen) is producing.get(j - promptLen)
-            List<NDArray> segStates = new ArrayList<>();
-            for (int j = promptLen; j < ids.length; j++) {
-                if (ids[j] == model.segTokenId()) {
-                    segStates.add(producing.get(j - promptLen).reshape(-1));
-                }
-            }
-            NDArray cached = NDArrays.stack(new NDList(segStates), 0);
-            assertClose("seg_hidden_states (cached)", t("seg_hidden_states"), cached, TOL);
+            long seg = model.segTokenId();
+            GenerationOptions forced = GenerationOptions.DEFAULT.withMaxNewTokens(answer.length)
+                    .withProcessor((sq, step, gen, logits) -> {
+                        java.util.Arrays.fill(logits, -1e9f);
+                        logits[(int) answer[step]] = 0f;
+                    });
+            Generator.Sequence s = new Generator(model.llm(), model.config().llama().eosTokenId(),
+                    model.config().llama().padTokenId(), token -> token == seg)
+                    .generate(List.of(promptEmbeds), forced, null).get(0);
+            assertArrayEquals(answer, s.tokens());
+            assertClose("seg_hidden_states (cached)", t("seg_hidden_states"), s.captured(), TOL);
         }
     }
 
@@ -189,10 +264,8 @@ class LegionModelParityTest {
         assertTrue(Files.exists(st.resolve("model.safetensors.index.json")));
         try (LegionModel other = load(st); NDManager m = data.newSubManager()) {
             ParameterStore ps = new ParameterStore(m, false);
-            TeacherForcedBatch batch = new TeacherForcedBatch(t("clip_pixel_values"), t("sam_pixel_values"),
-                    List.of(ids("input_ids")), List.of(hw("resize_hw")), List.of(hw("original_hw")));
-            TeacherForcedOutput a = model.forwardTeacherForced(ps, batch, false);
-            TeacherForcedOutput b = other.forwardTeacherForced(ps, batch, false);
+            LegionOutput a = model.forward(ps, input(), false);
+            LegionOutput b = other.forward(ps, input(), false);
             assertEquals(0.0, Parity.maxAbsDiff(a.logits(), b.logits()));
             assertEquals(0.0, Parity.maxAbsDiff(a.masks().get(0), b.masks().get(0)));
         }
@@ -201,17 +274,15 @@ class LegionModelParityTest {
     /** 200 full forwards in sub-managers: the model's manager never gains an array. */
     @Test
     void repeatedForwardsLeakNothing() throws Exception {
-        TeacherForcedBatch probe;
+        LegionInput probe;
         int before = model.manager().getManagedArrays().size();
         for (int i = 0; i < 200; i++) {
             try (NDManager m = data.newSubManager()) {
                 ParameterStore ps = new ParameterStore(m, false);
-                probe = new TeacherForcedBatch(t("clip_pixel_values").toType(DataType.FLOAT32, false),
-                        t("sam_pixel_values"), List.of(ids("input_ids")), List.of(hw("resize_hw")),
-                        List.of(hw("original_hw")));
+                probe = input();
                 probe.clipPixels().attach(m);
                 probe.samPixels().attach(m);
-                model.forwardTeacherForced(ps, probe, false);
+                model.forward(ps, probe, false);
             }
             assertEquals(before, model.manager().getManagedArrays().size(), "after forward " + i);
         }

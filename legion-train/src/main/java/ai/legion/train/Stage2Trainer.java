@@ -38,7 +38,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Stage 2 (SPEC 6.2): only {@code prediction_head} trains, on the CLS token of CLIP's selected layer,
+ * Stage 2 (LEGION {@code scripts/cls/train.py}): only {@code prediction_head} trains, on the CLS token of CLIP's selected layer,
  * with cross-entropy, transformers' AdamW, a cosine schedule without warmup and global-norm clipping
  * at 1.0. CLIP is frozen, so its features are computed once and reused every epoch.
  *
@@ -60,52 +60,106 @@ public final class Stage2Trainer {
 
     private final LegionModel model;
     private final ClassIndex classes;
-    private int epochs = 3;
-    private int batchSize = 64;
-    private double lr = 1e-3;
-    private boolean balanced;
-    private boolean standardize;
-    private long seed;
+    private final int epochs;
+    private final int batchSize;
+    private final double lr;
+    private final boolean balanced;
+    private final boolean standardize;
+    private final long seed;
 
-    public Stage2Trainer(LegionModel model, ClassIndex classes) {
-        if (!model.hasDetectionHead()) {
+    private Stage2Trainer(Builder b) {
+        if (b.model == null) {
+            throw new IllegalArgumentException("Stage2Trainer: model(...) is required");
+        }
+        if (!b.model.hasDetectionHead()) {
             throw new IllegalArgumentException("the model has no detection head to train (load it with "
                     + "LegionModel.loader().freshDetectionHead(true))");
         }
-        this.model = model;
-        this.classes = classes;
+        this.model = b.model;
+        this.classes = b.classes;
+        this.epochs = b.epochs;
+        this.batchSize = b.batchSize;
+        this.lr = b.lr;
+        this.balanced = b.balanced;
+        this.standardize = b.standardize;
+        this.seed = b.seed;
     }
 
-    public Stage2Trainer epochs(int n) {
-        this.epochs = n;
-        return this;
+    /** A stage-2 configuration with upstream's defaults (3 epochs, batch 64, lr 1e-3, LEGION's class order). */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public Stage2Trainer batchSize(int n) {
-        this.batchSize = n;
-        return this;
-    }
+    /** Stage-2 settings; {@link #model} is required. */
+    public static final class Builder {
+        private LegionModel model;
+        private ClassIndex classes = ClassIndex.LEGION;
+        private int epochs = 3;
+        private int batchSize = 64;
+        private double lr = 1e-3;
+        private boolean balanced;
+        private boolean standardize;
+        private long seed;
 
-    public Stage2Trainer lr(double v) {
-        this.lr = v;
-        return this;
-    }
+        private Builder() {}
 
-    /** Draw real and fake samples equally often (with replacement within each class). */
-    public Stage2Trainer balanced(boolean b) {
-        this.balanced = b;
-        return this;
-    }
+        /** The model whose detection head trains (required). */
+        public Builder model(LegionModel m) {
+            this.model = m;
+            return this;
+        }
 
-    /** See the class documentation. */
-    public Stage2Trainer standardize(boolean b) {
-        this.standardize = b;
-        return this;
-    }
+        /** The label convention of the head's two outputs (default LEGION's: 1 = real). */
+        public Builder classes(ClassIndex c) {
+            this.classes = java.util.Objects.requireNonNull(c, "classes");
+            return this;
+        }
 
-    public Stage2Trainer seed(long s) {
-        this.seed = s;
-        return this;
+        public Builder epochs(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("epochs must be positive, got " + n);
+            }
+            this.epochs = n;
+            return this;
+        }
+
+        public Builder batchSize(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("batch size must be positive, got " + n);
+            }
+            this.batchSize = n;
+            return this;
+        }
+
+        public Builder lr(double v) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("lr must be positive and finite, got " + v);
+            }
+            this.lr = v;
+            return this;
+        }
+
+        /** Draw real and fake samples equally often (with replacement within each class). */
+        public Builder balanced(boolean b) {
+            this.balanced = b;
+            return this;
+        }
+
+        /** See the class documentation. */
+        public Builder standardize(boolean b) {
+            this.standardize = b;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** The trainer. */
+        public Stage2Trainer build() {
+            return new Stage2Trainer(this);
+        }
     }
 
     /**

@@ -11,13 +11,13 @@ import ai.legion.core.image.ClipImageProcessor;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.SamImageProcessor;
 import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.NDArrayLoader;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.DatasetException;
 import ai.legion.data.dataset.Stage1Dataset;
 import ai.legion.data.sample.Stage1SampleBuilder;
 import ai.legion.data.synthscars.SynthScarsReader;
 import ai.legion.models.LegionModel;
+import ai.legion.models.Precision;
 import ai.legion.models.lora.LoraAdapters;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -140,11 +140,11 @@ public final class TrainRunner {
         throw new IllegalArgumentException("device must be cpu, gpu or gpu:N, got \"" + cfg.device() + "\"");
     }
 
-    private NDArrayLoader.FloatPolicy floatPolicy() {
+    private Precision precision() {
         String p = TrainConfig.or(cfg.precision(), "float32");
         return switch (p.toLowerCase(java.util.Locale.ROOT)) {
-            case "float32", "fp32" -> NDArrayLoader.FloatPolicy.FLOAT32;
-            case "float16", "fp16" -> NDArrayLoader.FloatPolicy.FLOAT16;
+            case "float32", "fp32" -> Precision.FLOAT32;
+            case "float16", "fp16" -> Precision.FLOAT16;
             default -> throw new IllegalArgumentException("precision must be float32 or float16, got \"" + p + "\"");
         };
     }
@@ -177,14 +177,14 @@ public final class TrainRunner {
             throw new IllegalArgumentException("stage 2 needs \"model\": the stage-1 model folder");
         }
         try (LegionModel model = LegionModel.loader().model(path(cfg.model())).freshDetectionHead(true)
-                .device(device()).floatPolicy(floatPolicy()).load()) {
+                .device(device()).precision(precision()).load()) {
             ClipImageProcessor processor = new ClipImageProcessor(ClipImageProcessorConfig.square(
                     model.clipConfig().imageSize()));
-            Stage2Trainer t = new Stage2Trainer(model, ClassIndex.LEGION)
+            Stage2Trainer t = Stage2Trainer.builder().model(model).classes(ClassIndex.LEGION)
                     .epochs(TrainConfig.or(cfg.epochs(), 3)).batchSize(TrainConfig.or(cfg.batchSize(), 64))
                     .lr(TrainConfig.or(cfg.lr(), 1e-3)).seed(TrainConfig.or(cfg.seed(), 0L))
                     .standardize(TrainConfig.or(cfg.standardizeFeatures(), false))
-                    .balanced(TrainConfig.or(cfg.balanced(), false));
+                    .balanced(TrainConfig.or(cfg.balanced(), false)).build();
             ImageLoader loader = new ImageLoader();
             Stage2Trainer.Features train = features(t, model, data, TrainConfig.or(cfg.trainSplit(), "train"),
                     processor, loader);
@@ -276,13 +276,13 @@ public final class TrainRunner {
     /** The model to train: loaded from {@code model} or created from {@code create}. */
     LegionModel model() throws IOException, CheckpointException {
         if (cfg.model() != null) {
-            return LegionModel.loader().model(path(cfg.model())).device(device()).floatPolicy(floatPolicy()).load();
+            return LegionModel.loader().model(path(cfg.model())).device(device()).precision(precision()).load();
         }
         JsonNode c = cfg.create();
         if (c == null || c.isNull()) {
             throw new IllegalArgumentException("the config needs \"model\" (a LEGION folder) or \"create\" (sizes)");
         }
-        if (floatPolicy() != NDArrayLoader.FloatPolicy.FLOAT32) {
+        if (precision() != Precision.FLOAT32) {
             throw new IllegalArgumentException("\"precision\": \"float16\" applies to a model loaded from \"model\"; "
                     + "a model created from \"create\" starts in float32");
         }

@@ -9,7 +9,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.legion.core.config.LoraConfig;
-import ai.legion.core.io.NDArrayLoader;
 import ai.legion.train.optim.LossScaler;
 import ai.legion.train.optim.TrainableParameter;
 import ai.legion.core.config.ClipImageProcessorConfig;
@@ -146,7 +145,7 @@ class Stage1TrainerTest {
         try (LegionModel m = model(6)) {
             m.save(saved, LegionModel.SavePrecision.FLOAT32);
         }
-        try (LegionModel m = LegionModel.loader().model(saved).floatPolicy(NDArrayLoader.FloatPolicy.FLOAT16).load()) {
+        try (LegionModel m = LegionModel.loader().model(saved).precision(ai.legion.models.Precision.FLOAT16).load()) {
             String frozenKey = "model.layers.0.mlp.down_proj.weight";
             float[] frozenBefore = floats(m, frozenKey);
             Stage1Trainer t = Stage1Trainer.builder().model(m).train(dataset(m)).trainable(Trainables.LEGION_STAGE1)

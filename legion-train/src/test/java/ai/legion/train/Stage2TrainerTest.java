@@ -52,7 +52,7 @@ class Stage2TrainerTest {
     void theHeadLearnsAndNothingElseMoves() throws Exception {
         try (LegionModel m = Stage1TrainerTest.model(5)) {
             Map<String, float[]> before = snapshot(m);
-            Stage2Trainer t = new Stage2Trainer(m, ai.legion.data.sample.ClassIndex.LEGION).epochs(60).batchSize(16).lr(1e-2).standardize(true).seed(3);
+            Stage2Trainer t = Stage2Trainer.builder().model(m).epochs(60).batchSize(16).lr(1e-2).standardize(true).seed(3).build();
             Stage2Trainer.Features f = t.features(train,
                     new ClipImageProcessor(ClipImageProcessorConfig.square(m.clipConfig().imageSize())), new ImageLoader());
             assertEquals(48, f.y().length);

@@ -187,6 +187,13 @@ public record LegionConfig(
         return c;
     }
 
+    /** This config for another model family ({@code model_type}). */
+    public LegionConfig withModelType(String type) {
+        return new LegionConfig(llama, mmHiddenSize, mmProjectorType, mmVisionSelectLayer, mmVisionSelectFeature,
+                mmVisionTower, visionTowerName, mmVisionModule, mmUseImStartEnd, outDim, architectures, withRegion,
+                bboxTokenIdx, torchDtype, useCache, type, extras);
+    }
+
     /** This config with other {@link #extras()}. */
     public LegionConfig withExtras(Map<String, JsonNode> values) {
         return new LegionConfig(llama, mmHiddenSize, mmProjectorType, mmVisionSelectLayer, mmVisionSelectFeature,

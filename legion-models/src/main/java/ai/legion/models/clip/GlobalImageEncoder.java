@@ -291,6 +291,11 @@ public final class GlobalImageEncoder extends LegionBlock implements VisionTower
     }
 
     @Override
+    public Predicate<String> unusedCheckpointKeys() {
+        return ignorableKeys();
+    }
+
+    @Override
     public int hiddenSize() {
         return config.hiddenSize();
     }

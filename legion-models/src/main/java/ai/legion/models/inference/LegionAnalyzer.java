@@ -1,14 +1,12 @@
 package ai.legion.models.inference;
 
 import ai.legion.models.lm.GenerationOptions;
-import ai.legion.models.lm.Generator;
 import ai.djl.Device;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
@@ -20,7 +18,6 @@ import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.RgbImage;
 import ai.legion.core.image.SamImageProcessor;
 import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.NDArrayLoader;
 import ai.legion.core.prompt.AnswerParser;
 import ai.legion.core.prompt.LegionPrompt;
 import ai.legion.core.report.Artifact;
@@ -29,8 +26,10 @@ import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.Timings;
 import ai.legion.core.report.Verdict;
 import ai.legion.core.tokenizer.LegionTokenizer;
+import ai.legion.models.Generation;
+import ai.legion.models.GenerationListener;
 import ai.legion.models.LegionModel;
-import ai.legion.models.decoder.MaskPostprocessor;
+import ai.legion.models.Precision;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +62,6 @@ public final class LegionAnalyzer implements AutoCloseable {
     private final ClipImageProcessor clipProcessor;
     private final SamImageProcessor samProcessor;
     private final GenerationOptions options;
-    private final Generator generator;
     private final long[] promptIds;
     private final int batchSize;
     private final String modelId;
@@ -75,22 +73,19 @@ public final class LegionAnalyzer implements AutoCloseable {
         this.clipProcessor = clipProcessor;
         this.samProcessor = SamImageProcessor.of(model.samConfig());
         this.options = b.generation;
-        long seg = model.segTokenId();
-        this.generator = new Generator(model.llm(), model.config().llama().eosTokenId(), tokenizer.padId(), t -> t == seg);
         this.promptIds = b.promptIds != null ? b.promptIds.clone()
                 : tokenizer.encodeWithImage(LegionPrompt.inferencePrompt(b.instruction));
         this.batchSize = b.batchSize;
         this.modelId = b.modelDir.toAbsolutePath().normalize().getFileName().toString();
     }
 
-    /** Configures and builds an analyzer (see {@link Legion#analyzer()}). */
+    /** Configures and builds an analyzer ({@link LegionAnalyzer#builder()}; {@code ai.legion.Legion.analyzer()}). */
     public static final class Builder {
         private Path modelDir;
         private Path clipDir;
         private SamConfig samConfig;
-        private int decoderHeads = 8;
         private Device device = Device.cpu();
-        private NDArrayLoader.FloatPolicy precision = NDArrayLoader.FloatPolicy.FLOAT32;
+        private Precision precision = Precision.FLOAT32;
         private GenerationOptions generation = GenerationOptions.DEFAULT;
         private String instruction = LegionPrompt.INSTRUCTION;
         private long[] promptIds;
@@ -111,15 +106,12 @@ public final class LegionAnalyzer implements AutoCloseable {
             return this;
         }
 
-        /** SAM sizes (default: {@code sam_config.json} in the model folder, else inferred from the weights). */
+        /**
+         * SAM sizes (default: {@code sam_config.json} in the model folder, else inferred from the weights with the
+         * 8 decoder attention heads of every released SAM).
+         */
         public Builder samConfig(SamConfig config) {
             this.samConfig = config;
-            return this;
-        }
-
-        /** Heads of SAM's two-way transformer when its sizes are inferred (default 8, every released SAM). */
-        public Builder decoderHeads(int heads) {
-            this.decoderHeads = heads;
             return this;
         }
 
@@ -130,8 +122,8 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
 
         /** Parameter precision (default FLOAT32; FLOAT16 for GPUs). */
-        public Builder precision(NDArrayLoader.FloatPolicy policy) {
-            this.precision = Objects.requireNonNull(policy);
+        public Builder precision(Precision value) {
+            this.precision = Objects.requireNonNull(value);
             return this;
         }
 
@@ -187,13 +179,14 @@ public final class LegionAnalyzer implements AutoCloseable {
                 throw new IllegalArgumentException("LegionAnalyzer.builder(): model(dir) is required");
             }
             LegionModel model = LegionModel.loader().model(modelDir).clip(clipDir).samConfig(samConfig)
-                    .decoderHeads(decoderHeads).device(device).floatPolicy(precision).load();
+                    .device(device).precision(precision).load();
             try {
                 if (model.tokenizer() == null) {
                     throw new CheckpointException(modelDir, null, "no tokenizer.json or tokenizer.model in the model folder");
                 }
-                Path pre = clipDir == null ? null : clipDir.resolve("preprocessor_config.json");
-                ClipImageProcessorConfig cfg = pre != null && Files.isRegularFile(pre) ? ClipImageProcessorConfig.read(pre)
+                // the loader's default CLIP folder is MODEL/clip; its preprocessing settings come along
+                Path pre = (clipDir != null ? clipDir : modelDir.resolve("clip")).resolve("preprocessor_config.json");
+                ClipImageProcessorConfig cfg = Files.isRegularFile(pre) ? ClipImageProcessorConfig.read(pre)
                         : ClipImageProcessorConfig.square(model.clipConfig().imageSize());
                 return new LegionAnalyzer(this, model, new ClipImageProcessor(cfg));
             } catch (CheckpointException | RuntimeException e) {
@@ -203,6 +196,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
     }
 
+    /** A builder for an analyzer over a GLaMM/LEGION checkpoint folder. */
     public static Builder builder() {
         return new Builder();
     }
@@ -234,7 +228,7 @@ public final class LegionAnalyzer implements AutoCloseable {
      * each generated token (e.g. to stream the text with {@link #tokenizer()}).
      */
     public ArtifactReport analyze(RgbImage image, String source, GenerationOptions generation,
-            Generator.TokenListener listener) {
+            GenerationListener listener) {
         return analyzeLoaded(List.of(new Loaded(source, image, 0)), generation, listener).get(0);
     }
 
@@ -338,9 +332,12 @@ public final class LegionAnalyzer implements AutoCloseable {
 
     private record Loaded(String source, RgbImage image, double loadMs) {}
 
-    /** The pipeline for a batch of decoded images (one sub-manager for the whole batch). */
+    /**
+     * The pipeline for a batch of decoded images, as an HF pipeline: preprocessing, {@link LegionModel#generate},
+     * then the report (text parsed into artifacts, one mask per {@code [SEG]}). One sub-manager per batch.
+     */
     private List<ArtifactReport> analyzeLoaded(List<Loaded> batch, GenerationOptions generation,
-            Generator.TokenListener listener) {
+            GenerationListener listener) {
         int b = batch.size();
         long start = System.nanoTime();
         List<ClipImageProcessor.Result> clipPx = new ArrayList<>(b);
@@ -351,81 +348,80 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
         double preprocessMs = ms(start);
         try (NDManager m = model.manager().newSubManager()) {
-            ParameterStore ps = new ParameterStore(m, false);
-            long t = System.nanoTime();
-            LegionModel.ImageFeatures f = model.encodeImage(ps, stack(m, clipPx.stream().map(r -> r.pixelValues()).toList(),
-                    clipPx.get(0).shape()), false);
-            Verdict[] verdicts = new Verdict[b];
-            if (model.hasDetectionHead()) {
-                float[] logits = model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray();
-                for (int i = 0; i < b; i++) {
-                    verdicts[i] = Verdict.fromLogits(Arrays.copyOfRange(logits, 2 * i, 2 * i + 2));
-                }
-            }
-            double clipMs = ms(t);
-            t = System.nanoTime();
-            List<NDArray> prompts = new ArrayList<>(b);
-            for (int i = 0; i < b; i++) {
-                prompts.add(model.spliceImage(ps, promptIds, f.tokens().get(i), false));
-            }
-            long[] firstToken = {0};
-            Generator.TokenListener timing = (seq, token) -> {
-                if (firstToken[0] == 0) {
-                    firstToken[0] = System.nanoTime();
-                }
-                if (listener != null) {
-                    listener.onToken(seq, token);
-                }
-            };
-            List<Generator.Sequence> seqs = generator.generate(prompts, generation, timing);
-            double prefillMs = (firstToken[0] - t) / 1e6;
-            double decodeMs = ms(firstToken[0]);
-            t = System.nanoTime();
-            NDArray embeddings = model.groundingEmbeddings(ps, stack(m, samPx.stream().map(r -> r.pixelValues()).toList(),
-                    samPx.get(0).shape()), false);
-            double samMs = ms(t);
+            PhaseTimes phases = new PhaseTimes(listener == null ? GenerationListener.NONE : listener);
+            List<Generation> generated = model.generate(new ParameterStore(m, false),
+                    stack(m, clipPx.stream().map(r -> r.pixelValues()).toList(), clipPx.get(0).shape()),
+                    stack(m, samPx.stream().map(r -> r.pixelValues()).toList(), samPx.get(0).shape()),
+                    java.util.Collections.nCopies(b, promptIds), samPx.stream().map(r -> r.resizedHw()).toList(),
+                    samPx.stream().map(r -> r.originalHw()).toList(), generation, phases);
             List<ArtifactReport> reports = new ArrayList<>(b);
             for (int i = 0; i < b; i++) {
-                t = System.nanoTime();
                 Loaded l = batch.get(i);
-                SamImageProcessor.Result sp = samPx.get(i);
-                Generator.Sequence seq = seqs.get(i);
-                int h = l.image.height();
-                int w = l.image.width();
-                int k = (int) seq.captured().getShape().get(0);
-                float[] logits = new float[0];
-                if (k > 0) {
-                    NDList pm = model.predictMasks(ps, embeddings.get(new NDIndex("{}:{}", i, i + 1)), seq.captured(), false);
-                    logits = MaskPostprocessor.postprocess(pm.get(1), sp.size(), sp.resizedHw(), sp.originalHw())
-                            .toType(DataType.FLOAT32, false).toFloatArray();
-                }
-                String decoded = tokenizer.decode(concat(promptIds, seq.tokens()), false);
-                AnswerParser.ParsedAnswer answer = AnswerParser.parse(decoded);
-                List<Artifact> artifacts = new ArrayList<>();
-                for (int a = 0; a < answer.artifacts().size(); a++) {
-                    AnswerParser.Artifact pa = answer.artifacts().get(a);
-                    artifacts.add(pa.maskIndex() >= 0 && pa.maskIndex() < k
-                            ? Artifact.fromLogits(a, pa.phrase(), pa.explanation(), logits, pa.maskIndex() * h * w, h, w)
-                            : new Artifact(a, pa.phrase(), pa.explanation(), BinaryMask.empty(h, w), 0f));
-                }
-                List<BinaryMask> all = new ArrayList<>(k);
-                for (int j = 0; j < k; j++) {
-                    all.add(BinaryMask.fromLogits(logits, j * h * w, h, w)); // upstream's union covers every [SEG]
-                }
-                // batch stages are shared: each image is charged its share
-                Timings timings = Timings.builder().load(l.loadMs).preprocess(preprocessMs / b).clip(clipMs / b)
-                        .prefill(prefillMs / b).decode(decodeMs / b).samEncoder(samMs / b).masks(ms(t))
+                Generation g = generated.get(i);
+                // batch phases are shared: each image is charged its share
+                Timings timings = Timings.builder().load(l.loadMs).preprocess(preprocessMs / b)
+                        .clip(phases.ms(GenerationListener.Phase.VISION) / b)
+                        .prefill(phases.ms(GenerationListener.Phase.PREFILL) / b)
+                        .decode(phases.ms(GenerationListener.Phase.DECODE) / b)
+                        .samEncoder(phases.ms(GenerationListener.Phase.GROUNDING) / b)
+                        .masks(phases.ms(GenerationListener.Phase.MASKS) / b)
                         .total(l.loadMs + ms(start) / b).build();
-                ArtifactReport.Builder rb = ArtifactReport.builder(l.source, w, h).summary(answer.summary())
-                        .artifacts(artifacts).union(BinaryMask.union(h, w, all))
-                        .rawText(tokenizer.decode(seq.tokens(), false)).explanationText(answer.text())
-                        .generatedTokens(seq.length()).timings(timings).modelId(modelId);
-                if (verdicts[i] != null) {
-                    rb.verdict(verdicts[i]);
-                }
-                reports.add(rb.build());
+                reports.add(report(l, g, timings));
             }
             return reports;
+        }
+    }
+
+    /** One image's report: the decoded answer parsed into artifacts, each with the mask of its [SEG]. */
+    private ArtifactReport report(Loaded l, Generation g, Timings timings) {
+        int h = l.image.height();
+        int w = l.image.width();
+        int k = (int) g.masks().getShape().get(0);
+        float[] logits = k > 0 ? g.masks().toType(DataType.FLOAT32, false).toFloatArray() : new float[0];
+        AnswerParser.ParsedAnswer answer = AnswerParser.parse(tokenizer.decode(concat(promptIds, g.tokens()), false));
+        List<Artifact> artifacts = new ArrayList<>();
+        for (int a = 0; a < answer.artifacts().size(); a++) {
+            AnswerParser.Artifact pa = answer.artifacts().get(a);
+            artifacts.add(pa.maskIndex() >= 0 && pa.maskIndex() < k
+                    ? Artifact.fromLogits(a, pa.phrase(), pa.explanation(), logits, pa.maskIndex() * h * w, h, w)
+                    : new Artifact(a, pa.phrase(), pa.explanation(), BinaryMask.empty(h, w), 0f));
+        }
+        List<BinaryMask> all = new ArrayList<>(k);
+        for (int j = 0; j < k; j++) {
+            all.add(BinaryMask.fromLogits(logits, j * h * w, h, w)); // upstream's union covers every [SEG]
+        }
+        ArtifactReport.Builder rb = ArtifactReport.builder(l.source, w, h).summary(answer.summary())
+                .artifacts(artifacts).union(BinaryMask.union(h, w, all))
+                .rawText(tokenizer.decode(g.tokens(), false)).explanationText(answer.text())
+                .generatedTokens(g.tokens().length).timings(timings).modelId(modelId);
+        if (g.clsLogits() != null) {
+            rb.verdict(Verdict.fromLogits(g.clsLogits()));
+        }
+        return rb.build();
+    }
+
+    /** Phase times of one generate call, forwarding everything to the caller's listener. */
+    private static final class PhaseTimes implements GenerationListener {
+        private final GenerationListener caller;
+        private final java.util.EnumMap<Phase, Double> times = new java.util.EnumMap<>(Phase.class);
+
+        PhaseTimes(GenerationListener caller) {
+            this.caller = caller;
+        }
+
+        @Override
+        public void onToken(int sequence, long token) {
+            caller.onToken(sequence, token);
+        }
+
+        @Override
+        public void onPhase(Phase phase, double millis) {
+            times.put(phase, millis);
+            caller.onPhase(phase, millis);
+        }
+
+        double ms(Phase phase) {
+            return times.getOrDefault(phase, 0.0);
         }
     }
 

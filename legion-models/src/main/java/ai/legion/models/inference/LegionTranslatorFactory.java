@@ -33,7 +33,7 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Arguments: {@code clip} (CLIP folder), {@code samConfig} (SAM config file or preset),
- * {@code decoderHeads}, {@code maxNewTokens}.
+ * {@code maxNewTokens}.
  */
 public final class LegionTranslatorFactory implements TranslatorFactory {
 
@@ -59,10 +59,6 @@ public final class LegionTranslatorFactory implements TranslatorFactory {
             Object sam = arguments.get("samConfig");
             if (sam != null) {
                 b.samConfig(samConfig(sam.toString()));
-            }
-            Object heads = arguments.get("decoderHeads");
-            if (heads != null) {
-                b.decoderHeads(Integer.parseInt(heads.toString()));
             }
             Object max = arguments.get("maxNewTokens");
             if (max != null) {

@@ -31,7 +31,7 @@ import ai.legion.models.nn.Ops;
  * <p>The convenience overloads without a {@link ParameterStore} run in inference mode and use a store
  * on the inputs' manager, so everything they create lives in the caller's manager.
  */
-public final class LlamaForCausalLM extends LegionBlock implements CausalLm {
+public class LlamaForCausalLM extends LegionBlock implements CausalLm {
 
     private final LlamaConfig config;
     private final LlamaModel model;
@@ -39,8 +39,18 @@ public final class LlamaForCausalLM extends LegionBlock implements CausalLm {
 
     /** @param config model config */
     public LlamaForCausalLM(LlamaConfig config) {
+        this(config, new LlamaModel(config));
+    }
+
+    /**
+     * A causal LM over a {@link LlamaModel} variant (a family that changes the decoder, e.g. its attention mask,
+     * and keeps LLaMA's keys).
+     *
+     * @param model the decoder, declared for {@code config}
+     */
+    protected LlamaForCausalLM(LlamaConfig config, LlamaModel model) {
         this.config = config;
-        this.model = child("model", new LlamaModel(config));
+        this.model = child("model", model);
         this.lmHead = config.tieWordEmbeddings() ? null
                 : child("lm_head", new LoraLinear(config.hiddenSize(), config.vocabSize(), false));
     }

@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  * State-dict keys {@code embed_tokens.weight [vocab, hidden]}, {@code layers.N.*}, {@code norm.weight};
  * inside {@link LlamaForCausalLM} they carry the prefix {@code model.}.
  */
-public final class LlamaModel extends LegionBlock {
+public class LlamaModel extends LegionBlock {
 
     /**
      * Checkpoint keys a LLaMA state dict may carry that are no parameters: the rotary
@@ -152,7 +152,7 @@ public final class LlamaModel extends LegionBlock {
             }
         }
         RotaryEmbedding.CosSin rope = rotary.forward(pos, h.getDataType());
-        NDArray mask = LlamaMasks.decoderMask(in.attentionMask(), b, t, past, h.getDataType(), m);
+        NDArray mask = decoderMask(in.attentionMask(), b, t, past, h.getDataType(), m);
         List<NDArray> all = in.outputHiddenStates() ? new ArrayList<>() : null;
         NDArray first = h;
         for (LlamaDecoderLayer layer : layers) {
@@ -174,6 +174,17 @@ public final class LlamaModel extends LegionBlock {
             cache.advance(t);
         }
         return new LlamaModelOutput(h, all == null ? null : List.copyOf(all));
+    }
+
+    /**
+     * The additive attention mask of a forward (LLaMA: causal plus padding, {@link LlamaMasks#decoderMask}).
+     * Variants with another attention pattern (e.g. Mistral's sliding window) override this.
+     *
+     * @return {@code [B or 1, 1, T, past + T]}, or null when nothing is masked
+     */
+    protected NDArray decoderMask(NDArray attentionMask, long batch, long length, long past, DataType dtype,
+            NDManager manager) {
+        return LlamaMasks.decoderMask(attentionMask, batch, length, past, dtype, manager);
     }
 
     /**

@@ -15,7 +15,7 @@ import ai.legion.core.io.Checkpoints;
 import ai.legion.core.io.NDArrayLoader;
 import ai.legion.core.io.SafetensorsWriter;
 import ai.legion.core.io.TensorInfo;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.StateDictBlock;
 import ai.legion.models.nn.WeightMap;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,7 +98,7 @@ public final class LoraAdapters {
      * @param root the model
      * @param prefix the key prefix of {@code root} ("" for a top-level model, else ending in ".")
      */
-    public static Map<String, LoraLinear> linearModules(LegionBlock root, String prefix) {
+    public static <T extends Block & StateDictBlock> Map<String, LoraLinear> linearModules(T root, String prefix) {
         Map<Parameter, LoraLinear> byWeight = new IdentityHashMap<>();
         collect(root, byWeight);
         Map<String, LoraLinear> out = new LinkedHashMap<>();
@@ -126,7 +126,7 @@ public final class LoraAdapters {
      * {@code substrings} and that {@code excluded} does not reject (the list LEGION writes into
      * {@code target_modules}).
      */
-    public static List<String> findProjLayers(LegionBlock root, String prefix, Collection<String> substrings,
+    public static <T extends Block & StateDictBlock> List<String> findProjLayers(T root, String prefix, Collection<String> substrings,
             Predicate<String> excluded) {
         Set<String> names = new TreeSet<>();
         for (String name : linearModules(root, prefix).keySet()) {
@@ -138,7 +138,7 @@ public final class LoraAdapters {
     }
 
     /** The modules a config targets, in state-dict order. */
-    public static Map<String, LoraLinear> targets(LegionBlock root, String prefix, LoraConfig config,
+    public static <T extends Block & StateDictBlock> Map<String, LoraLinear> targets(T root, String prefix, LoraConfig config,
             Predicate<String> excluded) {
         Map<String, LoraLinear> out = new LinkedHashMap<>();
         linearModules(root, prefix).forEach((name, lin) -> {
@@ -158,7 +158,7 @@ public final class LoraAdapters {
      * @throws IllegalArgumentException if the config targets no module
      * @throws IllegalStateException if a targeted module already has an adapter or no weights yet
      */
-    public static Map<String, LoraLinear> apply(LegionBlock root, String prefix, LoraConfig config,
+    public static <T extends Block & StateDictBlock> Map<String, LoraLinear> apply(T root, String prefix, LoraConfig config,
             Predicate<String> excluded, long seed, DataType dtype) {
         Map<String, LoraLinear> targets = targets(root, prefix, config, excluded);
         if (targets.isEmpty()) {
@@ -196,7 +196,7 @@ public final class LoraAdapters {
      * @throws CheckpointException on unreadable files, shape mismatches, (strict) incomplete matches;
      *     {@link ConfigException} for a bad config
      */
-    public static LoadReport load(LegionBlock root, String prefix, Path adapterDir, Predicate<String> excluded,
+    public static <T extends Block & StateDictBlock> LoadReport load(T root, String prefix, Path adapterDir, Predicate<String> excluded,
             DataType dtype, boolean strict) throws CheckpointException {
         LoraConfig config = LoraConfig.read(adapterDir.resolve(ADAPTER_CONFIG));
         Path file = null;
@@ -215,7 +215,7 @@ public final class LoraAdapters {
     }
 
     /** {@link #load(LegionBlock, String, Path, Predicate, DataType, boolean)} from an open checkpoint. */
-    public static LoadReport load(LegionBlock root, String prefix, LoraConfig config, Checkpoint ckpt,
+    public static <T extends Block & StateDictBlock> LoadReport load(T root, String prefix, LoraConfig config, Checkpoint ckpt,
             Predicate<String> excluded, DataType dtype, boolean strict) throws CheckpointException {
         Map<String, LoraLinear> targets = targets(root, prefix, config, excluded);
         WeightMap base = root.weightMap(prefix);
@@ -342,7 +342,7 @@ public final class LoraAdapters {
      * @throws IllegalStateException if no module has an adapter
      * @throws CheckpointException on IO errors or an invalid config
      */
-    public static void save(LegionBlock root, String prefix, LoraConfig config, Path dir) throws CheckpointException {
+    public static <T extends Block & StateDictBlock> void save(T root, String prefix, LoraConfig config, Path dir) throws CheckpointException {
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
         int n = 0;
         for (Map.Entry<String, LoraLinear> e : linearModules(root, prefix).entrySet()) {
@@ -375,7 +375,7 @@ public final class LoraAdapters {
     }
 
     /** Merges every attached adapter into its base weight; returns how many modules were merged. */
-    public static int mergeAll(LegionBlock root) {
+    public static <T extends Block & StateDictBlock> int mergeAll(T root) {
         int n = 0;
         for (LoraLinear lin : adapted(root)) {
             lin.merge();
@@ -385,7 +385,7 @@ public final class LoraAdapters {
     }
 
     /** Unmerges every attached adapter; returns how many modules carry one. */
-    public static int unmergeAll(LegionBlock root) {
+    public static <T extends Block & StateDictBlock> int unmergeAll(T root) {
         int n = 0;
         for (LoraLinear lin : adapted(root)) {
             lin.unmerge();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.legion.models.nn.StateDictBlock;
+import java.util.function.Predicate;
 
 /**
  * The global image encoder E_g as LEGION uses it (LLaVA {@code model/llava/model/multimodal_encoder/
@@ -38,6 +39,14 @@ public interface VisionTower extends Block, StateDictBlock {
 
     /** Side of the square input. */
     int imageSize();
+
+    /**
+     * Keys of this tower's own checkpoints that are not its parameters (HF's
+     * {@code _keys_to_ignore_on_load_unexpected}; CLIP: {@code position_ids} buffers, a full CLIPModel's text tower).
+     */
+    default Predicate<String> unusedCheckpointKeys() {
+        return key -> false;
+    }
 
     /** Image tokens per image for a select feature (576 patches for CLIP-L/14-336 with {@code "patch"}). */
     int numImageTokens(String selectFeature);

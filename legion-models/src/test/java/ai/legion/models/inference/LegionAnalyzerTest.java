@@ -1,5 +1,6 @@
 package ai.legion.models.inference;
 
+import ai.legion.models.GenerationListener;
 import ai.legion.models.lm.GenerationOptions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -98,7 +99,7 @@ class LegionAnalyzerTest {
         List<Long> heard = new ArrayList<>();
         RgbImage image = new ImageLoader().load(png);
         ArtifactReport r = analyzer.analyze(image, "image.png", GenerationOptions.DEFAULT.withMaxNewTokens(expected.length),
-                (seq, token) -> heard.add(token));
+                GenerationListener.tokens((seq, token) -> heard.add(token)));
         assertArrayEquals(expected, heard.stream().mapToLong(Long::longValue).toArray());
         assertEquals(expected.length, r.generatedTokens());
         assertEquals(analyzer.tokenizer().decode(expected, false), r.rawText());
