@@ -117,7 +117,7 @@ final class ForwardBenchmark implements Callable<Integer> {
         long before = IoBenchmark.rss();
         IoBenchmark.resetPeakRss();
         WeightMap weights = c.block.weightMap("");
-        weights.initializeRandom(params, type, 0.02f, 7);
+        weights.initialize(params, type, 0.02f, 7);
         for (int i = 0; i < warmup; i++) {
             try (NDManager m = params.newSubManager()) {
                 c.prepare.apply(m).get();

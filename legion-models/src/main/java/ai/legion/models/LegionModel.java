@@ -176,7 +176,7 @@ public final class LegionModel implements AutoCloseable {
                         + " ids but the config's vocab_size is " + config.llama().vocabSize());
             }
             WeightMap all = parts.weightMap(true);
-            initialize(all, manager, std, seed);
+            all.initialize(manager, std, seed);
             WeightMap.LoadReport report = new WeightMap.LoadReport(List.copyOf(all.entries().keySet()), List.of(),
                     List.of(), List.of());
             return new LegionModel(parts, manager, tokenizer, tokenizerDir, tokenizer.tokenId("[SEG]"), report);
@@ -184,28 +184,6 @@ public final class LegionModel implements AutoCloseable {
             tokenizer.close();
             manager.close();
             throw e;
-        }
-    }
-
-    private static void initialize(WeightMap all, NDManager m, float std, long seed) {
-        m.getEngine().setRandomSeed((int) seed);
-        for (WeightMap.Entry e : all.entries().values()) {
-            String key = e.key();
-            Shape shape = e.shape();
-            NDArray a;
-            if (key.endsWith("positional_encoding_gaussian_matrix")) {
-                a = m.randomNormal(0, 1, shape, DataType.FLOAT32);
-            } else if (key.endsWith("bias")) {
-                a = m.zeros(shape, DataType.FLOAT32);
-            } else if (shape.dimension() == 1 && (key.contains("norm") || key.contains("layernorm") || key.contains("ln"))) {
-                a = m.ones(shape, DataType.FLOAT32);
-            } else if (shape.dimension() == 1 && key.matches(".*\\.neck\\.[13]\\.weight|.*output_upscaling\\.1\\.weight")) {
-                a = m.ones(shape, DataType.FLOAT32); // LayerNorm2d scales
-            } else {
-                a = m.randomNormal(0, std, shape, DataType.FLOAT32);
-            }
-            a.setName(key);
-            e.parameter().setArray(a);
         }
     }
 

@@ -2,7 +2,6 @@ package ai.legion.data.sim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.legion.core.config.ClipImageProcessorConfig;
@@ -54,7 +53,7 @@ final class RandomClipProbe {
                 ClipImageProcessorConfig.OPENAI_CLIP_MEAN, ClipImageProcessorConfig.OPENAI_CLIP_STD, true));
         try (NDManager m = NDManager.newBaseManager()) {
             GlobalImageEncoder enc = new GlobalImageEncoder(cfg);
-            enc.weightMap("").initializeRandom(m, DataType.FLOAT32, 0.02f, seed);
+            enc.weightMap("").initialize(m, 0.02f, seed);
             return new Features(features(trainFiles, enc, proc, m, tower.imageSize()), trainLabels,
                     features(testFiles, enc, proc, m, tower.imageSize()), testLabels);
         }

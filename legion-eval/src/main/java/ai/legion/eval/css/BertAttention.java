@@ -1,13 +1,9 @@
 package ai.legion.eval.css;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.LayerNorm;
+import ai.legion.models.nn.Linear;
 
 /**
  * HF {@code BertAttention}: {@link BertSelfAttention} followed by {@code BertSelfOutput},
@@ -16,28 +12,21 @@ import ai.legion.models.nn.Ops;
  * <p>Keys: {@code self.*}, {@code output.dense.weight [H, H]}, {@code output.dense.bias [H]},
  * {@code output.LayerNorm.{weight,bias} [H]}.
  */
-public final class BertAttention extends LegionBlock {
+public final class BertAttention extends MaskedBlock {
 
     private static final String NAME = "BertAttention";
 
-    private final int hidden;
-    private final double eps;
     private final BertSelfAttention self;
-    private final Parameter dw;
-    private final Parameter db;
-    private final Parameter lnw;
-    private final Parameter lnb;
+    private final Linear dense;
+    private final LayerNorm layerNorm;
 
     /** Declares the attention and its output projection for {@code config}. */
     public BertAttention(BertConfig config) {
         BertChecks.valid(NAME, config);
-        hidden = config.hiddenSize();
-        eps = config.layerNormEps();
+        int hidden = config.hiddenSize();
         self = child("self", new BertSelfAttention(config));
-        dw = param("output.dense.weight", hidden, hidden);
-        db = param("output.dense.bias", hidden);
-        lnw = param("output.LayerNorm.weight", hidden);
-        lnb = param("output.LayerNorm.bias", hidden);
+        dense = child("output.dense", new Linear(hidden, hidden, true));
+        layerNorm = child("output.LayerNorm", new LayerNorm(hidden, config.layerNormEps()));
     }
 
     /**
@@ -49,24 +38,14 @@ public final class BertAttention extends LegionBlock {
      * @param training whether gradients are being recorded
      * @return {@code [B, L, H]}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
         NDArray context = self.forward(ps, x, mask, training);
-        NDArray h = Ops.linear(context, value(ps, dw, x, training), value(ps, db, x, training)).add(x);
-        return Ops.layerNorm(h, value(ps, lnw, x, training), value(ps, lnb, x, training), eps);
+        return layerNorm.forward(ps, dense.forward(ps, context, training).add(x), training);
     }
 
     /** The self-attention child. */
     public BertSelfAttention self() {
         return self;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null, training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

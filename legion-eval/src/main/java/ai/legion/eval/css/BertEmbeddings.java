@@ -10,8 +10,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.legion.models.nn.Init;
+import ai.legion.models.nn.LayerNorm;
 import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
 
 /**
  * HF {@code BertEmbeddings} (absolute positions): {@code LayerNorm(word(ids) + token_type(types) +
@@ -32,18 +33,16 @@ public final class BertEmbeddings extends LegionBlock {
     private final Parameter word;
     private final Parameter position;
     private final Parameter tokenType;
-    private final Parameter lnWeight;
-    private final Parameter lnBias;
+    private final LayerNorm layerNorm;
 
     /** Declares the tables for {@code config}. */
     public BertEmbeddings(BertConfig config) {
         this.config = BertChecks.valid(NAME, config);
         int h = config.hiddenSize();
-        word = param("word_embeddings.weight", config.vocabSize(), h);
-        position = param("position_embeddings.weight", config.maxPositionEmbeddings(), h);
-        tokenType = param("token_type_embeddings.weight", config.typeVocabSize(), h);
-        lnWeight = param("LayerNorm.weight", h);
-        lnBias = param("LayerNorm.bias", h);
+        word = param("word_embeddings.weight", Init.NORMAL, config.vocabSize(), h);
+        position = param("position_embeddings.weight", Init.NORMAL, config.maxPositionEmbeddings(), h);
+        tokenType = param("token_type_embeddings.weight", Init.NORMAL, config.typeVocabSize(), h);
+        layerNorm = child("LayerNorm", new LayerNorm(h, config.layerNormEps()));
     }
 
     /**
@@ -83,8 +82,7 @@ public final class BertEmbeddings extends LegionBlock {
         // HF order: (inputs_embeds + token_type_embeddings) + position_embeddings
         x = x.add(lookup(types, value(ps, tokenType, inputIds, training)));
         x = x.add(lookup(positions, value(ps, position, inputIds, training)));
-        return Ops.layerNorm(x, value(ps, lnWeight, inputIds, training), value(ps, lnBias, inputIds, training),
-                config.layerNormEps());
+        return layerNorm.forward(ps, x, training);
     }
 
     private static NDArray lookup(NDArray index, NDArray table) {

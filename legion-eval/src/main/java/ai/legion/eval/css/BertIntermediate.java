@@ -1,35 +1,31 @@
 package ai.legion.eval.css;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.UnaryBlock;
 
 /**
  * HF {@code BertIntermediate}: {@code gelu(dense(x))} with the exact (erf) GELU of {@code hidden_act "gelu"}.
  *
  * <p>Keys: {@code dense.weight [I, H]}, {@code dense.bias [I]}.
  */
-public final class BertIntermediate extends LegionBlock {
+public final class BertIntermediate extends UnaryBlock {
 
     private static final String NAME = "BertIntermediate";
 
     private final int hidden;
     private final int intermediate;
-    private final Parameter w;
-    private final Parameter b;
+    private final Linear dense;
 
     /** Declares the projection for {@code config}. */
     public BertIntermediate(BertConfig config) {
         BertChecks.valid(NAME, config);
         hidden = config.hiddenSize();
         intermediate = config.intermediateSize();
-        w = param("dense.weight", intermediate, hidden);
-        b = param("dense.bias", intermediate);
+        dense = child("dense", new Linear(hidden, intermediate, true));
     }
 
     /**
@@ -38,18 +34,14 @@ public final class BertIntermediate extends LegionBlock {
      * @param training whether gradients are being recorded
      * @return {@code [B, L, I]}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         BertChecks.tokens(NAME, x, hidden);
-        return Ops.gelu(Ops.linear(x, value(ps, w, x, training), value(ps, b, x, training)));
+        return Ops.gelu(dense.forward(ps, x, training));
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), inputShapes[0].get(1), intermediate)};
+    protected Shape outputShape(Shape input) {
+        return new Shape(input.get(0), input.get(1), intermediate);
     }
 }

@@ -1,11 +1,7 @@
 package ai.legion.eval.css;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import ai.legion.models.nn.LegionBlock;
 
 /**
  * HF {@code BertLayer} (encoder only): {@code a = attention(x, mask)}, {@code y = output(intermediate(a), a)}.
@@ -13,7 +9,7 @@ import ai.legion.models.nn.LegionBlock;
  * <p>Keys: {@code attention.*} ({@link BertAttention}), {@code intermediate.*} ({@link BertIntermediate}),
  * {@code output.*} ({@link BertOutput}).
  */
-public final class BertLayer extends LegionBlock {
+public final class BertLayer extends MaskedBlock {
 
     private static final String NAME = "BertLayer";
 
@@ -38,6 +34,7 @@ public final class BertLayer extends LegionBlock {
      * @param training whether gradients are being recorded
      * @return {@code [B, L, H]}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
         NDArray a = attention.forward(ps, x, mask, training);
         return output.forward(ps, intermediate.forward(ps, a, training), a, training);
@@ -46,15 +43,5 @@ public final class BertLayer extends LegionBlock {
     /** The attention child. */
     public BertAttention attention() {
         return attention;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null, training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

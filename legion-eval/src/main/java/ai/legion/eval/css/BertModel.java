@@ -5,14 +5,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.NDArrayLoader;
 import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Scopes;
 import ai.legion.models.nn.WeightMap;
 import java.util.ArrayList;
@@ -58,8 +57,7 @@ public final class BertModel extends LegionBlock {
     private final BertConfig config;
     private final BertEmbeddings embeddings;
     private final List<BertLayer> layers;
-    private final Parameter poolerWeight;
-    private final Parameter poolerBias;
+    private final Linear pooler;
 
     /** Declares the whole model for {@code config}. */
     public BertModel(BertConfig config) {
@@ -70,9 +68,7 @@ public final class BertModel extends LegionBlock {
             ls.add(child("encoder.layer." + i, new BertLayer(config)));
         }
         layers = List.copyOf(ls);
-        int h = config.hiddenSize();
-        poolerWeight = param("pooler.dense.weight", h, h);
-        poolerBias = param("pooler.dense.bias", h);
+        pooler = child("pooler.dense", new Linear(config.hiddenSize(), config.hiddenSize(), true));
     }
 
     /** Checkpoint keys deliberately not loaded: the {@code position_ids} buffer (it is {@code arange}). */
@@ -153,7 +149,7 @@ public final class BertModel extends LegionBlock {
             hidden.add(h);
         }
         NDArray cls = h.get(":, 0, :");
-        NDArray pooled = Ops.linear(cls, value(ps, poolerWeight, h, training), value(ps, poolerBias, h, training)).tanh();
+        NDArray pooled = pooler.forward(ps, cls, training).tanh();
         return new Output(hidden, h, pooled);
     }
 

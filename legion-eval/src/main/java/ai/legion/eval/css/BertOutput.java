@@ -3,11 +3,11 @@ package ai.legion.eval.css;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.legion.models.nn.LayerNorm;
 import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.Linear;
 
 /**
  * HF {@code BertOutput}: {@code LayerNorm(dense(h) + residual)}, projecting the intermediate activations
@@ -21,22 +21,16 @@ public final class BertOutput extends LegionBlock {
 
     private final int hidden;
     private final int intermediate;
-    private final double eps;
-    private final Parameter w;
-    private final Parameter b;
-    private final Parameter lnw;
-    private final Parameter lnb;
+    private final Linear dense;
+    private final LayerNorm layerNorm;
 
     /** Declares the projection and norm for {@code config}. */
     public BertOutput(BertConfig config) {
         BertChecks.valid(NAME, config);
         hidden = config.hiddenSize();
         intermediate = config.intermediateSize();
-        eps = config.layerNormEps();
-        w = param("dense.weight", hidden, intermediate);
-        b = param("dense.bias", hidden);
-        lnw = param("LayerNorm.weight", hidden);
-        lnb = param("LayerNorm.bias", hidden);
+        dense = child("dense", new Linear(intermediate, hidden, true));
+        layerNorm = child("LayerNorm", new LayerNorm(hidden, config.layerNormEps()));
     }
 
     /**
@@ -49,8 +43,7 @@ public final class BertOutput extends LegionBlock {
     public NDArray forward(ParameterStore ps, NDArray h, NDArray residual, boolean training) {
         BertChecks.tokens(NAME, h, intermediate);
         BertChecks.tokens(NAME, residual, hidden);
-        NDArray x = Ops.linear(h, value(ps, w, h, training), value(ps, b, h, training)).add(residual);
-        return Ops.layerNorm(x, value(ps, lnw, h, training), value(ps, lnb, h, training), eps);
+        return layerNorm.forward(ps, dense.forward(ps, h, training).add(residual), training);
     }
 
     @Override

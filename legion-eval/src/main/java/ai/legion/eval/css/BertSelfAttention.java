@@ -1,12 +1,8 @@
 package ai.legion.eval.css;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 
 /**
@@ -17,35 +13,27 @@ import ai.legion.models.nn.Ops;
  *
  * <p>Keys: {@code {query,key,value}.weight [H, H]}, {@code {query,key,value}.bias [H]}.
  */
-public final class BertSelfAttention extends LegionBlock {
+public final class BertSelfAttention extends MaskedBlock {
 
     private static final String NAME = "BertSelfAttention";
 
     private final int hidden;
     private final int heads;
-    private final int headDim;
     private final float scale;
-    private final Parameter qw;
-    private final Parameter qb;
-    private final Parameter kw;
-    private final Parameter kb;
-    private final Parameter vw;
-    private final Parameter vb;
+    private final Linear queryProj;
+    private final Linear keyProj;
+    private final Linear valueProj;
 
     /** Declares the projections for {@code config}. */
     public BertSelfAttention(BertConfig config) {
         BertChecks.valid(NAME, config);
         hidden = config.hiddenSize();
         heads = config.numAttentionHeads();
-        headDim = config.headDim();
         // upstream divides the float32 scores by the Python float math.sqrt(head_dim)
-        scale = (float) Math.sqrt(headDim);
-        qw = param("query.weight", hidden, hidden);
-        qb = param("query.bias", hidden);
-        kw = param("key.weight", hidden, hidden);
-        kb = param("key.bias", hidden);
-        vw = param("value.weight", hidden, hidden);
-        vb = param("value.bias", hidden);
+        scale = (float) Math.sqrt(config.headDim());
+        queryProj = child("query", new Linear(hidden, hidden, true));
+        keyProj = child("key", new Linear(hidden, hidden, true));
+        valueProj = child("value", new Linear(hidden, hidden, true));
     }
 
     /**
@@ -57,32 +45,17 @@ public final class BertSelfAttention extends LegionBlock {
      * @param training whether gradients are being recorded
      * @return context {@code [B, L, H]}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
         BertChecks.tokens(NAME, x, hidden);
         BertChecks.additiveMask(NAME, mask, x.getShape());
-        long b = x.getShape().get(0);
-        long l = x.getShape().get(1);
-        NDArray q = Ops.linear(x, value(ps, qw, x, training), value(ps, qb, x, training))
-                .reshape(b, l, heads, headDim).transpose(0, 2, 1, 3); // [B, h, L, d]
-        NDArray kT = Ops.linear(x, value(ps, kw, x, training), value(ps, kb, x, training))
-                .reshape(b, l, heads, headDim).transpose(0, 2, 3, 1); // [B, h, d, L]
-        NDArray v = Ops.linear(x, value(ps, vw, x, training), value(ps, vb, x, training))
-                .reshape(b, l, heads, headDim).transpose(0, 2, 1, 3); // [B, h, L, d]
+        NDArray q = Ops.splitHeads(queryProj.forward(ps, x, training), heads); // [B, h, L, d]
+        NDArray kT = Ops.splitHeads(keyProj.forward(ps, x, training), heads).transpose(0, 1, 3, 2); // [B, h, d, L]
+        NDArray v = Ops.splitHeads(valueProj.forward(ps, x, training), heads); // [B, h, L, d]
         NDArray scores = q.matMul(kT).div(scale);
         if (mask != null) {
             scores = scores.add(mask);
         }
-        NDArray probs = scores.softmax(-1);
-        return probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, hidden);
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null, training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
+        return Ops.mergeHeads(scores.softmax(-1).matMul(v));
     }
 }

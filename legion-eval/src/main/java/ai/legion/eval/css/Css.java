@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * The paper's CSS (cosine semantic similarity, Table 3): cosine of the sentence embeddings of a predicted
  * explanation and its reference, ×100, with {@code sentence-transformers/paraphrase-MiniLM-L6-v2}
- * (SPEC §8.2; the cosine is sentence-transformers' {@code cos_sim}: both vectors L2-normalized with eps
+ * (the cosine is sentence-transformers' {@code util.py::cos_sim}: both vectors L2-normalized with eps
  * 1e-12, then the dot product). LEGION publishes no code for it; the reference is the SynthScars
  * {@code caption} (LOKI: {@code desc}).
  */

@@ -1,14 +1,12 @@
 package ai.legion.models.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.ClipVisionConfig;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.UnaryBlock;
 
 /**
  * HF {@code CLIPAttention}: multi-head self-attention without a mask. {@code q = q_proj(x) · d^-0.5}
@@ -18,39 +16,29 @@ import ai.legion.models.nn.Ops;
  *
  * <p>Keys: {@code {q,k,v,out}_proj.weight [C, C]}, {@code {q,k,v,out}_proj.bias [C]}.
  */
-public final class ClipAttention extends LegionBlock {
+public final class ClipAttention extends UnaryBlock {
 
     private static final String NAME = "ClipAttention";
 
     private final int hidden;
     private final int heads;
-    private final int headDim;
     private final float scale;
-    private final Parameter qw;
-    private final Parameter qb;
-    private final Parameter kw;
-    private final Parameter kb;
-    private final Parameter vw;
-    private final Parameter vb;
-    private final Parameter ow;
-    private final Parameter ob;
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear outProj;
 
     /** Declares the projections for {@code hidden_size} and {@code num_attention_heads} of {@code config}. */
     public ClipAttention(ClipVisionConfig config) {
         ClipChecks.valid(NAME, config);
         hidden = config.hiddenSize();
         heads = config.numAttentionHeads();
-        headDim = config.headDim();
         // Python evaluates head_dim**-0.5 in double; torch applies it to a float tensor as a float.
-        scale = (float) Math.pow(headDim, -0.5);
-        qw = param("q_proj.weight", hidden, hidden);
-        qb = param("q_proj.bias", hidden);
-        kw = param("k_proj.weight", hidden, hidden);
-        kb = param("k_proj.bias", hidden);
-        vw = param("v_proj.weight", hidden, hidden);
-        vb = param("v_proj.bias", hidden);
-        ow = param("out_proj.weight", hidden, hidden);
-        ob = param("out_proj.bias", hidden);
+        scale = (float) Math.pow(config.headDim(), -0.5);
+        qProj = child("q_proj", new Linear(hidden, hidden, true));
+        kProj = child("k_proj", new Linear(hidden, hidden, true));
+        vProj = child("v_proj", new Linear(hidden, hidden, true));
+        outProj = child("out_proj", new Linear(hidden, hidden, true));
     }
 
     /**
@@ -62,28 +50,13 @@ public final class ClipAttention extends LegionBlock {
      * @return {@code [B, T, C]}
      * @throws IllegalArgumentException if {@code x} is not {@code [B, T, hidden_size]}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        ClipChecks.tokens(NAME, x, hidden);
-        long b = x.getShape().get(0);
-        long t = x.getShape().get(1);
-        NDArray q = Ops.mul(Ops.linear(x, value(ps, qw, x, training), value(ps, qb, x, training)), scale)
-                .reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // [B, H, T, D]
-        NDArray kT = Ops.linear(x, value(ps, kw, x, training), value(ps, kb, x, training))
-                .reshape(b, t, heads, headDim).transpose(0, 2, 3, 1); // [B, H, D, T]
-        NDArray v = Ops.linear(x, value(ps, vw, x, training), value(ps, vb, x, training))
-                .reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // [B, H, T, D]
+        Checks.tokens(NAME, x, hidden);
+        NDArray q = Ops.splitHeads(Ops.mul(qProj.forward(ps, x, training), scale), heads); // [B, H, T, D]
+        NDArray kT = Ops.splitHeads(kProj.forward(ps, x, training), heads).transpose(0, 1, 3, 2); // [B, H, D, T]
+        NDArray v = Ops.splitHeads(vProj.forward(ps, x, training), heads); // [B, H, T, D]
         NDArray probs = q.matMul(kT).softmax(-1); // [B, H, T, T]
-        NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, hidden);
-        return Ops.linear(context, value(ps, ow, x, training), value(ps, ob, x, training));
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
+        return outProj.forward(ps, Ops.mergeHeads(probs.matMul(v)), training);
     }
 }

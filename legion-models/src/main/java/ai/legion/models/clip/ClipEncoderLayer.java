@@ -1,46 +1,43 @@
 package ai.legion.models.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.ClipVisionConfig;
-import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.LayerNorm;
+import ai.legion.models.nn.Mlp;
+import ai.legion.models.nn.UnaryBlock;
 
 /**
  * HF {@code CLIPEncoderLayer}, pre-norm: {@code h = x + attn(LN1(x)); y = h + mlp(LN2(h))}, LayerNorm
- * eps {@code layer_norm_eps}.
+ * eps {@code layer_norm_eps}. The MLP is HF {@code CLIPMLP}, {@code fc2(act(fc1(x)))} with the
+ * activation named by {@code hidden_act}: {@code quick_gelu} (OpenAI CLIP such as ViT-L/14-336) or
+ * {@code gelu} (exact erf, e.g. ViT-H/14 towers).
  *
  * <p>Keys: {@code layer_norm1.{weight,bias}}, {@code self_attn.*} ({@link ClipAttention}),
- * {@code layer_norm2.{weight,bias}}, {@code mlp.*} ({@link ClipMlp}).
+ * {@code layer_norm2.{weight,bias}}, {@code mlp.fc1.weight [I, C]}, {@code mlp.fc1.bias [I]},
+ * {@code mlp.fc2.weight [C, I]}, {@code mlp.fc2.bias [C]}.
  */
-public final class ClipEncoderLayer extends LegionBlock {
+public final class ClipEncoderLayer extends UnaryBlock {
 
     private static final String NAME = "ClipEncoderLayer";
 
     private final int hidden;
-    private final double eps;
-    private final Parameter ln1w;
-    private final Parameter ln1b;
+    private final LayerNorm layerNorm1;
     private final ClipAttention attention;
-    private final Parameter ln2w;
-    private final Parameter ln2b;
-    private final ClipMlp mlp;
+    private final LayerNorm layerNorm2;
+    private final Mlp mlp;
 
     /** Declares the layer for {@code config}. */
     public ClipEncoderLayer(ClipVisionConfig config) {
         ClipChecks.valid(NAME, config);
         hidden = config.hiddenSize();
-        eps = config.layerNormEps();
-        ln1w = param("layer_norm1.weight", hidden);
-        ln1b = param("layer_norm1.bias", hidden);
+        layerNorm1 = child("layer_norm1", new LayerNorm(hidden, config.layerNormEps()));
         attention = child("self_attn", new ClipAttention(config));
-        ln2w = param("layer_norm2.weight", hidden);
-        ln2b = param("layer_norm2.bias", hidden);
-        mlp = child("mlp", new ClipMlp(config));
+        layerNorm2 = child("layer_norm2", new LayerNorm(hidden, config.layerNormEps()));
+        // validate() admits only quick_gelu and gelu
+        mlp = child("mlp", Mlp.twoLayer("CLIPMLP", "fc1", "fc2", hidden, config.intermediateSize(),
+                Mlp.Activation.of(config.hiddenAct())));
     }
 
     /**
@@ -52,12 +49,11 @@ public final class ClipEncoderLayer extends LegionBlock {
      * @return the layer output {@code [B, T, C]}
      * @throws IllegalArgumentException if {@code x} is not {@code [B, T, hidden_size]}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        ClipChecks.tokens(NAME, x, hidden);
-        NDArray n1 = Ops.layerNorm(x, value(ps, ln1w, x, training), value(ps, ln1b, x, training), eps);
-        NDArray h = x.add(attention.forward(ps, n1, training));
-        NDArray n2 = Ops.layerNorm(h, value(ps, ln2w, x, training), value(ps, ln2b, x, training), eps);
-        return h.add(mlp.forward(ps, n2, training));
+        Checks.tokens(NAME, x, hidden);
+        NDArray h = x.add(attention.forward(ps, layerNorm1.forward(ps, x, training), training));
+        return h.add(mlp.forward(ps, layerNorm2.forward(ps, h, training), training));
     }
 
     /** The self-attention child. */
@@ -65,18 +61,8 @@ public final class ClipEncoderLayer extends LegionBlock {
         return attention;
     }
 
-    /** The MLP child. */
-    public ClipMlp mlp() {
+    /** The MLP child ({@code CLIPMLP}). */
+    public Mlp mlp() {
         return mlp;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

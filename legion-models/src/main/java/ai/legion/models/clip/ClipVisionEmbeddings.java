@@ -1,14 +1,13 @@
 package ai.legion.models.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.ClipVisionConfig;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Init;
+import ai.legion.models.nn.UnaryBlock;
 
 /**
  * HF {@code CLIPVisionEmbeddings}: patch convolution (kernel = stride = patch size, no bias), the
@@ -19,7 +18,7 @@ import ai.legion.models.nn.LegionBlock;
  * {@code position_ids} is {@code arange(numPositions)}, i.e. the whole table in order, so it is not a
  * parameter here (see {@link GlobalImageEncoder#ignorableKeys()}).
  */
-public final class ClipVisionEmbeddings extends LegionBlock {
+public final class ClipVisionEmbeddings extends UnaryBlock {
 
     private static final String NAME = "ClipVisionEmbeddings";
 
@@ -33,9 +32,9 @@ public final class ClipVisionEmbeddings extends LegionBlock {
         this.config = ClipChecks.valid(NAME, config);
         int c = config.hiddenSize();
         int p = config.patchSize();
-        patchWeight = param("patch_embedding.weight", c, config.numChannels(), p, p);
-        classEmbedding = param("class_embedding", c);
-        positionEmbedding = param("position_embedding.weight", config.numPositions(), c);
+        patchWeight = param("patch_embedding.weight", Init.NORMAL, c, config.numChannels(), p, p);
+        classEmbedding = param("class_embedding", Init.NORMAL, c);
+        positionEmbedding = param("position_embedding.weight", Init.NORMAL, config.numPositions(), c);
     }
 
     /**
@@ -48,6 +47,7 @@ public final class ClipVisionEmbeddings extends LegionBlock {
      * @return tokens {@code [B, 1 + (S/P)², C]}: CLS first, then the patches in row-major order
      * @throws IllegalArgumentException on a wrong rank, channel count or image size
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray pixelValues, boolean training) {
         checkPixels(pixelValues);
         NDArray w = value(ps, patchWeight, pixelValues, training);
@@ -82,13 +82,8 @@ public final class ClipVisionEmbeddings extends LegionBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), config.numPositions(), config.hiddenSize())};
+    protected Shape outputShape(Shape input) {
+        return new Shape(input.get(0), config.numPositions(), config.hiddenSize());
     }
 
     /** The config this block was built from. */

@@ -3,12 +3,11 @@ package ai.legion.models.clip;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.LayerNorm;
 import ai.legion.models.nn.Scopes;
 import ai.legion.models.vision.VisionTower;
 import java.util.ArrayList;
@@ -131,26 +130,22 @@ public final class GlobalImageEncoder extends LegionBlock implements VisionTower
 
     private final ClipVisionConfig config;
     private final ClipVisionEmbeddings embeddings;
-    private final Parameter preW;
-    private final Parameter preB;
+    private final LayerNorm preLayrnorm;
     private final List<ClipEncoderLayer> layers;
-    private final Parameter postW;
-    private final Parameter postB;
+    private final LayerNorm postLayernorm;
 
     /** Declares the whole tower for {@code config}. */
     public GlobalImageEncoder(ClipVisionConfig config) {
         this.config = ClipChecks.valid(NAME, config);
         int c = config.hiddenSize();
         embeddings = child("embeddings", new ClipVisionEmbeddings(config));
-        preW = param("pre_layrnorm.weight", c);
-        preB = param("pre_layrnorm.bias", c);
+        preLayrnorm = child("pre_layrnorm", new LayerNorm(c, config.layerNormEps()));
         List<ClipEncoderLayer> ls = new ArrayList<>(config.numHiddenLayers());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             ls.add(child("encoder.layers." + i, new ClipEncoderLayer(config)));
         }
         layers = List.copyOf(ls);
-        postW = param("post_layernorm.weight", c);
-        postB = param("post_layernorm.bias", c);
+        postLayernorm = child("post_layernorm", new LayerNorm(c, config.layerNormEps()));
     }
 
     /**
@@ -190,9 +185,7 @@ public final class GlobalImageEncoder extends LegionBlock implements VisionTower
         if (numLayers < 0 || numLayers > layers.size()) {
             throw new IllegalArgumentException(NAME + ": numLayers must be in 0.." + layers.size() + ", got " + numLayers);
         }
-        double eps = config.layerNormEps();
-        NDArray h = embeddings.forward(ps, pixelValues, training);
-        h = Ops.layerNorm(h, value(ps, preW, h, training), value(ps, preB, h, training), eps);
+        NDArray h = preLayrnorm.forward(ps, embeddings.forward(ps, pixelValues, training), training);
         List<NDArray> hidden = new ArrayList<>(numLayers + 1);
         hidden.add(h);
         for (int i = 0; i < numLayers; i++) {
@@ -203,7 +196,7 @@ public final class GlobalImageEncoder extends LegionBlock implements VisionTower
         if (numLayers < layers.size()) {
             return new Output(hidden, null, null, layers.size());
         }
-        NDArray pooled = Ops.layerNorm(clsToken(h), value(ps, postW, h, training), value(ps, postB, h, training), eps);
+        NDArray pooled = postLayernorm.forward(ps, clsToken(h), training);
         return new Output(hidden, h, pooled, layers.size());
     }
 

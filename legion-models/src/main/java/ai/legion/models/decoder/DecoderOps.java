@@ -62,9 +62,4 @@ public final class DecoderOps {
         }
         return r;
     }
-
-    /** A shape as {@code [a, b, c]} for messages. */
-    static String shape(NDArray x) {
-        return Arrays.toString(x.getShape().getShape());
-    }
 }

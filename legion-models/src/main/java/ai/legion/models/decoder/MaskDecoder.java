@@ -10,14 +10,18 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.SamConfig;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Init;
+import ai.legion.models.nn.LayerNorm2d;
 import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Mlp;
 import ai.legion.models.nn.Ops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * segment-anything's {@code MaskDecoder} (SPEC §2.5): prepends the IoU token and the
+ * segment-anything's {@code MaskDecoder} ({@code modeling/mask_decoder.py}): prepends the IoU token and the
  * {@code num_multimask_outputs + 1} mask tokens to the sparse prompts, runs the two-way transformer
  * against the per-prompt image embedding (+ dense prompt), upscales the image tokens 4× with two
  * stride-2 transposed convolutions, and predicts one mask per mask token as the dot product of a
@@ -33,8 +37,6 @@ import java.util.Objects;
  */
 public final class MaskDecoder extends LegionBlock {
 
-    /** LayerNorm2d eps of {@code output_upscaling.1}. */
-    public static final double LAYER_NORM_2D_EPS = 1e-6;
     /** Layers of each hypernetwork MLP (fixed upstream). */
     public static final int HYPERNETWORK_LAYERS = 3;
 
@@ -56,12 +58,11 @@ public final class MaskDecoder extends LegionBlock {
     private final TwoWayTransformer transformer;
     private final Parameter up0Weight;
     private final Parameter up0Bias;
-    private final Parameter up1Weight;
-    private final Parameter up1Bias;
+    private final LayerNorm2d up1;
     private final Parameter up3Weight;
     private final Parameter up3Bias;
-    private final List<MlpHead> hypernetworks = new ArrayList<>();
-    private final MlpHead iouHead;
+    private final List<Mlp> hypernetworks = new ArrayList<>();
+    private final Mlp iouHead;
 
     /**
      * @param config {@code mask_decoder} of the SAM config
@@ -76,22 +77,23 @@ public final class MaskDecoder extends LegionBlock {
                     + " and equal transformer.embedding_dim; depths and widths positive)");
         }
         numMaskTokens = config.numMultimaskOutputs() + 1;
-        iouToken = param("iou_token.weight", 1, transformerDim);
-        maskTokens = param("mask_tokens.weight", numMaskTokens, transformerDim);
-        transformer = child("transformer", new TwoWayTransformer(config.transformer()));
         int quarter = transformerDim / 4;
         int eighth = transformerDim / 8;
-        up0Weight = param("output_upscaling.0.weight", transformerDim, quarter, 2, 2);
-        up0Bias = param("output_upscaling.0.bias", quarter);
-        up1Weight = param("output_upscaling.1.weight", quarter);
-        up1Bias = param("output_upscaling.1.bias", quarter);
-        up3Weight = param("output_upscaling.3.weight", quarter, eighth, 2, 2);
-        up3Bias = param("output_upscaling.3.bias", eighth);
+        // Declared before the transformer (upstream assigns it first): creation draws the weights in
+        // declaration order, and this is the order every model created so far was drawn in.
+        iouToken = param("iou_token.weight", Init.NORMAL, 1, transformerDim);
+        maskTokens = param("mask_tokens.weight", Init.NORMAL, numMaskTokens, transformerDim);
+        up0Weight = param("output_upscaling.0.weight", Init.NORMAL, transformerDim, quarter, 2, 2);
+        up0Bias = param("output_upscaling.0.bias", Init.ZEROS, quarter);
+        up1 = child("output_upscaling.1", new LayerNorm2d(quarter));
+        up3Weight = param("output_upscaling.3.weight", Init.NORMAL, quarter, eighth, 2, 2);
+        up3Bias = param("output_upscaling.3.bias", Init.ZEROS, eighth);
+        transformer = child("transformer", new TwoWayTransformer(config.transformer()));
         for (int i = 0; i < numMaskTokens; i++) {
             hypernetworks.add(child("output_hypernetworks_mlps." + i,
-                    new MlpHead(transformerDim, transformerDim, eighth, HYPERNETWORK_LAYERS, false)));
+                    Mlp.layers(transformerDim, transformerDim, eighth, HYPERNETWORK_LAYERS, false)));
         }
-        iouHead = child("iou_prediction_head", new MlpHead(transformerDim, config.iouHeadHiddenDim(), numMaskTokens,
+        iouHead = child("iou_prediction_head", Mlp.layers(transformerDim, config.iouHeadHiddenDim(), numMaskTokens,
                 config.iouHeadDepth(), false));
     }
 
@@ -134,12 +136,12 @@ public final class MaskDecoder extends LegionBlock {
         Shape is = imageEmbeddings.getShape();
         if (ss.dimension() != 3 || ss.get(2) != transformerDim) {
             throw new IllegalArgumentException("MaskDecoder: expected sparse prompt embeddings [K, n, " + transformerDim
-                    + "], got " + DecoderOps.shape(sparse));
+                    + "], got " + Checks.shape(sparse));
         }
         long k = ss.get(0);
         if (is.dimension() != 4 || is.get(1) != transformerDim || (is.get(0) != 1 && is.get(0) != k)) {
             throw new IllegalArgumentException("MaskDecoder: expected image embeddings [1 or " + k + ", " + transformerDim
-                    + ", h, w], got " + DecoderOps.shape(imageEmbeddings));
+                    + ", h, w], got " + Checks.shape(imageEmbeddings));
         }
         long h = is.get(2);
         long w = is.get(3);
@@ -147,12 +149,12 @@ public final class MaskDecoder extends LegionBlock {
         if (imagePe.getShape().dimension() != 4 || imagePe.getShape().get(0) != 1
                 || !imagePe.getShape().slice(1).equals(grid)) {
             throw new IllegalArgumentException("MaskDecoder: expected image PE [1, " + transformerDim + ", " + h + ", " + w
-                    + "], got " + DecoderOps.shape(imagePe));
+                    + "], got " + Checks.shape(imagePe));
         }
         Shape ds = dense.getShape();
         if (ds.dimension() != 4 || (ds.get(0) != k && ds.get(0) != 1) || !ds.slice(1).equals(grid)) {
             throw new IllegalArgumentException("MaskDecoder: expected dense prompt embeddings [" + k + ", " + transformerDim
-                    + ", " + h + ", " + w + "], got " + DecoderOps.shape(dense));
+                    + ", " + h + ", " + w + "], got " + Checks.shape(dense));
         }
         int first = multimaskOutput ? 1 : 0;
         int count = multimaskOutput ? numMaskTokens - 1 : 1;
@@ -178,8 +180,7 @@ public final class MaskDecoder extends LegionBlock {
         NDArray img = tr.keys().transpose(0, 2, 1).reshape(k, transformerDim, h, w);
         NDArray up = DecoderOps.convTranspose2dNonOverlapping(img, value(ps, up0Weight, img, training),
                 value(ps, up0Bias, img, training));
-        up = Ops.gelu(Ops.layerNorm2d(up, value(ps, up1Weight, up, training), value(ps, up1Bias, up, training),
-                LAYER_NORM_2D_EPS));
+        up = Ops.gelu(up1.forward(ps, up, training));
         up = Ops.gelu(DecoderOps.convTranspose2dNonOverlapping(up, value(ps, up3Weight, up, training),
                 value(ps, up3Bias, up, training)));
         NDList hyper = new NDList(numMaskTokens);

@@ -4,14 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.Arrays;
+import ai.legion.models.nn.Checks;
 import ai.legion.models.nn.Ops;
+import java.util.Arrays;
 
 /**
- * SAM's {@code postprocess_masks} and LEGION's mask binarization / union (SPEC §5 "Masks"):
- * low-resolution logits → bilinear to the padded encoder input → crop the padding → bilinear to the
- * original image, all in float32 with {@code align_corners=False} and no antialiasing (plain
- * {@code F.interpolate}); then {@code logits > 0} and an OR over the {@code K} masks.
+ * SAM's {@code postprocess_masks} ({@code modeling/sam.py::Sam.postprocess_masks}) and LEGION's mask
+ * binarization / union: low-resolution logits → bilinear to the padded encoder input → crop the
+ * padding → bilinear to the original image, all in float32 with {@code align_corners=False} and no
+ * antialiasing (plain {@code F.interpolate}); then {@code logits > 0} and an OR over the {@code K} masks.
  *
  * <p>The resampling is implemented here rather than with {@code NDArrayEx.interpolation}: in DJL
  * 0.36 the PyTorch engine maps its mode ints 0/1/2/3 to nearest/bilinear/area/bicubic, always passes
@@ -91,7 +92,7 @@ public final class MaskPostprocessor {
             m = masks;
         } else {
             throw new IllegalArgumentException("MaskPostprocessor: expected masks [K, 1, H, W] or [K, H, W], got "
-                    + DecoderOps.shape(masks));
+                    + Checks.shape(masks));
         }
         // a sum over an empty K is 0 everywhere, so K = 0 needs no special case
         return m.neq(0).toType(DataType.INT32, false).sum(new int[] {0}).gt(0);
@@ -149,7 +150,8 @@ public final class MaskPostprocessor {
 
     private static void checkRank4(NDArray x) {
         if (x.getShape().dimension() != 4) {
-            throw new IllegalArgumentException("MaskPostprocessor: expected masks [K, C, h, w], got " + DecoderOps.shape(x));
+            throw new IllegalArgumentException("MaskPostprocessor: expected masks [K, C, h, w], got "
+                    + Checks.shape(x));
         }
     }
 }

@@ -6,12 +6,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.SamConfig;
+import ai.legion.models.nn.Checks;
 import ai.legion.models.nn.LegionBlock;
 import java.util.Objects;
 
 /**
- * The paper's pixel decoder D (SPEC §2.5): SAM's prompt encoder and mask decoder, prompted only with
- * LEGION's projected [SEG] embeddings ({@code text_embeds}), single-mask output.
+ * The paper's pixel decoder D: SAM's prompt encoder and mask decoder, prompted only with LEGION's
+ * projected [SEG] embeddings ({@code text_embeds}), single-mask output (LEGION
+ * {@code model/Legion.py::LegionForCausalLM._generate_and_postprocess_masks}).
  *
  * <p>Children (local): {@code prompt_encoder} ({@link PromptEncoder}), {@code mask_decoder}
  * ({@link MaskDecoder}). In a GLaMM/LEGION checkpoint the prefix is
@@ -67,12 +69,12 @@ public final class PixelDecoder extends LegionBlock {
         Shape is = imageEmbeddings.getShape();
         if (is.dimension() != 4 || is.get(0) != 1 || is.get(1) != e || is.get(2) != g[0] || is.get(3) != g[1]) {
             throw new IllegalArgumentException("PixelDecoder: expected image embeddings [1, " + e + ", " + g[0] + ", " + g[1]
-                    + "], got " + DecoderOps.shape(imageEmbeddings));
+                    + "], got " + Checks.shape(imageEmbeddings));
         }
         Shape ss = segEmbeddings.getShape();
         if (ss.dimension() != 2 || ss.get(1) != e) {
             throw new IllegalArgumentException("PixelDecoder: expected [SEG] embeddings [K, " + e + "], got "
-                    + DecoderOps.shape(segEmbeddings));
+                    + Checks.shape(segEmbeddings));
         }
         PromptEncoder.Prompts prompts = promptEncoder.forward(ps, segEmbeddings.expandDims(1), training);
         NDArray pe = promptEncoder.getDensePe(ps, segEmbeddings.getManager(), training);

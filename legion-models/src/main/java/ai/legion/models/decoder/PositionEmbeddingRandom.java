@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Init;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Ops;
 
@@ -35,7 +37,8 @@ public final class PositionEmbeddingRandom extends LegionBlock {
             throw new IllegalArgumentException("PositionEmbeddingRandom: num_pos_feats must be positive, got " + numPosFeats);
         }
         this.numPosFeats = numPosFeats;
-        gaussian = param("positional_encoding_gaussian_matrix", 2, numPosFeats);
+        // upstream fills the buffer with scale · randn, scale 1 by default: N(0, 1) whatever the model's std
+        gaussian = param("positional_encoding_gaussian_matrix", Init.normal(1f), 2, numPosFeats);
         gaussian.freeze(true); // a buffer upstream: loaded, never trained
     }
 
@@ -59,7 +62,7 @@ public final class PositionEmbeddingRandom extends LegionBlock {
         Shape s = coords.getShape();
         if (s.dimension() < 1 || s.get(s.dimension() - 1) != 2) {
             throw new IllegalArgumentException("PositionEmbeddingRandom: expected coordinates [..., 2], got "
-                    + DecoderOps.shape(coords));
+                    + Checks.shape(coords));
         }
         NDArray g = value(ps, gaussian, coords, training);
         NDArray g32 = DecoderOps.paramView(g, coords, a -> Ops.cast(a, DataType.FLOAT32));
@@ -102,7 +105,7 @@ public final class PositionEmbeddingRandom extends LegionBlock {
         Shape s = coords.getShape();
         if (s.dimension() != 3 || s.get(2) != 2) {
             throw new IllegalArgumentException("PositionEmbeddingRandom: expected coordinates [B, N, 2], got "
-                    + DecoderOps.shape(coords));
+                    + Checks.shape(coords));
         }
         if (imageH <= 0 || imageW <= 0) {
             throw new IllegalArgumentException("PositionEmbeddingRandom: image size must be positive, got "

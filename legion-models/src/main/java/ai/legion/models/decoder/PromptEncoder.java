@@ -11,6 +11,9 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.SamConfig;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Init;
+import ai.legion.models.nn.LayerNorm2d;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Ops;
 import java.util.ArrayList;
@@ -18,9 +21,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * segment-anything's {@code PromptEncoder} with LEGION's (LISA/GLaMM) {@code text_embeds} prompt
- * (SPEC §2.5). Sparse prompts are points, box corners and text embeddings, concatenated in that
- * order; the dense prompt is a downscaled mask or the learned {@code no_mask_embed} everywhere.
+ * segment-anything's {@code PromptEncoder} ({@code modeling/prompt_encoder.py}) with the
+ * {@code text_embeds} prompt LISA/GLaMM add to it. Sparse prompts are points, box corners and text
+ * embeddings, concatenated in that order; the dense prompt is a downscaled mask or the learned
+ * {@code no_mask_embed} everywhere.
  *
  * <p>Keys (local): {@code pe_layer.positional_encoding_gaussian_matrix [2, E/2]},
  * {@code point_embeddings.{0..3}.weight [1, E]} (negative point, positive point, box top-left,
@@ -30,8 +34,6 @@ import java.util.Objects;
  */
 public final class PromptEncoder extends LegionBlock {
 
-    /** LayerNorm2d eps of {@code mask_downscaling} (segment-anything's default). */
-    public static final double LAYER_NORM_2D_EPS = 1e-6;
     /** Point prompts: 4 learned point-type embeddings (neg/pos point, two box corners). */
     public static final int NUM_POINT_EMBEDDINGS = 4;
 
@@ -68,12 +70,10 @@ public final class PromptEncoder extends LegionBlock {
     private final Parameter notAPointEmbed;
     private final Parameter conv0Weight;
     private final Parameter conv0Bias;
-    private final Parameter norm1Weight;
-    private final Parameter norm1Bias;
+    private final LayerNorm2d norm1;
     private final Parameter conv3Weight;
     private final Parameter conv3Bias;
-    private final Parameter norm4Weight;
-    private final Parameter norm4Bias;
+    private final LayerNorm2d norm4;
     private final Parameter conv6Weight;
     private final Parameter conv6Bias;
     private final Parameter noMaskEmbed;
@@ -95,23 +95,25 @@ public final class PromptEncoder extends LegionBlock {
             throw new IllegalArgumentException("PromptEncoder: invalid config " + config
                     + " (embed_dim must be positive and even, sizes positive, mask_in_chans >= 4)");
         }
-        peLayer = child("pe_layer", new PositionEmbeddingRandom(embedDim / 2));
         for (int i = 0; i < NUM_POINT_EMBEDDINGS; i++) {
-            pointEmbeddings[i] = param("point_embeddings." + i + ".weight", 1, embedDim);
+            pointEmbeddings[i] = param("point_embeddings." + i + ".weight", Init.NORMAL, 1, embedDim);
         }
-        notAPointEmbed = param("not_a_point_embed.weight", 1, embedDim);
+        notAPointEmbed = param("not_a_point_embed.weight", Init.NORMAL, 1, embedDim);
         int quarter = maskInChans / 4;
-        conv0Weight = param("mask_downscaling.0.weight", quarter, 1, 2, 2);
-        conv0Bias = param("mask_downscaling.0.bias", quarter);
-        norm1Weight = param("mask_downscaling.1.weight", quarter);
-        norm1Bias = param("mask_downscaling.1.bias", quarter);
-        conv3Weight = param("mask_downscaling.3.weight", maskInChans, quarter, 2, 2);
-        conv3Bias = param("mask_downscaling.3.bias", maskInChans);
-        norm4Weight = param("mask_downscaling.4.weight", maskInChans);
-        norm4Bias = param("mask_downscaling.4.bias", maskInChans);
-        conv6Weight = param("mask_downscaling.6.weight", embedDim, maskInChans, 1, 1);
-        conv6Bias = param("mask_downscaling.6.bias", embedDim);
-        noMaskEmbed = param("no_mask_embed.weight", 1, embedDim);
+        // The LayerNorm2d scales here are created N(0, σ²), not 1 as the others: models created so far were
+        // drawn that way, and the stream of draws after them (the CLIP tower last) depends on it. LEGION never
+        // prompts with masks, so these layers do not affect its outputs.
+        conv0Weight = param("mask_downscaling.0.weight", Init.NORMAL, quarter, 1, 2, 2);
+        conv0Bias = param("mask_downscaling.0.bias", Init.ZEROS, quarter);
+        norm1 = child("mask_downscaling.1", new LayerNorm2d(quarter, LayerNorm2d.EPS, Init.NORMAL));
+        conv3Weight = param("mask_downscaling.3.weight", Init.NORMAL, maskInChans, quarter, 2, 2);
+        conv3Bias = param("mask_downscaling.3.bias", Init.ZEROS, maskInChans);
+        norm4 = child("mask_downscaling.4", new LayerNorm2d(maskInChans, LayerNorm2d.EPS, Init.NORMAL));
+        conv6Weight = param("mask_downscaling.6.weight", Init.NORMAL, embedDim, maskInChans, 1, 1);
+        conv6Bias = param("mask_downscaling.6.bias", Init.ZEROS, embedDim);
+        noMaskEmbed = param("no_mask_embed.weight", Init.NORMAL, 1, embedDim);
+        // declared last (upstream declares it first) so that creation draws the Fourier matrix where it always has
+        peLayer = child("pe_layer", new PositionEmbeddingRandom(embedDim / 2));
     }
 
     /** Prompt embedding width {@code E}. */
@@ -190,7 +192,8 @@ public final class PromptEncoder extends LegionBlock {
             Shape s = boxes.getShape();
             boolean ok = (s.dimension() == 2 && s.get(1) == 4) || (s.dimension() == 3 && s.get(1) == 1 && s.get(2) == 4);
             if (!ok || s.get(0) != bs) {
-                throw new IllegalArgumentException("PromptEncoder: expected boxes [" + bs + ", 4], got " + DecoderOps.shape(boxes));
+                throw new IllegalArgumentException("PromptEncoder: expected boxes [" + bs + ", 4], got "
+                        + Checks.shape(boxes));
             }
             parts.add(embedBoxes(ps, boxes, training));
         }
@@ -198,7 +201,7 @@ public final class PromptEncoder extends LegionBlock {
             Shape s = textEmbeds.getShape();
             if (s.dimension() != 3 || s.get(0) != bs || s.get(2) != embedDim) {
                 throw new IllegalArgumentException("PromptEncoder: expected text_embeds [" + bs + ", n, " + embedDim
-                        + "], got " + DecoderOps.shape(textEmbeds));
+                        + "], got " + Checks.shape(textEmbeds));
             }
             parts.add(Ops.cast(textEmbeds, dtype));
         }
@@ -258,7 +261,7 @@ public final class PromptEncoder extends LegionBlock {
         Shape s = masks.getShape();
         if (s.dimension() != 4 || s.get(1) != 1 || s.get(2) != 4L * gridH || s.get(3) != 4L * gridW) {
             throw new IllegalArgumentException("PromptEncoder: expected masks [B, 1, " + 4 * gridH + ", " + 4 * gridW
-                    + "], got " + DecoderOps.shape(masks));
+                    + "], got " + Checks.shape(masks));
         }
         NDArray w0 = value(ps, conv0Weight, masks, training);
         NDArray x = masks.toType(w0.getDataType(), false);
@@ -266,12 +269,10 @@ public final class PromptEncoder extends LegionBlock {
         Shape one = new Shape(1, 1);
         Shape zero = new Shape(0, 0);
         x = Conv2d.conv2d(x, w0, value(ps, conv0Bias, x, training), two, zero, one, 1).singletonOrThrow();
-        x = Ops.gelu(Ops.layerNorm2d(x, value(ps, norm1Weight, x, training), value(ps, norm1Bias, x, training),
-                LAYER_NORM_2D_EPS));
+        x = Ops.gelu(norm1.forward(ps, x, training));
         x = Conv2d.conv2d(x, value(ps, conv3Weight, x, training), value(ps, conv3Bias, x, training), two, zero, one, 1)
                 .singletonOrThrow();
-        x = Ops.gelu(Ops.layerNorm2d(x, value(ps, norm4Weight, x, training), value(ps, norm4Bias, x, training),
-                LAYER_NORM_2D_EPS));
+        x = Ops.gelu(norm4.forward(ps, x, training));
         return Conv2d.conv2d(x, value(ps, conv6Weight, x, training), value(ps, conv6Bias, x, training), one, zero, one, 1)
                 .singletonOrThrow();
     }
@@ -295,7 +296,7 @@ public final class PromptEncoder extends LegionBlock {
         if (c.dimension() != 3 || c.get(2) != 2 || l.dimension() != 2 || l.get(0) != c.get(0) || l.get(1) != c.get(1)
                 || c.get(0) != bs) {
             throw new IllegalArgumentException("PromptEncoder: expected point coords [B, N, 2] and labels [B, N], got "
-                    + DecoderOps.shape(points.coords()) + " and " + DecoderOps.shape(points.labels()));
+                    + Checks.shape(points.coords()) + " and " + Checks.shape(points.labels()));
         }
     }
 

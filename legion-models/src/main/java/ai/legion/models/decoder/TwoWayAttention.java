@@ -3,10 +3,11 @@ package ai.legion.models.decoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.legion.models.nn.Checks;
 import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 
 /**
@@ -24,14 +25,10 @@ public final class TwoWayAttention extends LegionBlock {
     private final int embeddingDim;
     private final int internalDim;
     private final int numHeads;
-    private final Parameter qWeight;
-    private final Parameter qBias;
-    private final Parameter kWeight;
-    private final Parameter kBias;
-    private final Parameter vWeight;
-    private final Parameter vBias;
-    private final Parameter outWeight;
-    private final Parameter outBias;
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear outProj;
 
     /**
      * @param embeddingDim {@code E}
@@ -50,14 +47,10 @@ public final class TwoWayAttention extends LegionBlock {
             throw new IllegalArgumentException("TwoWayAttention: num_heads " + numHeads + " must divide the internal width "
                     + internalDim + " (embedding_dim " + embeddingDim + " / downsample_rate " + downsampleRate + ")");
         }
-        qWeight = param("q_proj.weight", internalDim, embeddingDim);
-        qBias = param("q_proj.bias", internalDim);
-        kWeight = param("k_proj.weight", internalDim, embeddingDim);
-        kBias = param("k_proj.bias", internalDim);
-        vWeight = param("v_proj.weight", internalDim, embeddingDim);
-        vBias = param("v_proj.bias", internalDim);
-        outWeight = param("out_proj.weight", embeddingDim, internalDim);
-        outBias = param("out_proj.bias", embeddingDim);
+        qProj = child("q_proj", new Linear(embeddingDim, internalDim, true));
+        kProj = child("k_proj", new Linear(embeddingDim, internalDim, true));
+        vProj = child("v_proj", new Linear(embeddingDim, internalDim, true));
+        outProj = child("out_proj", new Linear(internalDim, embeddingDim, true));
     }
 
     /** Token width {@code E}. */
@@ -91,25 +84,16 @@ public final class TwoWayAttention extends LegionBlock {
                 || ks.get(2) != embeddingDim || vs.get(2) != embeddingDim || ks.get(0) != qs.get(0)
                 || vs.get(0) != qs.get(0) || vs.get(1) != ks.get(1)) {
             throw new IllegalArgumentException("TwoWayAttention: expected q [B, Nq, " + embeddingDim + "], k and v [B, Nk, "
-                    + embeddingDim + "], got q " + DecoderOps.shape(q) + ", k " + DecoderOps.shape(k) + ", v "
-                    + DecoderOps.shape(v));
+                    + embeddingDim + "], got q " + Checks.shape(q) + ", k " + Checks.shape(k) + ", v "
+                    + Checks.shape(v));
         }
-        long b = qs.get(0);
-        long nq = qs.get(1);
-        NDArray qh = separateHeads(Ops.linear(q, value(ps, qWeight, q, training), value(ps, qBias, q, training)));
-        NDArray kh = separateHeads(Ops.linear(k, value(ps, kWeight, k, training), value(ps, kBias, k, training)));
-        NDArray vh = separateHeads(Ops.linear(v, value(ps, vWeight, v, training), value(ps, vBias, v, training)));
+        NDArray qh = Ops.splitHeads(qProj.forward(ps, q, training), numHeads);
+        NDArray kh = Ops.splitHeads(kProj.forward(ps, k, training), numHeads);
+        NDArray vh = Ops.splitHeads(vProj.forward(ps, v, training), numHeads);
         int perHead = internalDim / numHeads;
         // upstream divides by math.sqrt(c_per_head) after the product (not a pre-scaled q)
         NDArray attn = Ops.softmax32(Ops.div(qh.matMul(kh.transpose(0, 1, 3, 2)), Math.sqrt(perHead)));
-        NDArray out = attn.matMul(vh).transpose(0, 2, 1, 3).reshape(b, nq, internalDim);
-        return Ops.linear(out, value(ps, outWeight, out, training), value(ps, outBias, out, training));
-    }
-
-    /** {@code [B, N, d]} → {@code [B, h, N, d/h]}. */
-    private NDArray separateHeads(NDArray x) {
-        Shape s = x.getShape();
-        return x.reshape(s.get(0), s.get(1), numHeads, internalDim / numHeads).transpose(0, 2, 1, 3);
+        return outProj.forward(ps, Ops.mergeHeads(attn.matMul(vh)), training);
     }
 
     /** Inputs {@code q, k, v}; output {@code [B, Nq, E]}. */

@@ -3,11 +3,12 @@ package ai.legion.models.decoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.LayerNorm;
 import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.Mlp;
 
 /**
  * segment-anything's {@code TwoWayAttentionBlock}: (1) token self-attention, (2) tokens → image
@@ -16,7 +17,7 @@ import ai.legion.models.nn.Ops;
  * encoding and the residual in its self-attention ({@code skip_first_layer_pe}).
  *
  * <p>Children (local): {@code self_attn}, {@code norm1}, {@code cross_attn_token_to_image},
- * {@code norm2}, {@code mlp} ({@code lin1}, {@code lin2}), {@code norm3}, {@code norm4},
+ * {@code norm2}, {@code mlp} ({@code MLPBlock}: {@code lin1}, {@code lin2}, ReLU), {@code norm3}, {@code norm4},
  * {@code cross_attn_image_to_token}.
  */
 public final class TwoWayAttentionBlock extends LegionBlock {
@@ -27,11 +28,13 @@ public final class TwoWayAttentionBlock extends LegionBlock {
     private final int embeddingDim;
     private final boolean skipFirstLayerPe;
     private final TwoWayAttention selfAttn;
+    private final LayerNorm norm1;
     private final TwoWayAttention crossTokenToImage;
-    private final MlpBlock mlp;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+    private final LayerNorm norm3;
+    private final LayerNorm norm4;
     private final TwoWayAttention crossImageToToken;
-    private final Parameter[] normWeights = new Parameter[4];
-    private final Parameter[] normBiases = new Parameter[4];
 
     /**
      * @param embeddingDim {@code E}
@@ -45,17 +48,13 @@ public final class TwoWayAttentionBlock extends LegionBlock {
         this.embeddingDim = embeddingDim;
         this.skipFirstLayerPe = skipFirstLayerPe;
         selfAttn = child("self_attn", new TwoWayAttention(embeddingDim, numHeads, 1));
-        normWeights[0] = param("norm1.weight", embeddingDim);
-        normBiases[0] = param("norm1.bias", embeddingDim);
+        norm1 = child("norm1", new LayerNorm(embeddingDim, LAYER_NORM_EPS));
         crossTokenToImage = child("cross_attn_token_to_image",
                 new TwoWayAttention(embeddingDim, numHeads, attentionDownsampleRate));
-        normWeights[1] = param("norm2.weight", embeddingDim);
-        normBiases[1] = param("norm2.bias", embeddingDim);
-        mlp = child("mlp", new MlpBlock(embeddingDim, mlpDim));
-        normWeights[2] = param("norm3.weight", embeddingDim);
-        normBiases[2] = param("norm3.bias", embeddingDim);
-        normWeights[3] = param("norm4.weight", embeddingDim);
-        normBiases[3] = param("norm4.bias", embeddingDim);
+        norm2 = child("norm2", new LayerNorm(embeddingDim, LAYER_NORM_EPS));
+        mlp = child("mlp", Mlp.mlpBlock(embeddingDim, mlpDim, Mlp.Activation.RELU));
+        norm3 = child("norm3", new LayerNorm(embeddingDim, LAYER_NORM_EPS));
+        norm4 = child("norm4", new LayerNorm(embeddingDim, LAYER_NORM_EPS));
         crossImageToToken = child("cross_attn_image_to_token",
                 new TwoWayAttention(embeddingDim, numHeads, attentionDownsampleRate));
     }
@@ -83,8 +82,8 @@ public final class TwoWayAttentionBlock extends LegionBlock {
                 || keyPe.getShape().get(1) != ks.get(1) || keyPe.getShape().get(2) != embeddingDim) {
             throw new IllegalArgumentException("TwoWayAttentionBlock: expected queries/queryPe [B, N, " + embeddingDim
                     + "], keys [B, L, " + embeddingDim + "], keyPe [1 or B, L, " + embeddingDim + "], got queries "
-                    + DecoderOps.shape(queries) + ", keys " + DecoderOps.shape(keys) + ", queryPe " + DecoderOps.shape(queryPe)
-                    + ", keyPe " + DecoderOps.shape(keyPe));
+                    + Checks.shape(queries) + ", keys " + Checks.shape(keys) + ", queryPe " + Checks.shape(queryPe)
+                    + ", keyPe " + Checks.shape(keyPe));
         }
         // (1) self-attention of the tokens
         if (skipFirstLayerPe) {
@@ -93,22 +92,18 @@ public final class TwoWayAttentionBlock extends LegionBlock {
             NDArray q = queries.add(queryPe);
             queries = queries.add(selfAttn.forward(ps, q, q, queries, training));
         }
-        queries = norm(ps, 0, queries, training);
+        queries = norm1.forward(ps, queries, training);
         // (2) tokens attend to the image
         NDArray q = queries.add(queryPe);
         NDArray k = keys.add(keyPe);
-        queries = norm(ps, 1, queries.add(crossTokenToImage.forward(ps, q, k, keys, training)), training);
+        queries = norm2.forward(ps, queries.add(crossTokenToImage.forward(ps, q, k, keys, training)), training);
         // (3) MLP on the tokens
-        queries = norm(ps, 2, queries.add(mlp.forward(ps, queries, training)), training);
+        queries = norm3.forward(ps, queries.add(mlp.forward(ps, queries, training)), training);
         // (4) the image attends to the tokens
         q = queries.add(queryPe);
         k = keys.add(keyPe);
-        keys = norm(ps, 3, keys.add(crossImageToToken.forward(ps, k, q, queries, training)), training);
+        keys = norm4.forward(ps, keys.add(crossImageToToken.forward(ps, k, q, queries, training)), training);
         return new QueriesKeys(queries, keys);
-    }
-
-    private NDArray norm(ParameterStore ps, int i, NDArray x, boolean training) {
-        return Ops.layerNorm(x, value(ps, normWeights[i], x, training), value(ps, normBiases[i], x, training), LAYER_NORM_EPS);
     }
 
     /** Inputs {@code queries, keys, queryPe, keyPe}; outputs {@code queries, keys}. */

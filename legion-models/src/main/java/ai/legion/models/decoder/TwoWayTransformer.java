@@ -3,25 +3,24 @@ package ai.legion.models.decoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.SamConfig;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.LayerNorm;
 import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * segment-anything's {@code TwoWayTransformer} (SPEC §2.5): {@code depth} two-way layers between the
- * prompt tokens and the image tokens, then a final token → image attention with a residual and
- * LayerNorm. The initial tokens are the query positional encoding throughout.
+ * segment-anything's {@code TwoWayTransformer} ({@code modeling/transformer.py}): {@code depth}
+ * two-way layers between the prompt tokens and the image tokens, then a final token → image attention
+ * with a residual and LayerNorm. The initial tokens are the query positional encoding throughout.
  *
  * <p>Children (local): {@code layers.N} ({@link TwoWayAttentionBlock}),
- * {@code final_attn_token_to_image} ({@link TwoWayAttention}); parameters
- * {@code norm_final_attn.weight/bias [E]}.
+ * {@code final_attn_token_to_image} ({@link TwoWayAttention}), {@code norm_final_attn} ({@link LayerNorm}).
  */
 public final class TwoWayTransformer extends LegionBlock {
 
@@ -29,8 +28,7 @@ public final class TwoWayTransformer extends LegionBlock {
     private final int embeddingDim;
     private final List<TwoWayAttentionBlock> layers = new ArrayList<>();
     private final TwoWayAttention finalAttn;
-    private final Parameter normFinalWeight;
-    private final Parameter normFinalBias;
+    private final LayerNorm normFinalAttn;
 
     /**
      * @param config {@code mask_decoder.transformer} of the SAM config
@@ -48,8 +46,7 @@ public final class TwoWayTransformer extends LegionBlock {
         }
         finalAttn = child("final_attn_token_to_image",
                 new TwoWayAttention(embeddingDim, config.numHeads(), config.attentionDownsampleRate()));
-        normFinalWeight = param("norm_final_attn.weight", embeddingDim);
-        normFinalBias = param("norm_final_attn.bias", embeddingDim);
+        normFinalAttn = child("norm_final_attn", new LayerNorm(embeddingDim, TwoWayAttentionBlock.LAYER_NORM_EPS));
     }
 
     /** The configuration. */
@@ -80,8 +77,8 @@ public final class TwoWayTransformer extends LegionBlock {
                 || pes.get(3) != is.get(3) || ps3.dimension() != 3 || ps3.get(0) != is.get(0) || ps3.get(2) != embeddingDim) {
             throw new IllegalArgumentException("TwoWayTransformer: expected image_embedding [B, " + embeddingDim
                     + ", h, w], image_pe [1 or B, " + embeddingDim + ", h, w], point_embedding [B, N, " + embeddingDim
-                    + "], got " + DecoderOps.shape(imageEmbedding) + ", " + DecoderOps.shape(imagePe) + ", "
-                    + DecoderOps.shape(pointEmbedding));
+                    + "], got " + Checks.shape(imageEmbedding) + ", " + Checks.shape(imagePe) + ", "
+                    + Checks.shape(pointEmbedding));
         }
         long b = is.get(0);
         long hw = is.get(2) * is.get(3);
@@ -97,9 +94,7 @@ public final class TwoWayTransformer extends LegionBlock {
         NDArray q = queries.add(pointEmbedding);
         NDArray k = keys.add(keyPe);
         NDArray attnOut = finalAttn.forward(ps, q, k, keys, training);
-        NDArray x = queries.add(attnOut);
-        queries = Ops.layerNorm(x, value(ps, normFinalWeight, x, training), value(ps, normFinalBias, x, training),
-                TwoWayAttentionBlock.LAYER_NORM_EPS);
+        queries = normFinalAttn.forward(ps, queries.add(attnOut), training);
         return new QueriesKeys(queries, keys);
     }
 

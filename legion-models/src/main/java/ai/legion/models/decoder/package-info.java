@@ -1,5 +1,6 @@
 /**
- * The pixel decoder D of LEGION (SPEC §2.5, §5 "Masks"): SAM's prompt encoder with LEGION's
- * {@code text_embeds}, the two-way-transformer mask decoder, and mask post-processing.
+ * The pixel decoder D of LEGION: SAM's prompt encoder with LEGION's {@code text_embeds}, the
+ * two-way-transformer mask decoder, and mask post-processing, as LEGION
+ * {@code model/Legion.py::LegionForCausalLM._generate_and_postprocess_masks} calls them.
  */
 package ai.legion.models.decoder;

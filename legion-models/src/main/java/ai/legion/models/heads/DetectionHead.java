@@ -1,15 +1,11 @@
 package ai.legion.models.heads;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.LegionConfig;
-import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Mlp;
 
 /**
  * LEGION's stage-2 {@code prediction_head} ({@code LegionForCls}): {@code Sequential(Linear(mm→2·mm),
@@ -19,7 +15,7 @@ import ai.legion.models.nn.Ops;
  * <p>Keys: {@code 0.weight [2·mm, mm]}, {@code 0.bias [2·mm]}, {@code 2.weight [2, 2·mm]},
  * {@code 2.bias [2]}. Caller prefix: {@code prediction_head.}.
  */
-public final class DetectionHead extends LegionBlock {
+public final class DetectionHead extends Mlp {
 
     /** Logit index (and training label) of a real image: LEGION's convention, 1 = real. */
     public static final int REAL_INDEX = 1;
@@ -29,12 +25,6 @@ public final class DetectionHead extends LegionBlock {
     public static final int NUM_CLASSES = 2;
 
     private static final String NAME = "DetectionHead";
-
-    private final int inputSize;
-    private final Parameter w0;
-    private final Parameter b0;
-    private final Parameter w2;
-    private final Parameter b2;
 
     /** From {@code mm_hidden_size} of a LEGION config (the CLIP width). */
     public DetectionHead(LegionConfig config) {
@@ -47,12 +37,12 @@ public final class DetectionHead extends LegionBlock {
      * @param mmHiddenSize CLIP width (1024 for ViT-L/14-336)
      */
     public DetectionHead(int mmHiddenSize) {
-        HeadChecks.positive(NAME, "mm_hidden_size", mmHiddenSize);
-        inputSize = mmHiddenSize;
-        w0 = param("0.weight", 2L * mmHiddenSize, mmHiddenSize);
-        b0 = param("0.bias", 2L * mmHiddenSize);
-        w2 = param("2.weight", NUM_CLASSES, 2L * mmHiddenSize);
-        b2 = param("2.bias", NUM_CLASSES);
+        super(NAME, sequentialNames("", 2), widths(mmHiddenSize), Activation.RELU, false);
+    }
+
+    private static long[] widths(int mmHiddenSize) {
+        Checks.positive(NAME, "mm_hidden_size", mmHiddenSize);
+        return new long[] {mmHiddenSize, 2L * mmHiddenSize, NUM_CLASSES};
     }
 
     /**
@@ -64,11 +54,10 @@ public final class DetectionHead extends LegionBlock {
      * @return logits {@code [B, 2]}: index {@value #FAKE_INDEX} fake, {@value #REAL_INDEX} real
      * @throws IllegalArgumentException if the last axis is not {@code mm_hidden_size}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray clsFeature, boolean training) {
-        HeadChecks.features(NAME, clsFeature, inputSize);
-        NDArray w = value(ps, w0, clsFeature, training);
-        NDArray h = Ops.relu(Ops.linear(HeadChecks.like(clsFeature, w), w, value(ps, b0, clsFeature, training)));
-        return Ops.linear(h, value(ps, w2, clsFeature, training), value(ps, b2, clsFeature, training));
+        Checks.features(NAME, clsFeature, inputDim());
+        return super.forward(ps, clsFeature, training);
     }
 
     /**
@@ -84,17 +73,5 @@ public final class DetectionHead extends LegionBlock {
                     + (logits == null ? "null" : logits.getShape()));
         }
         return logits.argMax(-1).toType(DataType.INT64, false);
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        long[] dims = inputShapes[0].getShape().clone();
-        dims[dims.length - 1] = NUM_CLASSES;
-        return new Shape[] {new Shape(dims)};
     }
 }

@@ -1,15 +1,11 @@
 package ai.legion.models.heads;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.LegionConfig;
-import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
-import java.util.ArrayList;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Mlp;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,16 +23,12 @@ import java.util.regex.Pattern;
  * </ul>
  * Caller prefix: {@code model.mm_projector.}.
  */
-public final class VisionLanguageProjector extends LegionBlock {
+public final class VisionLanguageProjector extends Mlp {
 
     private static final String NAME = "VisionLanguageProjector";
     private static final Pattern MLP_GELU = Pattern.compile("mlp([0-9]{1,4})x_gelu");
 
     private final String projectorType;
-    private final int inputSize;
-    private final int hiddenSize;
-    private final List<Parameter> weights = new ArrayList<>();
-    private final List<Parameter> biases = new ArrayList<>();
 
     /** From {@code mm_projector_type}, {@code mm_hidden_size} and the LLM {@code hidden_size} of a LEGION config. */
     public VisionLanguageProjector(LegionConfig config) {
@@ -52,27 +44,38 @@ public final class VisionLanguageProjector extends LegionBlock {
      * @throws IllegalArgumentException on an unsupported type or non-positive sizes
      */
     public VisionLanguageProjector(String projectorType, int mmHiddenSize, int hiddenSize) {
-        HeadChecks.positive(NAME, "mm_hidden_size", mmHiddenSize);
-        HeadChecks.positive(NAME, "hidden_size", hiddenSize);
+        super(NAME, layerNames(projectorType), widths(depth(projectorType), mmHiddenSize, hiddenSize),
+                Activation.GELU, false);
         this.projectorType = projectorType;
-        this.inputSize = mmHiddenSize;
-        this.hiddenSize = hiddenSize;
+    }
+
+    /** Number of linear layers of a projector type: N for {@code mlp<N>x_gelu}, 0 for {@code linear}. */
+    private static int depth(String projectorType) {
         if ("linear".equals(projectorType)) {
-            weights.add(param("weight", hiddenSize, mmHiddenSize));
-            biases.add(param("bias", hiddenSize));
-            return;
+            return 0;
         }
         Matcher m = projectorType == null ? null : MLP_GELU.matcher(projectorType);
         int depth = m != null && m.matches() ? Integer.parseInt(m.group(1)) : 0;
         if (depth < 1) {
-            throw new IllegalArgumentException(NAME + ": mm_projector_type must be \"linear\" or \"mlp<N>x_gelu\" (N >= 1), got "
-                    + (projectorType == null ? "null" : "\"" + projectorType + "\""));
+            throw new IllegalArgumentException(NAME + ": mm_projector_type must be \"linear\" or \"mlp<N>x_gelu\" "
+                    + "(N >= 1), got " + (projectorType == null ? "null" : "\"" + projectorType + "\""));
         }
-        for (int i = 0; i < depth; i++) {
-            int index = 2 * i; // nn.Sequential index: the GELU modules take the odd slots
-            weights.add(param(index + ".weight", hiddenSize, i == 0 ? mmHiddenSize : hiddenSize));
-            biases.add(param(index + ".bias", hiddenSize));
-        }
+        return depth;
+    }
+
+    /** A bare {@code nn.Linear} for {@code linear}; else the Sequential's indexes, the GELUs at the odd ones. */
+    private static List<String> layerNames(String projectorType) {
+        int depth = depth(projectorType);
+        return depth == 0 ? List.of("") : sequentialNames("", depth);
+    }
+
+    private static long[] widths(int depth, int mmHiddenSize, int hiddenSize) {
+        Checks.positive(NAME, "mm_hidden_size", mmHiddenSize);
+        Checks.positive(NAME, "hidden_size", hiddenSize);
+        long[] widths = new long[Math.max(depth, 1) + 1];
+        Arrays.fill(widths, hiddenSize);
+        widths[0] = mmHiddenSize;
+        return widths;
     }
 
     /**
@@ -84,15 +87,10 @@ public final class VisionLanguageProjector extends LegionBlock {
      * @return {@code [..., H]}
      * @throws IllegalArgumentException if the last axis is not {@code mm_hidden_size}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray features, boolean training) {
-        HeadChecks.features(NAME, features, inputSize);
-        NDArray x = null;
-        for (int i = 0; i < weights.size(); i++) {
-            NDArray w = value(ps, weights.get(i), features, training);
-            x = i == 0 ? HeadChecks.like(features, w) : Ops.gelu(x);
-            x = Ops.linear(x, w, value(ps, biases.get(i), features, training));
-        }
-        return x;
+        Checks.features(NAME, features, inputDim());
+        return super.forward(ps, features, training);
     }
 
     /** The projector type as configured. */
@@ -102,18 +100,6 @@ public final class VisionLanguageProjector extends LegionBlock {
 
     /** Number of Linear layers (1 for {@code linear}, N for {@code mlp<N>x_gelu}). */
     public int depth() {
-        return weights.size();
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        long[] dims = inputShapes[0].getShape().clone();
-        dims[dims.length - 1] = hiddenSize;
-        return new Shape[] {new Shape(dims)};
+        return numLayers();
     }
 }

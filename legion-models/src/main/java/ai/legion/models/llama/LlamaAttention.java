@@ -8,13 +8,13 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.models.lm.KvCache;
 import ai.legion.core.config.LlamaConfig;
-import ai.legion.models.lora.LoraLinear;
 import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 
 /**
  * {@code LlamaAttention} (transformers 4.28) with grouped-query attention: {@code q/k/v/o_proj}
- * without biases ({@link LoraLinear}, so LoRA can target them), RoPE on q and k, scores
+ * without biases ({@link Linear}, so LoRA can target them), RoPE on q and k, scores
  * {@code q·kᵀ/√headDim + mask} clamped at {@code finfo.min}, softmax in float32, optional KV cache.
  *
  * <p>With {@code num_key_value_heads < num_attention_heads}, query head {@code h} uses key/value head
@@ -29,10 +29,10 @@ public final class LlamaAttention extends LegionBlock {
     private final int kvHeads;
     private final int headDim;
     private final long hidden;
-    private final LoraLinear qProj;
-    private final LoraLinear kProj;
-    private final LoraLinear vProj;
-    private final LoraLinear oProj;
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear oProj;
     private final RotaryEmbedding rotary;
 
     /**
@@ -49,10 +49,10 @@ public final class LlamaAttention extends LegionBlock {
             throw new IllegalArgumentException("LlamaAttention: hidden " + hidden + " must equal heads " + heads
                     + " x head dim " + headDim + " and heads must be a multiple of kv heads " + kvHeads);
         }
-        this.qProj = child("q_proj", new LoraLinear(hidden, (long) heads * headDim, false));
-        this.kProj = child("k_proj", new LoraLinear(hidden, (long) kvHeads * headDim, false));
-        this.vProj = child("v_proj", new LoraLinear(hidden, (long) kvHeads * headDim, false));
-        this.oProj = child("o_proj", new LoraLinear((long) heads * headDim, hidden, false));
+        this.qProj = child("q_proj", new Linear(hidden, (long) heads * headDim, false));
+        this.kProj = child("k_proj", new Linear(hidden, (long) kvHeads * headDim, false));
+        this.vProj = child("v_proj", new Linear(hidden, (long) kvHeads * headDim, false));
+        this.oProj = child("o_proj", new Linear((long) heads * headDim, hidden, false));
         this.rotary = new RotaryEmbedding(headDim, config.ropeTheta());
     }
 

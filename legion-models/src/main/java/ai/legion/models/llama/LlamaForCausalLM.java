@@ -15,8 +15,8 @@ import ai.legion.models.lm.KvCache;
 import ai.legion.models.lm.LmInput;
 import ai.legion.models.lm.LogitsSelection;
 import ai.legion.models.lm.StepOutput;
-import ai.legion.models.lora.LoraLinear;
 import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 
 /**
@@ -35,7 +35,7 @@ public class LlamaForCausalLM extends LegionBlock implements CausalLm {
 
     private final LlamaConfig config;
     private final LlamaModel model;
-    private final LoraLinear lmHead;
+    private final Linear lmHead;
 
     /** @param config model config */
     public LlamaForCausalLM(LlamaConfig config) {
@@ -52,7 +52,7 @@ public class LlamaForCausalLM extends LegionBlock implements CausalLm {
         this.config = config;
         this.model = child("model", model);
         this.lmHead = config.tieWordEmbeddings() ? null
-                : child("lm_head", new LoraLinear(config.hiddenSize(), config.vocabSize(), false));
+                : child("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false));
     }
 
     /** The config. */

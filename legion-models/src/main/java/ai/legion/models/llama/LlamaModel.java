@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import ai.legion.models.lm.LmInput;
 import ai.legion.models.lm.KvCache;
 import ai.legion.core.config.LlamaConfig;
+import ai.legion.models.nn.Init;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Scopes;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ public class LlamaModel extends LegionBlock {
     /** @param config sizes (validated by {@link LlamaConfig#validate()}) */
     public LlamaModel(LlamaConfig config) {
         this.config = config;
-        this.embedTokens = param("embed_tokens.weight", config.vocabSize(), config.hiddenSize());
+        this.embedTokens = param("embed_tokens.weight", Init.NORMAL, config.vocabSize(), config.hiddenSize());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(child("layers." + i, new LlamaDecoderLayer(config, i)));
         }

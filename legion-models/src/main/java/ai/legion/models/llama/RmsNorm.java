@@ -1,19 +1,19 @@
 package ai.legion.models.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Init;
 import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.UnaryBlock;
 
 /**
  * {@code LlamaRMSNorm} (transformers 4.28): {@code x · rsqrt(mean(x²) + eps)} computed in float32,
- * cast back to the input dtype, times {@code weight}. State dict: {@code weight [hidden]}.
+ * cast back to the input dtype, times {@code weight}. State dict: {@code weight [hidden]} (created
+ * {@link Init#ONES}).
  */
-public final class RmsNorm extends LegionBlock {
+public final class RmsNorm extends UnaryBlock {
 
     private final long hidden;
     private final double eps;
@@ -26,7 +26,7 @@ public final class RmsNorm extends LegionBlock {
     public RmsNorm(long hidden, double eps) {
         this.hidden = hidden;
         this.eps = eps;
-        this.weight = param("weight", hidden);
+        this.weight = param("weight", Init.ONES, hidden);
     }
 
     /**
@@ -35,21 +35,9 @@ public final class RmsNorm extends LegionBlock {
      * @param x {@code [..., hidden]}
      * @return {@code [..., hidden]}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        Shape s = x.getShape();
-        if (s.dimension() < 1 || s.get(s.dimension() - 1) != hidden) {
-            throw new IllegalArgumentException("RmsNorm: expected input [..., " + hidden + "], got " + s);
-        }
+        Checks.lastAxis("RmsNorm", x, hidden);
         return Ops.rmsNorm(x, value(ps, weight, x, training), eps);
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

@@ -136,7 +136,7 @@ public final class LegionLoader {
                 WeightMap fromCheckpoint = new WeightMap();
                 for (WeightMap.Entry e : weights.entries().values()) {
                     if (!e.key().startsWith("prediction_head.")) {
-                        fromCheckpoint.add(e.key(), e.parameter(), e.shape());
+                        fromCheckpoint.add(e.key(), e.parameter(), e.shape(), e.init());
                     } else {
                         e.parameter().setArray(e.key().endsWith("bias") ? manager.zeros(e.shape())
                                 : manager.randomNormal(0, 0.02f, e.shape(), DataType.FLOAT32));

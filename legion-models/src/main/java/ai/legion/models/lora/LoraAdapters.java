@@ -16,6 +16,7 @@ import ai.legion.core.io.NDArrayLoader;
 import ai.legion.core.io.SafetensorsWriter;
 import ai.legion.core.io.TensorInfo;
 import ai.legion.models.nn.StateDictBlock;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.WeightMap;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,10 +34,10 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * Applies, loads, saves, merges and unmerges LoRA adapters on the {@link LoraLinear} modules of a
+ * Applies, loads, saves, merges and unmerges LoRA adapters on the {@link Linear} modules of a
  * model, addressing modules by their upstream names ({@code model.layers.0.self_attn.q_proj}).
  *
- * <p>Module names are derived from the model's own state-dict mapping: a {@link LoraLinear}'s name is
+ * <p>Module names are derived from the model's own state-dict mapping: a {@link Linear}'s name is
  * the key of its {@code weight} parameter without {@code ".weight"}, so names can never drift from
  * the keys the checkpoints use. PEFT adapter files name the tensors {@code base_model.model.<module>.
  * lora_A.weight} / {@code lora_B.weight}; the {@code .default} adapter infix of full PEFT state dicts
@@ -93,17 +94,18 @@ public final class LoraAdapters {
     }
 
     /**
-     * Every {@link LoraLinear} below {@code root} by module name, in state-dict order.
+     * Every {@link Linear} below {@code root} by module name, in state-dict order.
      *
      * @param root the model
      * @param prefix the key prefix of {@code root} ("" for a top-level model, else ending in ".")
      */
-    public static <T extends Block & StateDictBlock> Map<String, LoraLinear> linearModules(T root, String prefix) {
-        Map<Parameter, LoraLinear> byWeight = new IdentityHashMap<>();
+    public static <T extends Block & StateDictBlock>
+            Map<String, Linear> linearModules(T root, String prefix) {
+        Map<Parameter, Linear> byWeight = new IdentityHashMap<>();
         collect(root, byWeight);
-        Map<String, LoraLinear> out = new LinkedHashMap<>();
+        Map<String, Linear> out = new LinkedHashMap<>();
         for (WeightMap.Entry e : root.weightMap(prefix).entries().values()) {
-            LoraLinear lin = byWeight.get(e.parameter());
+            Linear lin = byWeight.get(e.parameter());
             if (lin != null && lin.weightParameter() == e.parameter()) {
                 String key = e.key();
                 out.put(key.endsWith(".weight") ? key.substring(0, key.length() - ".weight".length()) : "", lin);
@@ -112,8 +114,8 @@ public final class LoraAdapters {
         return out;
     }
 
-    private static void collect(Block block, Map<Parameter, LoraLinear> out) {
-        if (block instanceof LoraLinear lin) {
+    private static void collect(Block block, Map<Parameter, Linear> out) {
+        if (block instanceof Linear lin) {
             out.put(lin.weightParameter(), lin);
         }
         for (Block child : block.getChildren().values()) {
@@ -126,7 +128,8 @@ public final class LoraAdapters {
      * {@code substrings} and that {@code excluded} does not reject (the list LEGION writes into
      * {@code target_modules}).
      */
-    public static <T extends Block & StateDictBlock> List<String> findProjLayers(T root, String prefix, Collection<String> substrings,
+    public static <T extends Block & StateDictBlock>
+            List<String> findProjLayers(T root, String prefix, Collection<String> substrings,
             Predicate<String> excluded) {
         Set<String> names = new TreeSet<>();
         for (String name : linearModules(root, prefix).keySet()) {
@@ -138,9 +141,10 @@ public final class LoraAdapters {
     }
 
     /** The modules a config targets, in state-dict order. */
-    public static <T extends Block & StateDictBlock> Map<String, LoraLinear> targets(T root, String prefix, LoraConfig config,
+    public static <T extends Block & StateDictBlock>
+            Map<String, Linear> targets(T root, String prefix, LoraConfig config,
             Predicate<String> excluded) {
-        Map<String, LoraLinear> out = new LinkedHashMap<>();
+        Map<String, Linear> out = new LinkedHashMap<>();
         linearModules(root, prefix).forEach((name, lin) -> {
             if (!excluded.test(name) && config.targets(name)) {
                 out.put(name, lin);
@@ -150,7 +154,7 @@ public final class LoraAdapters {
     }
 
     /**
-     * Attaches fresh adapters ({@link LoraLinear#attachAdapter}: A kaiming-uniform, B zero) to every
+     * Attaches fresh adapters ({@link Linear#attachAdapter}: A kaiming-uniform, B zero) to every
      * targeted module, in each module's weight manager. Module seeds are drawn in state-dict order from
      * a generator seeded with {@code seed}.
      *
@@ -158,9 +162,10 @@ public final class LoraAdapters {
      * @throws IllegalArgumentException if the config targets no module
      * @throws IllegalStateException if a targeted module already has an adapter or no weights yet
      */
-    public static <T extends Block & StateDictBlock> Map<String, LoraLinear> apply(T root, String prefix, LoraConfig config,
+    public static <T extends Block & StateDictBlock>
+            Map<String, Linear> apply(T root, String prefix, LoraConfig config,
             Predicate<String> excluded, long seed, DataType dtype) {
-        Map<String, LoraLinear> targets = targets(root, prefix, config, excluded);
+        Map<String, Linear> targets = targets(root, prefix, config, excluded);
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("LoRA target_modules " + config.targetModules()
                     + " match no linear module of the model");
@@ -176,7 +181,7 @@ public final class LoraAdapters {
         return targets;
     }
 
-    private static NDManager weightManager(String name, LoraLinear lin) {
+    private static NDManager weightManager(String name, Linear lin) {
         if (!lin.weightParameter().isInitialized()) {
             throw new IllegalStateException(name + ": load the base weights before attaching an adapter");
         }
@@ -196,7 +201,8 @@ public final class LoraAdapters {
      * @throws CheckpointException on unreadable files, shape mismatches, (strict) incomplete matches;
      *     {@link ConfigException} for a bad config
      */
-    public static <T extends Block & StateDictBlock> LoadReport load(T root, String prefix, Path adapterDir, Predicate<String> excluded,
+    public static <T extends Block & StateDictBlock>
+            LoadReport load(T root, String prefix, Path adapterDir, Predicate<String> excluded,
             DataType dtype, boolean strict) throws CheckpointException {
         LoraConfig config = LoraConfig.read(adapterDir.resolve(ADAPTER_CONFIG));
         Path file = null;
@@ -214,10 +220,11 @@ public final class LoraAdapters {
         }
     }
 
-    /** {@link #load(LegionBlock, String, Path, Predicate, DataType, boolean)} from an open checkpoint. */
-    public static <T extends Block & StateDictBlock> LoadReport load(T root, String prefix, LoraConfig config, Checkpoint ckpt,
+    /** {@link #load(Block, String, Path, Predicate, DataType, boolean)} from an open checkpoint. */
+    public static <T extends Block & StateDictBlock>
+            LoadReport load(T root, String prefix, LoraConfig config, Checkpoint ckpt,
             Predicate<String> excluded, DataType dtype, boolean strict) throws CheckpointException {
-        Map<String, LoraLinear> targets = targets(root, prefix, config, excluded);
+        Map<String, Linear> targets = targets(root, prefix, config, excluded);
         WeightMap base = root.weightMap(prefix);
         Map<String, String[]> found = new LinkedHashMap<>(); // module -> {A key, B key}
         Map<String, String> savedModules = new LinkedHashMap<>(); // param key -> checkpoint key
@@ -239,14 +246,14 @@ public final class LoraAdapters {
             }
         }
         List<String> missing = new ArrayList<>();
-        for (Map.Entry<String, LoraLinear> t : targets.entrySet()) {
+        for (Map.Entry<String, Linear> t : targets.entrySet()) {
             String[] ab = found.get(t.getKey());
             String stem = PEFT_PREFIX + t.getKey() + ".";
             if (ab == null || ab[0] == null) {
-                missing.add(stem + LoraLinear.LORA_A);
+                missing.add(stem + Linear.LORA_A);
             }
             if (ab == null || ab[1] == null) {
-                missing.add(stem + LoraLinear.LORA_B);
+                missing.add(stem + Linear.LORA_B);
             }
         }
         if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
@@ -256,7 +263,7 @@ public final class LoraAdapters {
         // check every shape before changing anything
         int r = config.r();
         for (Map.Entry<String, String[]> f : found.entrySet()) {
-            LoraLinear lin = targets.get(f.getKey());
+            Linear lin = targets.get(f.getKey());
             checkShape(ckpt, f.getValue()[0], new long[] {r, lin.inFeatures()});
             checkShape(ckpt, f.getValue()[1], new long[] {lin.outFeatures(), r});
             if (lin.hasAdapter() && (lin.rank() != r || lin.isMerged())) {
@@ -270,8 +277,8 @@ public final class LoraAdapters {
         }
         SplittableRandom seeds = new SplittableRandom(0);
         List<String> loaded = new ArrayList<>();
-        for (Map.Entry<String, LoraLinear> t : targets.entrySet()) {
-            LoraLinear lin = t.getValue();
+        for (Map.Entry<String, Linear> t : targets.entrySet()) {
+            Linear lin = t.getValue();
             NDManager manager = weightManager(t.getKey(), lin);
             if (!lin.hasAdapter()) {
                 lin.attachAdapter(r, config.loraAlpha(), config.loraDropout(), manager, seeds.nextLong(), dtype);
@@ -342,17 +349,18 @@ public final class LoraAdapters {
      * @throws IllegalStateException if no module has an adapter
      * @throws CheckpointException on IO errors or an invalid config
      */
-    public static <T extends Block & StateDictBlock> void save(T root, String prefix, LoraConfig config, Path dir) throws CheckpointException {
+    public static <T extends Block & StateDictBlock>
+            void save(T root, String prefix, LoraConfig config, Path dir) throws CheckpointException {
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
         int n = 0;
-        for (Map.Entry<String, LoraLinear> e : linearModules(root, prefix).entrySet()) {
-            LoraLinear lin = e.getValue();
+        for (Map.Entry<String, Linear> e : linearModules(root, prefix).entrySet()) {
+            Linear lin = e.getValue();
             if (!lin.hasAdapter()) {
                 continue;
             }
             List<Parameter> ab = lin.adapterParameters();
-            writer.add(PEFT_PREFIX + e.getKey() + "." + LoraLinear.LORA_A, ab.get(0).getArray());
-            writer.add(PEFT_PREFIX + e.getKey() + "." + LoraLinear.LORA_B, ab.get(1).getArray());
+            writer.add(PEFT_PREFIX + e.getKey() + "." + Linear.LORA_A, ab.get(0).getArray());
+            writer.add(PEFT_PREFIX + e.getKey() + "." + Linear.LORA_B, ab.get(1).getArray());
             n++;
         }
         if (n == 0) {
@@ -375,9 +383,10 @@ public final class LoraAdapters {
     }
 
     /** Merges every attached adapter into its base weight; returns how many modules were merged. */
-    public static <T extends Block & StateDictBlock> int mergeAll(T root) {
+    public static <T extends Block & StateDictBlock>
+            int mergeAll(T root) {
         int n = 0;
-        for (LoraLinear lin : adapted(root)) {
+        for (Linear lin : adapted(root)) {
             lin.merge();
             n++;
         }
@@ -385,9 +394,10 @@ public final class LoraAdapters {
     }
 
     /** Unmerges every attached adapter; returns how many modules carry one. */
-    public static <T extends Block & StateDictBlock> int unmergeAll(T root) {
+    public static <T extends Block & StateDictBlock>
+            int unmergeAll(T root) {
         int n = 0;
-        for (LoraLinear lin : adapted(root)) {
+        for (Linear lin : adapted(root)) {
             lin.unmerge();
             n++;
         }
@@ -397,7 +407,7 @@ public final class LoraAdapters {
     /** All adapter parameters ({@code lora_A}, {@code lora_B} of each adapted module). */
     public static List<Parameter> adapterParameters(Block root) {
         List<Parameter> out = new ArrayList<>();
-        for (LoraLinear lin : adapted(root)) {
+        for (Linear lin : adapted(root)) {
             out.addAll(lin.adapterParameters());
         }
         return out;
@@ -423,11 +433,11 @@ public final class LoraAdapters {
         }
     }
 
-    private static List<LoraLinear> adapted(Block root) {
-        Map<Parameter, LoraLinear> all = new IdentityHashMap<>();
+    private static List<Linear> adapted(Block root) {
+        Map<Parameter, Linear> all = new IdentityHashMap<>();
         collect(root, all);
-        List<LoraLinear> out = new ArrayList<>();
-        for (LoraLinear lin : all.values()) {
+        List<Linear> out = new ArrayList<>();
+        for (Linear lin : all.values()) {
             if (lin.hasAdapter()) {
                 out.add(lin);
             }

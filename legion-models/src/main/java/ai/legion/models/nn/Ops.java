@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
+import java.util.function.BinaryOperator;
 
 /**
  * Tensor functions shared by the blocks, each matching its PyTorch counterpart (the reference the
@@ -28,7 +28,7 @@ public final class Ops {
 
     /** {@code torch.nn.functional.linear}: {@code x @ w^T + b}; {@code w} is {@code [out, in]}, {@code b} may be null. */
     public static NDArray linear(NDArray x, NDArray w, NDArray b) {
-        return Linear.linear(x, w, b).singletonOrThrow();
+        return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
     }
 
     /** LayerNorm over the last axis ({@code [..., C]}), as {@code torch.nn.LayerNorm(C, eps)}. */
@@ -61,6 +61,18 @@ public final class Ops {
         NDArray variance = x32.square().mean(new int[] {-1}, true);
         NDArray normed = x32.mul(pow(variance.add(eps), -0.5));
         return cast(normed, in).mul(weight);
+    }
+
+    /** {@code [B, T, H·D]} → {@code [B, H, T, D]}: the per-head view of a projection (a view, no copy). */
+    public static NDArray splitHeads(NDArray x, int heads) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    /** {@code [B, H, T, D]} → {@code [B, T, H·D]}: the heads concatenated again. */
+    public static NDArray mergeHeads(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
     }
 
     /** Exact (erf) GELU, {@code torch.nn.GELU()}. */
@@ -134,29 +146,27 @@ public final class Ops {
 
     /** {@code x * s} with an engine-owned scalar (safe under autograd). */
     public static NDArray mul(NDArray x, double s) {
-        try (NDArray c = scalar(x, s)) {
-            return x.mul(c);
-        }
+        return withScalar(x, s, NDArray::mul);
     }
 
     /** {@code x / s} with an engine-owned scalar (safe under autograd). */
     public static NDArray div(NDArray x, double s) {
-        try (NDArray c = scalar(x, s)) {
-            return x.div(c);
-        }
+        return withScalar(x, s, NDArray::div);
     }
 
     /** {@code x ** s} with an engine-owned exponent (safe under autograd). */
     public static NDArray pow(NDArray x, double s) {
-        try (NDArray c = scalar(x, s)) {
-            return x.pow(c);
-        }
+        return withScalar(x, s, NDArray::pow);
     }
 
     /** {@code torch.clamp_min(x, s)}-like {@code maximum(x, s)} with an engine-owned scalar. */
     public static NDArray maximum(NDArray x, double s) {
+        return withScalar(x, s, NDArray::maximum);
+    }
+
+    private static NDArray withScalar(NDArray x, double s, BinaryOperator<NDArray> op) {
         try (NDArray c = scalar(x, s)) {
-            return x.maximum(c);
+            return op.apply(x, c);
         }
     }
 

@@ -2,6 +2,7 @@ package ai.legion.models.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.legion.core.io.Checkpoint;
@@ -22,8 +23,11 @@ import java.util.function.Predicate;
  */
 public final class WeightMap {
 
-    /** A parameter and the shape the config says it must have. */
-    public record Entry(String key, Parameter parameter, Shape shape) {}
+    /**
+     * A parameter, the shape the config says it must have, and how a model created from scratch
+     * initializes it.
+     */
+    public record Entry(String key, Parameter parameter, Shape shape, Init init) {}
 
     /**
      * What a load found.
@@ -58,8 +62,8 @@ public final class WeightMap {
     private final Map<String, Entry> entries = new LinkedHashMap<>();
 
     /** Registers a parameter under its full upstream key. */
-    public void add(String key, Parameter parameter, Shape shape) {
-        if (entries.putIfAbsent(key, new Entry(key, parameter, shape)) != null) {
+    public void add(String key, Parameter parameter, Shape shape, Init init) {
+        if (entries.putIfAbsent(key, new Entry(key, parameter, shape, init)) != null) {
             throw new IllegalArgumentException("state-dict key registered twice: " + key);
         }
     }
@@ -128,21 +132,20 @@ public final class WeightMap {
     }
 
     /**
-     * Gives every parameter a random array of its expected shape (normal, std {@code std} for
-     * tensors of rank >= 2, ones for rank-1 weights and zeros for rank-1 biases): for benchmarks and
-     * for new heads trained from scratch. Deterministic for a given seed.
+     * Gives every parameter a fresh float32 array of its expected shape, as its block declared
+     * ({@link Init}): linear, convolution and embedding weights {@code N(0, std²)}, biases 0, norm
+     * scales 1, and the few fixed rules (SAM's Fourier matrix {@code N(0, 1)}). Deterministic for a
+     * given seed: the engine's generator is seeded once and the arrays are drawn in registration order.
      */
-    public void initializeRandom(NDManager manager, ai.djl.ndarray.types.DataType dataType, float std, long seed) {
+    public void initialize(NDManager manager, float std, long seed) {
+        initialize(manager, DataType.FLOAT32, std, seed);
+    }
+
+    /** {@link #initialize(NDManager, float, long)} in another floating type (e.g. float16 for benchmarks). */
+    public void initialize(NDManager manager, DataType dataType, float std, long seed) {
         manager.getEngine().setRandomSeed((int) seed);
         for (Entry e : entries.values()) {
-            NDArray a;
-            if (e.shape.dimension() >= 2) {
-                a = manager.randomNormal(0, std, e.shape, dataType);
-            } else if (e.key.endsWith("bias")) {
-                a = manager.zeros(e.shape, dataType);
-            } else {
-                a = manager.ones(e.shape, dataType);
-            }
+            NDArray a = e.init.create(manager, e.shape, dataType, std);
             a.setName(e.key);
             setArray(e.parameter, a);
         }

@@ -1,22 +1,22 @@
 package ai.legion.models.sam;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.ConfigException;
 import ai.legion.core.config.SamConfig;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Init;
+import ai.legion.models.nn.Scopes;
+import ai.legion.models.nn.UnaryBlock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * LEGION's grounding image encoder {@code E_l}: SAM's {@code ImageEncoderViT} (SPEC §2.4).
+ * LEGION's grounding image encoder {@code E_l}: SAM's {@code ImageEncoderViT}
+ * ({@code segment_anything/modeling/image_encoder.py}).
  *
  * <pre>
  * pixels [B,3,S,S] → PatchEmbed → [B,g,g,E] (+ pos_embed [1,g,g,E]) → blocks.0..depth−1 (windowed or global)
@@ -35,7 +35,7 @@ import java.util.List;
  * a sub-manager of it that is closed when the block ends, so {@link #forward} leaves only the
  * embeddings in the caller's manager.
  */
-public final class GroundingImageEncoder extends LegionBlock {
+public final class GroundingImageEncoder extends UnaryBlock {
 
     /**
      * Outputs of {@link #forwardWithIntermediates}.
@@ -75,8 +75,9 @@ public final class GroundingImageEncoder extends LegionBlock {
         }
         this.config = config;
         int g = config.gridSize();
+        // upstream's own parameter comes first in its state dict (and in creation's draws)
+        posEmbed = config.useAbsPos() ? param("pos_embed", Init.NORMAL, 1, g, g, config.embedDim()) : null;
         patchEmbed = child("patch_embed", new PatchEmbed(config));
-        posEmbed = config.useAbsPos() ? param("pos_embed", 1, g, g, config.embedDim()) : null;
         List<SamBlock> list = new ArrayList<>(config.depth());
         for (int i = 0; i < config.depth(); i++) {
             list.add(child("blocks." + i, new SamBlock(config, i)));
@@ -106,6 +107,7 @@ public final class GroundingImageEncoder extends LegionBlock {
      *     {@code g = img_size / patch_size} for the configured size), in the manager of {@code pixels}
      * @throws IllegalArgumentException on another shape
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray pixels, boolean training) {
         return run(ps, pixels, training, null).imageEmbeddings();
     }
@@ -120,7 +122,6 @@ public final class GroundingImageEncoder extends LegionBlock {
 
     private Intermediates run(ParameterStore ps, NDArray pixels, boolean training, List<NDArray> trace) {
         checkInput(pixels.getShape());
-        NDManager caller = pixels.getManager();
         NDArray patches = patchEmbed.forward(ps, pixels, training);
         NDArray h = posEmbed != null ? patches.add(value(ps, posEmbed, patches, training)) : patches;
         if (trace == null && h != patches) {
@@ -130,23 +131,14 @@ public final class GroundingImageEncoder extends LegionBlock {
             NDArray in = h;
             // A block's temporaries are freed when the block ends rather than when the caller's
             // manager closes: a global ViT-H block alone makes several [16, 4096, 4096] score maps.
-            try (NDManager scope = caller.newSubManager()) {
-                in.tempAttach(scope);
-                h = block.forward(ps, in, training);
-                h.attach(caller);
-            }
+            h = Scopes.scoped(in, x -> block.forward(ps, x, training));
             if (trace != null) {
                 trace.add(h);
             } else {
                 in.close();
             }
         }
-        NDArray out;
-        try (NDManager scope = caller.newSubManager()) {
-            h.tempAttach(scope);
-            out = neck.forward(ps, h.transpose(0, 3, 1, 2), training);
-            out.attach(caller);
-        }
+        NDArray out = Scopes.scoped(h, x -> neck.forward(ps, x.transpose(0, 3, 1, 2), training));
         if (trace == null) {
             h.close();
         }
@@ -171,14 +163,8 @@ public final class GroundingImageEncoder extends LegionBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape s = inputShapes[0];
+    protected Shape outputShape(Shape s) {
         int p = config.patchSize();
-        return new Shape[] {new Shape(s.get(0), config.outChans(), s.get(2) / p, s.get(3) / p)};
+        return new Shape(s.get(0), config.outChans(), s.get(2) / p, s.get(3) / p);
     }
 }

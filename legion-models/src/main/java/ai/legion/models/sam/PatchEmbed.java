@@ -1,14 +1,13 @@
 package ai.legion.models.sam;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.SamConfig;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Init;
+import ai.legion.models.nn.UnaryBlock;
 import java.util.Arrays;
 
 /**
@@ -16,7 +15,7 @@ import java.util.Arrays;
  *
  * <p>Keys (local): {@code proj.weight [E, in_chans, p, p]}, {@code proj.bias [E]}.
  */
-public final class PatchEmbed extends LegionBlock {
+public final class PatchEmbed extends UnaryBlock {
 
     private final int inChans;
     private final int embedDim;
@@ -42,8 +41,8 @@ public final class PatchEmbed extends LegionBlock {
         this.inChans = inChans;
         this.embedDim = embedDim;
         this.patchSize = patchSize;
-        weight = param("proj.weight", embedDim, inChans, patchSize, patchSize);
-        bias = param("proj.bias", embedDim);
+        weight = param("proj.weight", Init.NORMAL, embedDim, inChans, patchSize, patchSize);
+        bias = param("proj.bias", Init.ZEROS, embedDim);
     }
 
     /**
@@ -54,6 +53,7 @@ public final class PatchEmbed extends LegionBlock {
      * @return {@code [B, H/p, W/p, E]} channels-last
      * @throws IllegalArgumentException on another rank, channel count, or an image smaller than a patch
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray pixels, boolean training) {
         Shape s = pixels.getShape();
         if (s.dimension() != 4 || s.get(1) != inChans || s.get(2) < patchSize || s.get(3) < patchSize) {
@@ -75,13 +75,7 @@ public final class PatchEmbed extends LegionBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape s = inputShapes[0];
-        return new Shape[] {new Shape(s.get(0), s.get(2) / patchSize, s.get(3) / patchSize, embedDim)};
+    protected Shape outputShape(Shape s) {
+        return new Shape(s.get(0), s.get(2) / patchSize, s.get(3) / patchSize, embedDim);
     }
 }

@@ -1,21 +1,22 @@
 package ai.legion.models.sam;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.SamConfig;
-import ai.legion.models.nn.LegionBlock;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.Init;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.UnaryBlock;
 import java.util.Arrays;
 
 /**
  * SAM's image-encoder {@code Attention} ({@code segment_anything/modeling/image_encoder.py}):
  * multi-head self-attention over a channels-last token grid with MViTv2's decomposed relative
- * position bias (SPEC §2.4).
+ * position bias ({@code add_decomposed_rel_pos}).
  *
  * <p>Keys (local): {@code qkv.weight [3E, E]}, {@code qkv.bias [3E]} (if {@code qkv_bias}),
  * {@code proj.weight [E, E]}, {@code proj.bias [E]}, and with {@code use_rel_pos}
@@ -28,7 +29,7 @@ import java.util.Arrays;
  * differs from {@code input_size} is allowed: the tables are then linearly resized exactly like
  * upstream's {@code get_rel_pos}.
  */
-public final class SamAttention extends LegionBlock {
+public final class SamAttention extends UnaryBlock {
 
     private final int dim;
     private final int numHeads;
@@ -37,10 +38,8 @@ public final class SamAttention extends LegionBlock {
     private final boolean useRelPos;
     private final int inputH;
     private final int inputW;
-    private final Parameter qkvWeight;
-    private final Parameter qkvBiasParam;
-    private final Parameter projWeight;
-    private final Parameter projBias;
+    private final Linear qkv;
+    private final Linear proj;
     private final Parameter relPosH;
     private final Parameter relPosW;
 
@@ -77,12 +76,10 @@ public final class SamAttention extends LegionBlock {
         this.useRelPos = useRelPos;
         this.inputH = inputH;
         this.inputW = inputW;
-        qkvWeight = param("qkv.weight", 3L * dim, dim);
-        qkvBiasParam = qkvBias ? param("qkv.bias", 3L * dim) : null;
-        projWeight = param("proj.weight", dim, dim);
-        projBias = param("proj.bias", dim);
-        relPosH = useRelPos ? param("rel_pos_h", 2L * inputH - 1, headDim) : null;
-        relPosW = useRelPos ? param("rel_pos_w", 2L * inputW - 1, headDim) : null;
+        qkv = child("qkv", new Linear(dim, 3L * dim, qkvBias));
+        proj = child("proj", new Linear(dim, dim, true));
+        relPosH = useRelPos ? param("rel_pos_h", Init.NORMAL, 2L * inputH - 1, headDim) : null;
+        relPosW = useRelPos ? param("rel_pos_w", Init.NORMAL, 2L * inputW - 1, headDim) : null;
     }
 
     /** Embedding width {@code E}. */
@@ -117,23 +114,20 @@ public final class SamAttention extends LegionBlock {
      * @return {@code [B, H, W, E]}
      * @throws IllegalArgumentException if {@code x} is not rank 4 with last axis {@code E}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        Checks.channelsLast("SamAttention", x, dim);
         Shape s = x.getShape();
-        if (s.dimension() != 4 || s.get(3) != dim || s.get(1) <= 0 || s.get(2) <= 0) {
-            throw new IllegalArgumentException("SamAttention: expected input [B, H, W, " + dim + "], got "
-                    + Arrays.toString(s.getShape()));
-        }
         long b = s.get(0);
         int h = Math.toIntExact(s.get(1));
         int w = Math.toIntExact(s.get(2));
         long n = (long) h * w;
-        NDArray qkv = Ops.linear(x, value(ps, qkvWeight, x, training),
-                qkvBias ? value(ps, qkvBiasParam, x, training) : null);
         // [B, N, 3, heads, hd] -> [3, B, heads, N, hd] -> [3, B*heads, N, hd]
-        qkv = qkv.reshape(b, n, 3, numHeads, headDim).transpose(2, 0, 3, 1, 4).reshape(3, b * numHeads, n, headDim);
-        NDArray q = qkv.get(0);
-        NDArray k = qkv.get(1);
-        NDArray v = qkv.get(2);
+        NDArray qkvs = qkv.forward(ps, x, training).reshape(b, n, 3, numHeads, headDim).transpose(2, 0, 3, 1, 4)
+                .reshape(3, b * numHeads, n, headDim);
+        NDArray q = qkvs.get(0);
+        NDArray k = qkvs.get(1);
+        NDArray v = qkvs.get(2);
         NDArray attn = Ops.mul(q, Math.pow(headDim, -0.5)).matMul(k.transpose(0, 2, 1));
         if (useRelPos) {
             // without gradients the [B·heads, N, N] logits are updated in place: for a global ViT block
@@ -149,7 +143,7 @@ public final class SamAttention extends LegionBlock {
                 .reshape(b, numHeads, h, w, headDim)
                 .transpose(0, 2, 3, 1, 4)
                 .reshape(b, h, w, dim);
-        return Ops.linear(out, value(ps, projWeight, x, training), value(ps, projBias, x, training));
+        return proj.forward(ps, out, training);
     }
 
     /**
@@ -287,15 +281,5 @@ public final class SamAttention extends LegionBlock {
             w[d][i1] += l1;
         }
         return w;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

@@ -1,19 +1,17 @@
 package ai.legion.models.sam;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.legion.core.config.SamConfig;
-import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
-import java.util.Arrays;
+import ai.legion.models.nn.Checks;
+import ai.legion.models.nn.LayerNorm;
+import ai.legion.models.nn.Mlp;
+import ai.legion.models.nn.UnaryBlock;
 
 /**
- * SAM's image-encoder transformer {@code Block} (SPEC §2.4): pre-norm,
+ * SAM's image-encoder transformer {@code Block} ({@code segment_anything/modeling/image_encoder.py}): pre-norm,
  * {@code x += Attn(LN1(x)); x += MLP(LN2(x))}.
  *
  * <p>Windowed blocks ({@code window_size > 0}) zero-pad the normalized grid bottom/right to a
@@ -21,19 +19,16 @@ import java.util.Arrays;
  * upstream), un-partition and crop; global blocks attend over the whole grid.
  *
  * <p>Keys (local): {@code norm1.{weight,bias} [E]}, {@code attn.*} ({@link SamAttention}),
- * {@code norm2.{weight,bias} [E]}, {@code mlp.lin1/lin2.*} ({@link SamMlpBlock}, exact GELU).
+ * {@code norm2.{weight,bias} [E]}, {@code mlp.lin1/lin2.*} ({@code MLPBlock}, {@link Mlp#mlpBlock}, exact GELU).
  */
-public final class SamBlock extends LegionBlock {
+public final class SamBlock extends UnaryBlock {
 
     private final int dim;
     private final int windowSize;
-    private final double eps;
-    private final Parameter norm1Weight;
-    private final Parameter norm1Bias;
-    private final Parameter norm2Weight;
-    private final Parameter norm2Bias;
+    private final LayerNorm norm1;
     private final SamAttention attn;
-    private final SamMlpBlock mlp;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
 
     /**
      * Block {@code index} of an image encoder: windowed with {@code window_size} unless
@@ -45,13 +40,10 @@ public final class SamBlock extends LegionBlock {
         }
         this.dim = config.embedDim();
         this.windowSize = config.isGlobalAttention(index) ? 0 : config.windowSize();
-        this.eps = config.layerNormEps();
-        norm1Weight = param("norm1.weight", dim);
-        norm1Bias = param("norm1.bias", dim);
+        norm1 = child("norm1", new LayerNorm(dim, config.layerNormEps()));
         attn = child("attn", new SamAttention(config, index));
-        norm2Weight = param("norm2.weight", dim);
-        norm2Bias = param("norm2.bias", dim);
-        mlp = child("mlp", new SamMlpBlock(dim, config.mlpDim(), SamMlpBlock.Activation.GELU));
+        norm2 = child("norm2", new LayerNorm(dim, config.layerNormEps()));
+        mlp = child("mlp", Mlp.mlpBlock(dim, config.mlpDim(), Mlp.Activation.GELU));
     }
 
     /** The window of this block; 0 for global attention. */
@@ -64,6 +56,11 @@ public final class SamBlock extends LegionBlock {
         return attn;
     }
 
+    /** The MLP child ({@code MLPBlock}). */
+    public Mlp mlp() {
+        return mlp;
+    }
+
     /**
      * Applies the block.
      *
@@ -71,13 +68,11 @@ public final class SamBlock extends LegionBlock {
      * @return {@code [B, H, W, E]}
      * @throws IllegalArgumentException if {@code x} is not rank 4 with last axis {@code E}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        Checks.channelsLast("SamBlock", x, dim);
         Shape s = x.getShape();
-        if (s.dimension() != 4 || s.get(3) != dim || s.get(1) <= 0 || s.get(2) <= 0) {
-            throw new IllegalArgumentException("SamBlock: expected input [B, H, W, " + dim + "], got "
-                    + Arrays.toString(s.getShape()));
-        }
-        NDArray h = Ops.layerNorm(x, value(ps, norm1Weight, x, training), value(ps, norm1Bias, x, training), eps);
+        NDArray h = norm1.forward(ps, x, training);
         if (windowSize > 0) {
             long height = s.get(1);
             long width = s.get(2);
@@ -94,8 +89,7 @@ public final class SamBlock extends LegionBlock {
             h = attn.forward(ps, h, training);
         }
         NDArray y = x.add(h);
-        NDArray m = Ops.layerNorm(y, value(ps, norm2Weight, x, training), value(ps, norm2Bias, x, training), eps);
-        return y.add(mlp.forward(ps, m, training));
+        return y.add(mlp.forward(ps, norm2.forward(ps, y, training), training));
     }
 
     /** Zero-pads {@code [B, H, W, C]} bottom/right so H and W are multiples of {@code window}. */
@@ -131,15 +125,5 @@ public final class SamBlock extends LegionBlock {
         return windows.reshape(batch, hp / window, wp / window, window, window, c)
                 .transpose(0, 1, 3, 2, 4, 5)
                 .reshape(batch, hp, wp, c);
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

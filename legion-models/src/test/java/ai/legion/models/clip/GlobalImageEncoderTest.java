@@ -78,7 +78,7 @@ class GlobalImageEncoderTest {
                 randomWeights(enc, m, 7);
                 NDArray px = m.create(gaussian(new Random(11), 2 * 3 * 36, 1.0), new Shape(2, 3, 6, 6));
                 last[k] = enc.forward(new ParameterStore(m, false), px, false).lastHiddenState();
-                assertEquals(acts[k], enc.layers().get(0).mlp().activation());
+                assertEquals(acts[k], enc.layers().get(0).mlp().activation().upstreamName());
             }
             assertTrue(Parity.maxAbsDiff(last[0], last[1]) > 1e-3);
         }
@@ -103,7 +103,7 @@ class GlobalImageEncoderTest {
         assertEquals(630_766_080L, hm.parameterCount());
         assertEquals(new Shape(257, 1280),
                 hm.entries().get("model.vision_tower.vision_tower.vision_model.embeddings.position_embedding.weight").shape());
-        assertEquals("gelu", h.layers().get(31).mlp().activation());
+        assertEquals("gelu", h.layers().get(31).mlp().activation().upstreamName());
         assertEquals(31, h.layersNeeded(-2));
         assertEquals(23, new GlobalImageEncoder(l336).layersNeeded(-2));
         assertArrayEquals(new Shape[] {new Shape(1, 577, 1024), new Shape(1, 1024)},
@@ -156,8 +156,8 @@ class GlobalImageEncoderTest {
                     () -> enc.layers().get(0).attention().forward(ps, m.zeros(new Shape(1, 5, 7)), false));
             assertTrue(e.getMessage().contains("ClipAttention") && e.getMessage().contains("(1, 5, 7)"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class,
-                    () -> enc.layers().get(0).mlp().forward(ps, m.zeros(new Shape(5, 8)), false));
-            assertTrue(e.getMessage().contains("ClipMlp"), e.getMessage());
+                    () -> enc.layers().get(0).mlp().forward(ps, m.zeros(new Shape(5, 7)), false));
+            assertTrue(e.getMessage().contains("CLIPMLP") && e.getMessage().contains("(5, 7)"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> enc.layersNeeded(-4));
             assertThrows(IllegalArgumentException.class, () -> enc.layersNeeded(3));
             assertEquals(0, enc.layersNeeded(-3));

@@ -15,7 +15,7 @@ import ai.legion.core.config.LoraConfig;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.Checkpoints;
 import ai.legion.models.lora.LoraAdapters;
-import ai.legion.models.lora.LoraLinear;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.WeightMap;
 import ai.legion.models.testing.Parity;
 import java.nio.file.Files;
@@ -71,7 +71,7 @@ class LlamaLoraParityTest {
             assertEquals(expectedModules, rep.modules());
             assertEquals(2 * rep.modules().size(), rep.loaded().size());
             for (String name : rep.modules()) {
-                LoraLinear lin = LoraAdapters.linearModules(model, "").get(name);
+                Linear lin = LoraAdapters.linearModules(model, "").get(name);
                 assertEquals(lc.r(), lin.rank());
                 assertEquals(lc.scaling(), lin.scaling(), 0);
             }

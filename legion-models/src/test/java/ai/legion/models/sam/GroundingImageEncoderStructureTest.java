@@ -172,8 +172,8 @@ class GroundingImageEncoderStructureTest {
                     () -> new ImageEncoderNeck(ie).forward(ps, m.zeros(new Shape(1, 4, 4, e)), false));
             assertTrue(neck.getMessage().startsWith("ImageEncoderNeck"), neck.getMessage());
             IllegalArgumentException mlp = assertThrows(IllegalArgumentException.class,
-                    () -> new SamMlpBlock(e, 2 * e, SamMlpBlock.Activation.GELU).forward(ps, m.zeros(new Shape(2, e + 3)), false));
-            assertTrue(mlp.getMessage().startsWith("SamMlpBlock"), mlp.getMessage());
+                    () -> enc.blocks().get(0).mlp().forward(ps, m.zeros(new Shape(2, e + 3)), false));
+            assertTrue(mlp.getMessage().startsWith("MLPBlock"), mlp.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> new GroundingImageEncoder(new SamConfig.ImageEncoder(
                 64, 16, 3, 30, 2, 4, 4.0, 8, true, true, true, 2, List.of(), 1e-6)), "embed_dim not divisible by heads");

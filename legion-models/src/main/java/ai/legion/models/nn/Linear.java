@@ -1,7 +1,6 @@
-package ai.legion.models.lora;
+package ai.legion.models.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -9,20 +8,18 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import ai.legion.models.nn.LegionBlock;
-import ai.legion.models.nn.Ops;
-import ai.legion.models.nn.WeightMap;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A linear layer ({@code torch.nn.Linear}, weight {@code [out, in]}) that can carry one LoRA adapter
- * with PEFT 0.5.0 semantics: {@code y = W x (+ b) + scaling · B(A(dropout(x)))}, {@code scaling =
- * alpha / r}, A {@code [r, in]}, B {@code [out, r]}.
+ * {@code torch.nn.Linear} (weight {@code [out, in]}, optional bias): the one linear layer of every
+ * block, so that LoRA can target any of them by module name ({@code lora.LoraAdapters}). It can carry
+ * one LoRA adapter with PEFT 0.5.0 semantics: {@code y = W x (+ b) + scaling · B(A(dropout(x)))},
+ * {@code scaling = alpha / r}, A {@code [r, in]}, B {@code [out, r]}.
  *
- * <p>State-dict names: {@code weight}, optional {@code bias}, and with an adapter {@code lora_A.weight}
- * and {@code lora_B.weight} (PEFT's adapter-file names, without the {@code .default} adapter name).
+ * <p>State-dict names: {@code weight} (created {@link Init#NORMAL}), optional {@code bias}
+ * ({@link Init#ZEROS}), and with an adapter {@code lora_A.weight} and {@code lora_B.weight} (PEFT's
+ * adapter-file names, without the {@code .default} adapter name).
  *
  * <p>Dtypes: the base product runs in the weight's dtype and the adapter in the adapter's dtype (e.g.
  * frozen fp16 base, fp32 LoRA on a GPU); the input is cast into each as needed, the adapter result is
@@ -33,7 +30,7 @@ import java.util.SplittableRandom;
  * {@link Dropout#dropout(NDArray, float, boolean)}, i.e. the engine's random generator: seed it with
  * {@code Engine.getInstance().setRandomSeed(seed)} for reproducible training.
  */
-public final class LoraLinear extends LegionBlock {
+public final class Linear extends UnaryBlock {
 
     /** Local state-dict name of the adapter's down projection. */
     public static final String LORA_A = "lora_A.weight";
@@ -59,15 +56,15 @@ public final class LoraLinear extends LegionBlock {
      * @param outFeatures output width
      * @param withBias whether there is a {@code bias} parameter {@code [out]}
      */
-    public LoraLinear(long inFeatures, long outFeatures, boolean withBias) {
+    public Linear(long inFeatures, long outFeatures, boolean withBias) {
         if (inFeatures <= 0 || outFeatures <= 0) {
-            throw new IllegalArgumentException("LoraLinear: sizes must be positive, got in " + inFeatures + ", out "
+            throw new IllegalArgumentException("Linear: sizes must be positive, got in " + inFeatures + ", out "
                     + outFeatures);
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        this.weight = param("weight", outFeatures, inFeatures);
-        this.bias = withBias ? param("bias", outFeatures) : null;
+        this.weight = param("weight", Init.NORMAL, outFeatures, inFeatures);
+        this.bias = withBias ? param("bias", Init.ZEROS, outFeatures) : null;
     }
 
     /** Input width. */
@@ -114,23 +111,23 @@ public final class LoraLinear extends LegionBlock {
      */
     public void attachAdapter(int r, double alpha, double dropout, NDManager manager, long seed, DataType dtype) {
         if (loraA != null) {
-            throw new IllegalStateException("LoraLinear: an adapter is already attached (r " + rank + ")");
+            throw new IllegalStateException("Linear: an adapter is already attached (r " + rank + ")");
         }
         if (r <= 0) {
-            throw new IllegalArgumentException("LoraLinear: rank must be positive, got " + r);
+            throw new IllegalArgumentException("Linear: rank must be positive, got " + r);
         }
         if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("LoraLinear: alpha must be positive and finite, got " + alpha);
+            throw new IllegalArgumentException("Linear: alpha must be positive and finite, got " + alpha);
         }
         if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("LoraLinear: dropout must be in [0, 1), got " + dropout);
+            throw new IllegalArgumentException("Linear: dropout must be in [0, 1), got " + dropout);
         }
         if (!dtype.isFloating()) {
-            throw new IllegalArgumentException("LoraLinear: adapter dtype must be floating, got " + dtype);
+            throw new IllegalArgumentException("Linear: adapter dtype must be floating, got " + dtype);
         }
         long n = Math.multiplyExact((long) r, inFeatures);
         if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("LoraLinear: adapter A [" + r + ", " + inFeatures + "] is too large");
+            throw new IllegalArgumentException("Linear: adapter A [" + r + ", " + inFeatures + "] is too large");
         }
         double bound = 1.0 / Math.sqrt(inFeatures);
         float[] init = new float[(int) n];
@@ -205,12 +202,12 @@ public final class LoraLinear extends LegionBlock {
     public void setAdapterWeights(NDArray a, NDArray b) {
         requireAdapter("setAdapterWeights");
         if (merged) {
-            throw new IllegalStateException("LoraLinear: unmerge before replacing the adapter weights");
+            throw new IllegalStateException("Linear: unmerge before replacing the adapter weights");
         }
         Shape sa = new Shape(rank, inFeatures);
         Shape sb = new Shape(outFeatures, rank);
         if (!a.getShape().equals(sa) || !b.getShape().equals(sb)) {
-            throw new IllegalArgumentException("LoraLinear: expected lora_A " + sa + " and lora_B " + sb + ", got "
+            throw new IllegalArgumentException("Linear: expected lora_A " + sa + " and lora_B " + sb + ", got "
                     + a.getShape() + " and " + b.getShape());
         }
         copyInto(loraA.getArray(), a);
@@ -297,7 +294,7 @@ public final class LoraLinear extends LegionBlock {
 
     private void requireAdapter(String what) {
         if (loraA == null) {
-            throw new IllegalStateException("LoraLinear: " + what + " needs an attached adapter");
+            throw new IllegalStateException("Linear: " + what + " needs an attached adapter");
         }
     }
 
@@ -305,8 +302,9 @@ public final class LoraLinear extends LegionBlock {
     public void mapWeights(String prefix, WeightMap map) {
         super.mapWeights(prefix, map);
         if (loraA != null) {
-            map.add(prefix + LORA_A, loraA, new Shape(rank, inFeatures));
-            map.add(prefix + LORA_B, loraB, new Shape(outFeatures, rank));
+            // created from scratch an adapter starts as a base layer would, with B = 0 changing nothing
+            map.add(prefix + LORA_A, loraA, new Shape(rank, inFeatures), Init.NORMAL);
+            map.add(prefix + LORA_B, loraB, new Shape(outFeatures, rank), Init.ZEROS);
         }
     }
 
@@ -318,11 +316,9 @@ public final class LoraLinear extends LegionBlock {
      * @param training enables the adapter dropout
      * @return {@code [..., out]} in the dtype of {@code x}
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        Shape s = x.getShape();
-        if (s.dimension() < 1 || s.get(s.dimension() - 1) != inFeatures) {
-            throw new IllegalArgumentException("LoraLinear: expected input [..., " + inFeatures + "], got " + s);
-        }
+        Checks.lastAxis("Linear", x, inFeatures);
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);
         DataType in = x.getDataType();
@@ -353,19 +349,13 @@ public final class LoraLinear extends LegionBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape s = inputShapes[0];
-        return new Shape[] {s.slice(0, s.dimension() - 1).add(outFeatures)};
+    protected Shape outputShape(Shape input) {
+        return withLastAxis(input, outFeatures);
     }
 
     @Override
     public String toString() {
-        return "LoraLinear(in " + inFeatures + ", out " + outFeatures + (bias != null ? ", bias" : "")
+        return "Linear(in " + inFeatures + ", out " + outFeatures + (bias != null ? ", bias" : "")
                 + (loraA != null ? ", lora r " + rank + " alpha " + alpha + (merged ? " merged" : "") : "") + ")";
     }
 }

@@ -1,4 +1,4 @@
-package ai.legion.models.lora;
+package ai.legion.models.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,14 +15,14 @@ import ai.legion.models.testing.Parity;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class LoraLinearTest {
+public class LinearTest {
 
     static final int IN = 12;
     static final int OUT = 7;
     static final int R = 3;
     static final double ALPHA = 6; // scaling 2
 
-    static float[] random(int n, long seed, double scale) {
+    public static float[] random(int n, long seed, double scale) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
@@ -32,8 +32,8 @@ class LoraLinearTest {
     }
 
     /** A layer with random W [OUT, IN], bias, and an attached adapter whose A and B are random. */
-    static LoraLinear layer(NDManager params, boolean adapterRandom) {
-        LoraLinear lin = new LoraLinear(IN, OUT, true);
+    static Linear layer(NDManager params, boolean adapterRandom) {
+        Linear lin = new Linear(IN, OUT, true);
         lin.weightParameter().setArray(params.create(random(OUT * IN, 1, 0.5), new Shape(OUT, IN)));
         lin.biasParameter().setArray(params.create(random(OUT, 2, 0.5), new Shape(OUT)));
         lin.attachAdapter(R, ALPHA, 0.0, params, 9);
@@ -71,7 +71,7 @@ class LoraLinearTest {
     @Test
     void freshAdapterFollowsPeftInitAndChangesNothing() {
         try (NDManager params = NDManager.newBaseManager(); NDManager m = NDManager.newBaseManager()) {
-            LoraLinear lin = new LoraLinear(IN, OUT, false);
+            Linear lin = new Linear(IN, OUT, false);
             lin.weightParameter().setArray(params.create(random(OUT * IN, 1, 0.5), new Shape(OUT, IN)));
             NDArray x = m.create(random(2 * 5 * IN, 5, 1), new Shape(2, 5, IN));
             ParameterStore ps = new ParameterStore(m, false);
@@ -95,11 +95,11 @@ class LoraLinearTest {
             assertTrue(lin.weightMap("p.").entries().containsKey("p.lora_A.weight"));
             assertTrue(lin.weightMap("p.").entries().containsKey("p.lora_B.weight"));
             // same seed, same init; another seed, another init
-            LoraLinear twin = new LoraLinear(IN, OUT, false);
+            Linear twin = new Linear(IN, OUT, false);
             twin.attachAdapter(R, ALPHA, 0.05, params, 42);
             Parity.assertClose("seeded init", lin.adapterParameters().get(0).getArray(),
                     twin.adapterParameters().get(0).getArray(), 0);
-            LoraLinear other = new LoraLinear(IN, OUT, false);
+            Linear other = new Linear(IN, OUT, false);
             other.attachAdapter(R, ALPHA, 0.05, params, 43);
             assertTrue(Parity.maxAbsDiff(lin.adapterParameters().get(0).getArray(),
                     other.adapterParameters().get(0).getArray()) > 0.01);
@@ -110,7 +110,7 @@ class LoraLinearTest {
     @Test
     void forwardMergeUnmergeMatchTheFormula() {
         try (NDManager params = NDManager.newBaseManager(); NDManager m = NDManager.newBaseManager()) {
-            LoraLinear lin = layer(params, true);
+            Linear lin = layer(params, true);
             float[] w = lin.weightParameter().getArray().toFloatArray();
             float[] b = lin.biasParameter().getArray().toFloatArray();
             float[] a = lin.adapterParameters().get(0).getArray().toFloatArray();
@@ -154,12 +154,12 @@ class LoraLinearTest {
     @Test
     void dropoutOnlyWhileTrainingAndSeededByTheEngine() {
         try (NDManager params = NDManager.newBaseManager(); NDManager m = NDManager.newBaseManager()) {
-            LoraLinear lin = new LoraLinear(IN, OUT, false);
+            Linear lin = new Linear(IN, OUT, false);
             lin.weightParameter().setArray(params.create(random(OUT * IN, 1, 0.5), new Shape(OUT, IN)));
             lin.attachAdapter(R, ALPHA, 0.5, params, 1);
             lin.setAdapterWeights(params.create(random(R * IN, 3, 0.5), new Shape(R, IN)),
                     params.create(random(OUT * R, 4, 0.5), new Shape(OUT, R)));
-            LoraLinear noDrop = new LoraLinear(IN, OUT, false);
+            Linear noDrop = new Linear(IN, OUT, false);
             noDrop.weightParameter().setArray(lin.weightParameter().getArray().duplicate());
             noDrop.attachAdapter(R, ALPHA, 0.0, params, 1);
             noDrop.setAdapterWeights(lin.adapterParameters().get(0).getArray(), lin.adapterParameters().get(1).getArray());
@@ -175,7 +175,7 @@ class LoraLinearTest {
             assertTrue(Parity.maxAbsDiff(eval, t1) > 1e-3, "dropout active in training");
             // the base path is not dropped: with B = 0 training equals eval
             noDrop.setAdapterWeights(lin.adapterParameters().get(0).getArray(), m.zeros(new Shape(OUT, R)));
-            LoraLinear zeroB = noDrop;
+            Linear zeroB = noDrop;
             Parity.assertClose("base path has no dropout", zeroB.forward(ps, x, false), zeroB.forward(ps, x, true), 0);
         }
     }
@@ -183,13 +183,13 @@ class LoraLinearTest {
     @Test
     void mixedDtypesCastInAndOut() {
         try (NDManager params = NDManager.newBaseManager(); NDManager m = NDManager.newBaseManager()) {
-            LoraLinear ref = layer(params, true);
+            Linear ref = layer(params, true);
             NDArray x = m.create(random(3 * IN, 10, 1), new Shape(3, IN));
             ParameterStore ps = new ParameterStore(m, false);
             NDArray y32 = ref.forward(ps, x, false);
 
             // frozen fp16 base, fp32 adapter (the GPU setting of SPEC 10.1)
-            LoraLinear half = new LoraLinear(IN, OUT, true);
+            Linear half = new Linear(IN, OUT, true);
             half.weightParameter().setArray(ref.weightParameter().getArray().toType(DataType.FLOAT16, true));
             half.biasParameter().setArray(ref.biasParameter().getArray().toType(DataType.FLOAT16, true));
             half.attachAdapter(R, ALPHA, 0.1, params, 0, DataType.FLOAT32);
@@ -210,7 +210,7 @@ class LoraLinearTest {
                     half.weightParameter().getArray().toType(DataType.FLOAT32, false), 2e-3);
 
             // fp32 base, fp16 adapter
-            LoraLinear mixed = new LoraLinear(IN, OUT, true);
+            Linear mixed = new Linear(IN, OUT, true);
             mixed.weightParameter().setArray(ref.weightParameter().getArray().duplicate());
             mixed.biasParameter().setArray(ref.biasParameter().getArray().duplicate());
             mixed.attachAdapter(R, ALPHA, 0, params, 0, DataType.FLOAT16);
@@ -224,24 +224,24 @@ class LoraLinearTest {
     @Test
     void badInputShapeIsReported() {
         try (NDManager params = NDManager.newBaseManager(); NDManager m = NDManager.newBaseManager()) {
-            LoraLinear lin = layer(params, false);
+            Linear lin = layer(params, false);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> lin.forward(new ParameterStore(m, false), m.zeros(new Shape(2, IN + 1)), false));
-            assertTrue(e.getMessage().contains("LoraLinear") && e.getMessage().contains("[..., " + IN + "]")
+            assertTrue(e.getMessage().contains("Linear") && e.getMessage().contains("[..., " + IN + "]")
                     && e.getMessage().contains("(2, " + (IN + 1) + ")"), e.getMessage());
             assertThrows(IllegalArgumentException.class,
                     () -> lin.setAdapterWeights(m.zeros(new Shape(R + 1, IN)), m.zeros(new Shape(OUT, R))));
-            assertThrows(IllegalArgumentException.class, () -> new LoraLinear(IN, OUT, false).attachAdapter(0, 1, 0, params, 0));
-            assertThrows(IllegalArgumentException.class, () -> new LoraLinear(IN, OUT, false).attachAdapter(2, 1, 1.0, params, 0));
-            assertThrows(IllegalStateException.class, () -> new LoraLinear(IN, OUT, false).merge());
+            assertThrows(IllegalArgumentException.class, () -> new Linear(IN, OUT, false).attachAdapter(0, 1, 0, params, 0));
+            assertThrows(IllegalArgumentException.class, () -> new Linear(IN, OUT, false).attachAdapter(2, 1, 1.0, params, 0));
+            assertThrows(IllegalStateException.class, () -> new Linear(IN, OUT, false).merge());
         }
     }
 
     @Test
     void forwardsInSubManagersDoNotLeak() {
         try (NDManager base = NDManager.newBaseManager(); NDManager params = NDManager.newBaseManager()) {
-            LoraLinear lin = layer(params, true);
-            LoraLinear half = new LoraLinear(IN, OUT, false);
+            Linear lin = layer(params, true);
+            Linear half = new Linear(IN, OUT, false);
             half.weightParameter().setArray(params.create(random(OUT * IN, 1, 0.5), new Shape(OUT, IN))
                     .toType(DataType.FLOAT16, false));
             half.attachAdapter(R, ALPHA, 0.2, params, 3);
