@@ -1,5 +1,8 @@
 package ai.legion.core.text;
 
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.owasp.encoder.Encode;
@@ -13,12 +16,12 @@ import org.owasp.encoder.Encode;
  *
  * <p>Every character a terminal or browser would act on instead of show is written as a visible escape in
  * Python's {@code repr} style: {@code \t \n \r} by name, other code points below U+0100 as {@code \x1b},
- * the rest as {@code \u202e} or {@code \U000e0001}. Escaped are the control characters (C0, DEL, C1
- * including U+0085), format characters ({@link Character#FORMAT}: bidi embeddings, overrides and isolates
- * U+202A-U+202E and U+2066-U+2069, U+200B-U+200F, U+FEFF, U+00AD, ...), the line and paragraph separators
- * U+2028/U+2029, lone surrogates and the noncharacters (U+FFFE, U+FDD0-U+FDEF, ...). A backslash is left as
- * it is, so the output is for reading, not for decoding back: machine-readable outputs (JSON) keep the exact
- * strings and rely on JSON escaping instead.
+ * the rest as <code>&#92;u202e</code> or <code>&#92;U000e0001</code>. Escaped are the control characters
+ * (C0, DEL, C1 including U+0085), format characters ({@link Character#FORMAT}: bidi embeddings, overrides
+ * and isolates U+202A-U+202E and U+2066-U+2069, U+200B-U+200F, U+FEFF, U+00AD, ...), the line and paragraph
+ * separators U+2028/U+2029, lone surrogates and the noncharacters (U+FFFE, U+FDD0-U+FDEF, ...). A backslash
+ * is left as it is, so the output is for reading, not for decoding back: machine-readable outputs (JSON) keep
+ * the exact strings and rely on JSON escaping instead ({@link #jsonEscapes()} for JSON that is printed).
  *
  * <p>Text whose rendering is longer than a limit is cut there and ends with {@code ...(+N chars)}, N counting
  * the input characters left out. The limit counts output characters, so escapes cannot blow a string up past
@@ -79,6 +82,39 @@ public final class SafeText {
     /** As {@link #forHtml(String)} with another length limit ({@link #UNLIMITED}: none). */
     public static String forHtml(String value, int maxChars) {
         return value == null ? "" : Encode.forXml(visible(value, true, maxChars));
+    }
+
+    /**
+     * Jackson escapes for JSON that may end up on a terminal (e.g. JSON Lines on stdout): Jackson escapes only
+     * C0 controls, so this also writes DEL, C1 controls, format characters, separators, surrogates and
+     * noncharacters as <code>&#92;uXXXX</code>. The JSON still decodes to the exact strings. Use with
+     * {@code ObjectMapper.getFactory().setCharacterEscapes(SafeText.jsonEscapes())}.
+     */
+    public static CharacterEscapes jsonEscapes() {
+        return JsonEscapes.INSTANCE;
+    }
+
+    /** See {@link #jsonEscapes()}; Jackson asks for each non-ASCII char (UTF-16 unit) separately. */
+    private static final class JsonEscapes extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        static final JsonEscapes INSTANCE = new JsonEscapes();
+        private final int[] ascii;
+
+        private JsonEscapes() {
+            ascii = standardAsciiEscapesForJSON();
+            ascii[0x7F] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii.clone();
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            // upper-case hex like Jackson's own escapes of C0 controls
+            return isEscaped(ch, false) ? new SerializedString(String.format(Locale.ROOT, "\\u%04X", ch)) : null;
+        }
     }
 
     /**

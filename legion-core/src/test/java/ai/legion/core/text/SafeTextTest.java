@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.legion.testing.HostileText;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.StringReader;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -103,6 +106,25 @@ class SafeTextTest {
         String text = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new InputSource(new StringReader(doc))).getDocumentElement().getTextContent();
         assertTrue(text.startsWith("<script>alert('x')</script> & \"q\" \\x1b[2J"), text);
+    }
+
+    @Test
+    void jsonEscapesKeepTheExactStringAndNoRawControl() throws Exception {
+        ObjectMapper om = new ObjectMapper(new JsonFactory().setCharacterEscapes(SafeText.jsonEscapes()));
+        String s = HostileText.PAYLOAD + "\u007f\u0085\ud800 é 鍵";
+        String json = om.writeValueAsString(s);
+        assertEquals("\"\\u001B]0;pwned\\u0007\\u001B[2J\\rFAKE\\b\\b\\u202Eevil\\u009B31m\\u200B\\u007F\\u0085"
+                + "\\uD800 é 鍵\"", json);
+        assertEquals(s, om.readValue(json, String.class));
+    }
+
+    @Test
+    void thePayloadOfThePathTestsRendersAsTheirExpectedText() {
+        assertEquals(HostileText.ESCAPED, SafeText.forTerminalLine(HostileText.PAYLOAD));
+        HostileText.assertNoRawControls(HostileText.ESCAPED);
+        assertThrows(AssertionError.class, () -> HostileText.assertNoRawControls(HostileText.PAYLOAD));
+        assertThrows(AssertionError.class, () -> HostileText.assertNoRawControls("a\ud800"));
+        HostileText.assertNoRawControls("ok\n\tok 😀");
     }
 
     @Test
