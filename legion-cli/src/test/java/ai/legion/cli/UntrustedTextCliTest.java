@@ -14,11 +14,11 @@ import ai.legion.data.sim.ScarsSimGenerator;
 import ai.legion.data.sim.SimConfig;
 import ai.legion.eval.runner.ResultsFile;
 import ai.legion.testing.Fixtures;
+import ai.legion.testing.HostileText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -28,8 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,22 +108,7 @@ class UntrustedTextCliTest {
 
     @Test
     void aHostileForbiddenPickleGlobalIsNamedEscapedAlsoInTheDebugStackTrace() throws Exception {
-        ByteArrayOutputStream p = new ByteArrayOutputStream();
-        p.write(0x80);
-        p.write(2);
-        p.write('c'); // GLOBAL with the payload and a lone 0xFF byte (invalid UTF-8) in the name
-        p.writeBytes(("posix\nsystem" + PAYLOAD).getBytes(StandardCharsets.UTF_8));
-        p.write(0xFF);
-        p.writeBytes("\n.".getBytes(StandardCharsets.UTF_8));
-        Path f = tmp.resolve("evil.bin");
-        try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(f)) {
-            ZipArchiveEntry e = new ZipArchiveEntry("evil/data.pkl");
-            e.setMethod(ZipArchiveEntry.STORED);
-            e.setSize(p.size());
-            z.putArchiveEntry(e);
-            z.write(p.toByteArray());
-            z.closeArchiveEntry();
-        }
+        Path f = HostileText.forbiddenGlobalCheckpoint(tmp.resolve("evil.bin"), "posix", "system");
         Run r = legion("inspect", f.toString()).clean();
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("forbidden global 'posix.system" + ESCAPED + "\ufffd'"), r.err());

@@ -2,6 +2,13 @@ package ai.legion.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+
 /**
  * Strings that would act on a terminal or page if printed raw, and the check that an output holds none of
  * them: for the tests of every path that shows untrusted text (checkpoint keys, pickle names, configs,
@@ -19,6 +26,30 @@ public final class HostileText {
     public static final String ESCAPED = "\\x1b]0;pwned\\x07\\x1b[2J\\rFAKE\\x08\\x08\\u202eevil\\x9b31m\\u200b";
 
     private HostileText() {}
+
+    /**
+     * A torch-zip checkpoint whose pickle names the global {@code module.name}, {@link #PAYLOAD} and a byte 0xFF
+     * (invalid UTF-8) appended to the name: any such global is forbidden, so opening it fails naming it.
+     */
+    public static Path forbiddenGlobalCheckpoint(Path file, String module, String name) throws IOException {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(0x80); // PROTO 2
+        p.write(2);
+        p.write('c'); // GLOBAL module\nname\n
+        p.writeBytes((module + "\n" + name + PAYLOAD).getBytes(StandardCharsets.UTF_8));
+        p.write(0xFF);
+        p.writeBytes("\n.".getBytes(StandardCharsets.UTF_8));
+        String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+        try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(file)) {
+            ZipArchiveEntry e = new ZipArchiveEntry(stem + "/data.pkl");
+            e.setMethod(ZipArchiveEntry.STORED);
+            e.setSize(p.size());
+            z.putArchiveEntry(e);
+            z.write(p.toByteArray());
+            z.closeArchiveEntry();
+        }
+        return file;
+    }
 
     /**
      * Fails when {@code output} holds a character a terminal or browser would act on: any C0 control but

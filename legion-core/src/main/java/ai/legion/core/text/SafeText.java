@@ -88,7 +88,7 @@ public final class SafeText {
      * Jackson escapes for JSON that may end up on a terminal (e.g. JSON Lines on stdout): Jackson escapes only
      * C0 controls, so this also writes DEL, C1 controls, format characters, separators, surrogates and
      * noncharacters as <code>&#92;uXXXX</code>. The JSON still decodes to the exact strings. Use with
-     * {@code ObjectMapper.getFactory().setCharacterEscapes(SafeText.jsonEscapes())}.
+     * {@code new ObjectMapper(new JsonFactory().setCharacterEscapes(SafeText.jsonEscapes()))}.
      */
     public static CharacterEscapes jsonEscapes() {
         return JsonEscapes.INSTANCE;
@@ -124,11 +124,6 @@ public final class SafeText {
      */
     public static String decodeUtf8(byte[] bytes, int offset, int length) {
         return new String(bytes, offset, length, StandardCharsets.UTF_8);
-    }
-
-    /** As {@link #decodeUtf8(byte[], int, int)} for a whole array. */
-    public static String decodeUtf8(byte[] bytes) {
-        return decodeUtf8(bytes, 0, bytes.length);
     }
 
     /**

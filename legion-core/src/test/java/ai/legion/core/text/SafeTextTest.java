@@ -88,9 +88,9 @@ class SafeTextTest {
             (byte) 0x80, 'z', (byte) 0xC3, (byte) 0xA9, (byte) 0xF0, (byte) 0x9F};
         // a lone 0xFF; a truncated 2-byte and a truncated 3-byte sequence; an encoded surrogate (ED A0 80, one
         // malformed sequence to the JDK); a valid é; a truncated 4-byte sequence at the end
-        assertEquals("k\ufffde\ufffdy\ufffd\ufffdz\u00e9\ufffd", SafeText.decodeUtf8(bytes));
+        assertEquals("k\ufffde\ufffdy\ufffd\ufffdz\u00e9\ufffd", SafeText.decodeUtf8(bytes, 0, bytes.length));
         assertEquals("e\ufffdy", SafeText.decodeUtf8(bytes, 2, 3));
-        assertFalse(SafeText.decodeUtf8(bytes).chars().anyMatch(c -> Character.isSurrogate((char) c)));
+        assertFalse(SafeText.decodeUtf8(bytes, 0, bytes.length).chars().anyMatch(c -> Character.isSurrogate((char) c)));
     }
 
     @Test

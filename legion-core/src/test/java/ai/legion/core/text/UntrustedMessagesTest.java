@@ -18,17 +18,14 @@ import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.ReportJson;
 import ai.legion.testing.Fixtures;
+import ai.legion.testing.HostileText;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,24 +69,7 @@ class UntrustedMessagesTest {
 
     @Test
     void aForbiddenPickleGlobalWithControlsAndInvalidUtf8IsShownEscaped() throws Exception {
-        ByteArrayOutputStream p = new ByteArrayOutputStream();
-        p.write(0x80);
-        p.write(2);
-        p.write('c'); // GLOBAL module\nname\n: the name has an OSC title, BEL, CSI clear, CR and a lone 0xFF byte
-        p.writeBytes("os\nsystem".getBytes(StandardCharsets.UTF_8));
-        p.writeBytes(PAYLOAD.getBytes(StandardCharsets.UTF_8));
-        p.write(0xFF);
-        p.write('\n');
-        p.write('.');
-        Path f = tmp.resolve("evil.bin");
-        try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(f)) {
-            ZipArchiveEntry e = new ZipArchiveEntry("evil/data.pkl");
-            e.setMethod(ZipArchiveEntry.STORED);
-            e.setSize(p.size());
-            z.putArchiveEntry(e);
-            z.write(p.toByteArray());
-            z.closeArchiveEntry();
-        }
+        Path f = HostileText.forbiddenGlobalCheckpoint(tmp.resolve("evil.bin"), "os", "system");
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(f));
         assertNoRawControls(e.getMessage());
         assertTrue(e.getMessage().contains("forbidden global 'os.system" + ESCAPED + "\ufffd'"), e.getMessage());

@@ -107,19 +107,16 @@ final class Gallery {
         sb.append(" · ").append(SafeText.forHtml(String.join(" · ", scores)));
         if (r.explanation() != null) {
             sb.append("<br/><span class=\"lbl\">predicted</span> ")
-                    .append(SafeText.forHtml(cut(r.explanation().prediction())))
+                    .append(SafeText.forHtml(orEmpty(r.explanation().prediction()), MAX_TEXT))
                     .append("<br/><span class=\"lbl\">reference</span> ")
-                    .append(SafeText.forHtml(cut(r.explanation().reference())));
+                    .append(SafeText.forHtml(orEmpty(r.explanation().reference()), MAX_TEXT));
         }
         sb.append("</figcaption>\n</figure>\n");
         return sb.toString();
     }
 
-    private static String cut(String s) {
-        if (s == null || s.isEmpty()) {
-            return "(empty)";
-        }
-        return s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT) + " …";
+    private static String orEmpty(String s) {
+        return s == null || s.isEmpty() ? "(empty)" : s;
     }
 
     /** The image with its masks side by side, as base64 JPEG. */
