@@ -4,6 +4,7 @@ import ai.legion.Legion;
 import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.Overlay;
+import ai.legion.core.text.SafeText;
 import ai.legion.models.inference.LegionAnalyzer;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -25,7 +26,9 @@ public final class AnalyzeImage {
             ArtifactReport report = legion.analyze(Path.of(args[1]));
             report.verdict().ifPresent(v -> System.out.println(v));
             for (Artifact a : report.artifacts()) {
-                System.out.println(a.phrase() + ": " + a.explanation());
+                // model output: escaped so that it cannot act on the terminal
+                System.out.println(SafeText.forTerminalLine(a.phrase()) + ": "
+                        + SafeText.forTerminalLine(a.explanation()));
             }
             ImageIO.write(Overlay.render(ImageIO.read(Path.of(args[1]).toFile()), report), "png", Path.of(args[2]).toFile());
         }

@@ -8,6 +8,7 @@ import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.MaskImages;
 import ai.legion.core.report.Overlay;
 import ai.legion.core.report.ReportJson;
+import ai.legion.core.text.SafeText;
 import ai.legion.models.GenerationListener;
 import ai.legion.models.inference.BatchItem;
 import ai.legion.models.lm.GenerationOptions;
@@ -132,14 +133,15 @@ final class AnalyzeCommand implements Callable<Integer> {
         } catch (Exception e) {
             return emit(BatchItem.failed(p.toString(), e));
         }
-        System.out.println(p + ":");
+        System.out.println(SafeText.forTerminalLine(p) + ":");
         List<Long> tokens = new ArrayList<>();
         String[] shown = {""};
         ArtifactReport r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), GenerationListener.tokens((seq, token) -> {
             tokens.add(token);
             String text = analyzer.tokenizer().decode(tokens.stream().mapToLong(Long::longValue).toArray(), false);
             if (text.startsWith(shown[0])) {
-                System.out.print(text.substring(shown[0].length()));
+                // model output: newlines kept, anything a terminal would act on escaped, no cut
+                System.out.print(SafeText.forTerminal(text.substring(shown[0].length()), SafeText.UNLIMITED));
                 System.out.flush();
             }
             shown[0] = text;
@@ -153,7 +155,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (!item.succeeded()) {
             String msg = item.error().getMessage();
             java.io.PrintWriter err = spec.commandLine().getErr();
-            err.println("legion: " + (msg != null && msg.contains(item.source()) ? msg : item.source() + ": " + msg));
+            err.println("legion: " + SafeText.forTerminalLine(msg != null && msg.contains(item.source()) ? msg
+                    : item.source() + ": " + msg));
             err.flush();
             return false;
         }
@@ -171,22 +174,23 @@ final class AnalyzeCommand implements Callable<Integer> {
         return true;
     }
 
+    /** The printed summary: model output and the source name are escaped (one line each, raw output multi-line). */
     static String summary(ArtifactReport r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(r.source()).append(": ");
+        sb.append(SafeText.forTerminalLine(r.source())).append(": ");
         r.verdict().ifPresent(v -> sb.append(v.describe()).append("; "));
         sb.append(r.artifacts().size()).append(r.artifacts().size() == 1 ? " artifact" : " artifacts")
                 .append(String.format(", %.1f%% of the image marked", 100 * r.union().areaFraction()))
                 .append(String.format(" (%d tokens, %.0f ms)", r.generatedTokens(), r.timings().totalMs()));
         if (!r.summary().isEmpty()) {
-            sb.append("\n  summary: ").append(r.summary());
+            sb.append("\n  summary: ").append(SafeText.forTerminalLine(r.summary()));
         }
         for (Artifact a : r.artifacts()) {
-            sb.append(String.format("%n  %d. %s (%.1f%%): %s", a.index() + 1, a.phrase(), 100 * a.areaFraction(),
-                    a.explanation()));
+            sb.append(String.format("%n  %d. %s (%.1f%%): %s", a.index() + 1, SafeText.forTerminalLine(a.phrase()),
+                    100 * a.areaFraction(), SafeText.forTerminalLine(a.explanation())));
         }
         if (r.artifacts().isEmpty() && !r.rawText().isBlank()) {
-            sb.append("\n  output: ").append(r.rawText().strip());
+            sb.append("\n  output: ").append(SafeText.forTerminal(r.rawText().strip()));
         }
         return sb.toString();
     }

@@ -1,5 +1,6 @@
 package ai.legion.cli;
 
+import ai.legion.core.text.SafeText;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.DatasetReader;
 import ai.legion.data.folder.DetectionFolderReader;
@@ -8,11 +9,14 @@ import ai.legion.data.sim.ScarsSimGenerator;
 import ai.legion.data.sim.SimConfig;
 import ai.legion.data.sim.SimSummary;
 import ai.legion.data.synthscars.SynthScarsReader;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code legion data sim|check}. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Datasets: generate scars-sim, check a dataset.",
@@ -75,6 +79,9 @@ final class DataCommand implements Runnable {
         @Option(names = "--split", defaultValue = "test", description = "SynthScars split (default ${DEFAULT-VALUE}).")
         String split;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             try (DatasetReader reader = switch (format) {
@@ -89,7 +96,11 @@ final class DataCommand implements Runnable {
                     n++;
                     refs += r.refs().size();
                 }
-                System.out.printf("%s: %d records, %d refs%n%s%n", reader.name(), n, refs, reader.validation());
+                // the validation summary escapes the ids and messages it quotes from the dataset
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf("%s: %d records, %d refs%n%s%n", SafeText.forTerminalLine(reader.name()), n, refs,
+                        reader.validation());
+                out.flush();
                 return reader.validation().isClean() ? 0 : 1;
             }
         }

@@ -1,6 +1,7 @@
 package ai.legion.cli;
 
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.text.SafeText;
 import ai.legion.data.DatasetException;
 import ai.legion.data.perturb.ImagePerturbation;
 import ai.legion.data.perturb.Perturbations;
@@ -73,22 +74,23 @@ public final class EvalCommand implements Runnable {
 
     /** Runs {@code body}, mapping bad input to exit code 2 with a one-line message. */
     static int guarded(CommandLine.Model.CommandSpec spec, Callable<Integer> body) throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
         try {
             return body.call();
-        } catch (DatasetException | IllegalArgumentException | CheckpointException e) {
-            err.println("legion: " + e.getMessage());
-            err.flush();
-            return 2;
-        } catch (DatasetException.Unchecked e) {
-            err.println("legion: " + e.getMessage());
-            err.flush();
+        } catch (DatasetException | IllegalArgumentException | CheckpointException | DatasetException.Unchecked e) {
+            LegionCli.printError(spec.commandLine().getErr(), spec.commandLine().getColorScheme(), "legion", e);
             return 2;
         } catch (IOException e) {
-            err.println("legion: " + e.getMessage());
-            err.flush();
+            LegionCli.printError(spec.commandLine().getErr(), spec.commandLine().getColorScheme(), "legion", e);
             return 1;
         }
+    }
+
+    /** Prints the Markdown summary (its strings are escaped already; this keeps any other byte off the terminal). */
+    static void printReport(CommandLine.Model.CommandSpec spec, EvalReport.Files files) throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.print(SafeText.forTerminal(Files.readString(files.markdown()), SafeText.UNLIMITED));
+        stdout.println("report: " + SafeText.forTerminalLine(files.html()));
+        stdout.flush();
     }
 
     /** The shared flow of {@code loc}, {@code exp}, {@code det} and {@code robust}. */
@@ -150,9 +152,9 @@ public final class EvalCommand implements Runnable {
             if (!tasks.containsAll(earlier)) {
                 tasks.addAll(earlier);
                 PrintWriter err = spec.commandLine().getErr();
-                err.println("legion: " + out + " holds an earlier run of the same model and data: reporting "
-                        + String.join("+", tasks.stream().map(Task::shortName).toList()) + " (images analyzed before "
-                        + "are not analyzed again)");
+                err.println("legion: " + SafeText.forTerminalLine(out) + " holds an earlier run of the same model and "
+                        + "data: reporting " + String.join("+", tasks.stream().map(Task::shortName).toList())
+                        + " (images analyzed before are not analyzed again)");
                 err.flush();
             }
             RougeL rouge = new RougeL(!o.noStemmer);
@@ -184,15 +186,13 @@ public final class EvalCommand implements Runnable {
                         .fact("results", out.toAbsolutePath().normalize().toString())
                         .fact("resumed / evaluated now", main.resumed() + " / " + main.evaluated())
                         .imageOptions(o.imageOptions()).write(out);
-                PrintWriter stdout = spec.commandLine().getOut();
-                stdout.print(Files.readString(files.markdown()));
-                stdout.println("report: " + files.html());
-                stdout.flush();
+                printReport(spec, files);
                 int failed = main.summary().failed();
                 if (failed > 0) {
                     PrintWriter err = spec.commandLine().getErr();
                     err.println("legion: " + failed + " of " + main.summary().images() + " images could not be scored; "
-                            + "first: " + main.failures().get(0).id() + ": " + main.failures().get(0).error());
+                            + "first: " + SafeText.forTerminalLine(main.failures().get(0).id() + ": "
+                                    + main.failures().get(0).error()));
                     err.flush();
                 }
                 return failed == 0 ? 0 : 1;
@@ -419,10 +419,7 @@ public final class EvalCommand implements Runnable {
                     .fact("data", run.path("data").asText() + " (" + run.path("layout").asText()
                             + ", split " + run.path("split").asText() + ")")
                     .fact("results", out.toAbsolutePath().normalize().toString()).write(out);
-            PrintWriter stdout = spec.commandLine().getOut();
-            stdout.print(Files.readString(files.markdown()));
-            stdout.println("report: " + files.html());
-            stdout.flush();
+            printReport(spec, files);
             return 0;
         }
     }

@@ -8,8 +8,10 @@ import ai.legion.core.io.Checkpoints;
 import ai.legion.core.io.DType;
 import ai.legion.core.io.ShardedCheckpoint;
 import ai.legion.core.io.TensorInfo;
+import ai.legion.core.text.SafeText;
 import ai.legion.models.LegionModel;
 import ai.legion.models.nn.WeightMap;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,8 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code legion inspect CHECKPOINT}: what a checkpoint holds and whether it fits LEGION, without loading it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -48,13 +52,20 @@ final class InspectCommand implements Callable<Integer> {
             description = "SAM two-way transformer heads when SAM sizes are inferred (default ${DEFAULT-VALUE}).")
     int decoderHeads;
 
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out;
+
     @Override
     public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
         try (Checkpoint ckpt = Checkpoints.open(path)) {
             Map<String, TensorInfo> infos = ckpt.infos();
             String kind = ckpt instanceof ShardedCheckpoint s ? "sharded, " + s.shards().size() + " files"
                     : Checkpoints.sniff(ckpt.path()).name().toLowerCase(java.util.Locale.ROOT);
-            System.out.printf("checkpoint %s (%s)%n", ckpt.path(), kind);
+            // keys, metadata and shard names come from the file: printed through SafeText
+            out.printf("checkpoint %s (%s)%n", SafeText.forTerminalLine(ckpt.path()), kind);
             long params = 0;
             long bytes = 0;
             Map<DType, long[]> byType = new EnumMap<>(DType.class);
@@ -65,10 +76,10 @@ final class InspectCommand implements Callable<Integer> {
                 acc[0]++;
                 acc[1] += t.numel();
             }
-            System.out.printf("tensors %,d; elements %,d; %.1f MB stored%n", infos.size(), params, bytes / 1e6);
-            byType.forEach((d, a) -> System.out.printf("  %-5s %,6d tensors %,16d elements%n", d, a[0], a[1]));
+            out.printf("tensors %,d; elements %,d; %.1f MB stored%n", infos.size(), params, bytes / 1e6);
+            byType.forEach((d, a) -> out.printf("  %-5s %,6d tensors %,16d elements%n", d, a[0], a[1]));
             if (!ckpt.metadata().isEmpty()) {
-                System.out.println("metadata " + ckpt.metadata());
+                out.println("metadata " + SafeText.forTerminalLine(ckpt.metadata()));
             }
             listTensors(ckpt, infos);
             Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
@@ -77,6 +88,8 @@ final class InspectCommand implements Callable<Integer> {
                 return checkLegion(LegionConfig.read(config), infos);
             }
             return 0;
+        } finally {
+            out.flush();
         }
     }
 
@@ -88,12 +101,13 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         int n = keys < 0 ? shown.size() : Math.min(keys, shown.size());
-        System.out.printf("%-72s %-5s %s%n", "key", "dtype", "shape");
+        out.printf("%-72s %-5s %s%n", "key", "dtype", "shape");
         for (TensorInfo t : shown.subList(0, n)) {
-            System.out.printf("%-72s %-5s %s%n", t.name(), t.dtype(), TensorInfo.format(t.shape()));
+            out.printf("%-72s %-5s %s%n", SafeText.forTerminalLine(t.name()), t.dtype(),
+                    TensorInfo.format(t.shape()));
         }
         if (n < shown.size()) {
-            System.out.printf("... %d more (--keys -1 lists all)%n", shown.size() - n);
+            out.printf("... %d more (--keys -1 lists all)%n", shown.size() - n);
         }
     }
 
@@ -124,12 +138,12 @@ final class InspectCommand implements Callable<Integer> {
                 }
             }
         }
-        System.out.printf("LEGION model: %,d parameters in %d tensors (LLM %d layers x %d, vocab %d; SAM %d blocks x %d; "
+        out.printf("LEGION model: %,d parameters in %d tensors (LLM %d layers x %d, vocab %d; SAM %d blocks x %d; "
                         + "detection head %s)%n", expected.parameterCount(), expected.entries().size(),
                 config.llama().numHiddenLayers(), config.llama().hiddenSize(), config.llama().vocabSize(),
                 sam.imageEncoder().depth(), sam.imageEncoder().embedDim(),
                 infos.containsKey("prediction_head.0.weight") ? "present" : "absent");
-        System.out.printf("key check: %d missing, %d unexpected, %d with another shape, %d ignored (rotary inv_freq, "
+        out.printf("key check: %d missing, %d unexpected, %d with another shape, %d ignored (rotary inv_freq, "
                 + "region_encoder, vision_tower)%n", missing.size(), unexpected.size(), wrongShape.size(), ignored);
         print("missing", missing);
         print("unexpected", unexpected);
@@ -150,12 +164,12 @@ final class InspectCommand implements Callable<Integer> {
         return SamConfig.inferFromShapes(shapes, "model.grounding_encoder.", decoderHeads);
     }
 
-    private static void print(String what, List<String> keys) {
+    private void print(String what, List<String> keys) {
         for (String k : keys.subList(0, Math.min(keys.size(), 20))) {
-            System.out.println("  " + what + ": " + k);
+            out.println("  " + what + ": " + SafeText.forTerminalLine(k));
         }
         if (keys.size() > 20) {
-            System.out.println("  ... " + (keys.size() - 20) + " more " + what);
+            out.println("  ... " + (keys.size() - 20) + " more " + what);
         }
     }
 

@@ -1,5 +1,8 @@
 package ai.legion.cli;
 
+import ai.legion.core.text.SafeText;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,18 +21,43 @@ public final class LegionCli implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Builds the command line with the project's exception handling (messages, not stack traces). */
+    /**
+     * Builds the command line with the project's exception handling (messages, not stack traces). Messages
+     * quote file contents, server answers and arguments, so everything printed goes through {@link SafeText}.
+     */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new LegionCli());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("legion: " + ex.getMessage()));
-            if (Boolean.getBoolean("legion.debug")) {
-                ex.printStackTrace(cmd.getErr());
-            }
+            printError(cmd.getErr(), cmd.getColorScheme(), "legion", ex);
             // 2: bad arguments or unreadable input; 1: anything else that failed
             return ex instanceof IllegalArgumentException || ex instanceof ai.legion.core.io.CheckpointException ? 2 : 1;
         });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // picocli's default handler, with the message escaped: it quotes arguments, which may be file names
+            CommandLine cmd = ex.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            err.println(cmd.getColorScheme().errorText(SafeText.forTerminalLine(ex.getMessage())));
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+                cmd.usage(err, cmd.getColorScheme());
+            }
+            err.flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return cl;
+    }
+
+    /**
+     * Prints {@code prefix: message} of a failure on one line, escaped and cut by {@link SafeText}, and with
+     * {@code -Dlegion.debug=true} the stack trace (escaped, not cut).
+     */
+    static void printError(PrintWriter err, CommandLine.Help.ColorScheme colors, String prefix, Throwable ex) {
+        err.println(colors.errorText(prefix + ": " + SafeText.forTerminalLine(ex.getMessage())).toString());
+        if (Boolean.getBoolean("legion.debug")) {
+            StringWriter trace = new StringWriter();
+            ex.printStackTrace(new PrintWriter(trace));
+            err.print(SafeText.forTerminal(trace, SafeText.UNLIMITED));
+        }
+        err.flush();
     }
 
     public static void main(String[] args) {

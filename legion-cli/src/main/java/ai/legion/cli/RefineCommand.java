@@ -4,6 +4,7 @@ import ai.legion.core.image.ImageException;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.RgbImage;
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.text.SafeText;
 import ai.legion.models.inference.LegionAnalyzer;
 import ai.legion.refine.GenerationSettings;
 import ai.legion.refine.ImageGenerator;
@@ -189,20 +190,17 @@ public final class RefineCommand implements Runnable {
         try {
             RefinementResult r = loop.call();
             IterationResult last = r.last();
-            out.printf(Locale.ROOT, "refined image: %s (%d iterations, stopped: %s)%nsummary: %s%n", last.imageFile(),
-                    r.iterations().size(), r.stopReason(), r.summaryFile());
+            out.printf(Locale.ROOT, "refined image: %s (%d iterations, stopped: %s)%nsummary: %s%n",
+                    SafeText.forTerminalLine(last.imageFile()), r.iterations().size(),
+                    SafeText.forTerminalLine(r.stopReason()), SafeText.forTerminalLine(r.summaryFile()));
             out.flush();
             return 0;
         } catch (IllegalArgumentException | CheckpointException | ImageException | IllegalStateException e) {
-            err.println("legion refine: " + e.getMessage());
-            err.flush();
+            LegionCli.printError(err, spec.commandLine().getColorScheme(), "legion refine", e);
             return 2;
         } catch (Exception e) {
-            err.println("legion refine: " + e.getMessage());
-            if (Boolean.getBoolean("legion.debug")) {
-                e.printStackTrace(err);
-            }
-            err.flush();
+            // server answers are quoted in these messages
+            LegionCli.printError(err, spec.commandLine().getColorScheme(), "legion refine", e);
             return 1;
         }
     }

@@ -3,6 +3,7 @@ package ai.legion.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.legion.testing.HostileText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -207,6 +209,36 @@ class RefineCommandTest {
         assertEquals(2, txt2img.size());
         assertEquals(txt2img.get(1).get("prompt").asText(), Files.readString(regen.resolve("iteration_1/prompt.txt")).strip());
         assertTrue(rs.at("/iterations/0/verdict").isTextual(), "the demo model's verdict is recorded: " + rs);
+    }
+
+    /** A server answering 500 with escape sequences, a bidi override, markup and invalid UTF-8 in the body. */
+    @Test
+    void aHostileServerErrorBodyReachesStderrEscaped() throws Exception {
+        HttpServer hostile = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        hostile.createContext("/sdapi/v1/txt2img", ex -> {
+            try (ex) {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                body.writeBytes(("oops " + HostileText.PAYLOAD + "<b>").getBytes(StandardCharsets.UTF_8));
+                body.write(0xFF);
+                ex.getResponseHeaders().add("Content-Type", "text/plain");
+                ex.sendResponseHeaders(500, body.size());
+                ex.getResponseBody().write(body.toByteArray());
+            }
+        });
+        hostile.start();
+        try {
+            Run r = refine(concat(new String[] {"regen", "--prompt", "p", "--server", "http://127.0.0.1:"
+                + hostile.getAddress().getPort(), "--retries", "0", "--out", tmp.resolve("hostile").toString(),
+                "--iterations", "1"}, model()));
+            assertEquals(1, r.code(), r.out() + r.err());
+            HostileText.assertNoRawControls(r.out());
+            HostileText.assertNoRawControls(r.err());
+            // whitespace runs of a body are one space in messages, so the CR is a space there
+            assertTrue(r.err().contains("HTTP 500: oops \\x1b]0;pwned\\x07\\x1b[2J FAKE\\x08\\x08\\u202eevil\\x9b31m"
+                    + "\\u200b<b>\ufffd"), r.err());
+        } finally {
+            hostile.stop(0);
+        }
     }
 
     @Test

@@ -1,8 +1,13 @@
 package ai.legion.data;
 
+import ai.legion.core.text.SafeText;
 import java.nio.file.Path;
 
-/** A dataset (or a file of it) cannot be read: the message names the file and what was expected. */
+/**
+ * A dataset (or a file of it) cannot be read: the message names the file and what was expected. Ids,
+ * captions and file names it quotes come from the dataset, so their control and invisible characters are
+ * shown escaped ({@link SafeText#forTerminalLine}).
+ */
 public class DatasetException extends Exception {
 
     private final transient Path file;
@@ -12,7 +17,7 @@ public class DatasetException extends Exception {
     }
 
     public DatasetException(Path file, String message, Throwable cause) {
-        super((file == null ? "" : file + ": ") + message, cause);
+        super(SafeText.forTerminalLine((file == null ? "" : file + ": ") + message, SafeText.UNLIMITED), cause);
         this.file = file;
     }
 

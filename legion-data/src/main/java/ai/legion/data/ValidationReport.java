@@ -1,5 +1,6 @@
 package ai.legion.data;
 
+import ai.legion.core.text.SafeText;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,6 +11,9 @@ import java.util.Map;
  * Data problems a reader met while streaming (a record it had to skip, a degenerate polygon, a
  * missing image, ...): counted per kind with the first examples kept, so that a dataset with known
  * issues is read rather than rejected. Thread-safe.
+ *
+ * <p>{@link #toString()} is for people: record ids and messages come from the dataset, so their control and
+ * invisible characters are shown escaped there; {@link #examples} keeps the exact strings.
  */
 public final class ValidationReport {
 
@@ -70,9 +74,10 @@ public final class ValidationReport {
         StringBuilder sb = new StringBuilder();
         sb.append(records).append(" records read, ").append(skipped).append(" skipped");
         counts.forEach((k, n) -> {
-            sb.append("\n  ").append(k).append(": ").append(n);
+            sb.append("\n  ").append(SafeText.forTerminalLine(k)).append(": ").append(n);
             for (Issue i : examples.get(k)) {
-                sb.append("\n    ").append(i.recordId()).append(": ").append(i.message());
+                sb.append("\n    ").append(SafeText.forTerminalLine(i.recordId())).append(": ")
+                        .append(SafeText.forTerminalLine(i.message()));
             }
         });
         return sb.toString();

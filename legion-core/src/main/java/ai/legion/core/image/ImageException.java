@@ -1,5 +1,6 @@
 package ai.legion.core.image;
 
+import ai.legion.core.text.SafeText;
 import java.util.Objects;
 
 /**
@@ -8,6 +9,9 @@ import java.util.Objects;
  *
  * <p>{@link #kind()} classifies the failure so that callers (batch tools, servers) can decide whether
  * to skip an input, report a user error or retry with other {@link ImageLoader.Options}.
+ *
+ * <p>The message shows control and invisible characters of the source name and reason escaped
+ * ({@link SafeText#forTerminalLine}); {@link #source()} and {@link #reason()} keep the exact values.
  */
 public class ImageException extends Exception {
 
@@ -46,7 +50,7 @@ public class ImageException extends Exception {
      * @param cause underlying exception, or {@code null}
      */
     public ImageException(String source, Kind kind, String reason, Throwable cause) {
-        super(source + ": " + reason, cause);
+        super(SafeText.forTerminalLine(source + ": " + reason, SafeText.UNLIMITED), cause);
         this.source = source;
         this.kind = Objects.requireNonNull(kind, "kind");
         this.reason = reason;

@@ -1,10 +1,15 @@
 package ai.legion.core.io;
 
+import ai.legion.core.text.SafeText;
 import java.nio.file.Path;
 
 /**
  * A checkpoint, tensor file or config could not be read or written: the message names the file and,
  * where one is involved, the tensor key, together with what was found and what was expected.
+ *
+ * <p>File names, keys and the strings a message quotes come from the file, so the message shows their control
+ * and invisible characters escaped ({@link SafeText#forTerminalLine}): it can be printed or logged as it is.
+ * {@link #file()} and {@link #tensor()} keep the exact values.
  */
 public class CheckpointException extends Exception {
 
@@ -42,6 +47,6 @@ public class CheckpointException extends Exception {
         if (sb.length() > 0) {
             sb.append(": ");
         }
-        return sb.append(message).toString();
+        return SafeText.forTerminalLine(sb.append(message), SafeText.UNLIMITED);
     }
 }

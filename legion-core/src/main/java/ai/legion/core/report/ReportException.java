@@ -1,10 +1,12 @@
 package ai.legion.core.report;
 
+import ai.legion.core.text.SafeText;
 import java.nio.file.Path;
 
 /**
  * A report file (JSON or mask PNG) could not be read or written, or its content is not a valid report:
- * the message names the file, when there is one, and what was found and expected.
+ * the message names the file, when there is one, and what was found and expected (control and invisible
+ * characters escaped, {@link SafeText#forTerminalLine}).
  */
 public class ReportException extends Exception {
 
@@ -17,7 +19,7 @@ public class ReportException extends Exception {
 
     /** A problem with {@code file} ({@code null} for in-memory input) caused by {@code cause}. */
     public ReportException(Path file, String message, Throwable cause) {
-        super(file == null ? message : file + ": " + message, cause);
+        super(SafeText.forTerminalLine(file == null ? message : file + ": " + message, SafeText.UNLIMITED), cause);
         this.file = file;
     }
 

@@ -2,6 +2,8 @@ package ai.legion.core.report;
 
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
+import ai.legion.core.text.SafeText;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -78,7 +80,9 @@ public final class ReportJson {
     /** The schema version written by this class. */
     public static final int VERSION = 1;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Strings exact, but what a terminal would act on is written escaped: {@code analyze --json} prints this. */
+    private static final ObjectMapper MAPPER = new ObjectMapper(new JsonFactory().setCharacterEscapes(
+            SafeText.jsonEscapes()));
 
     private ReportJson() {}
 

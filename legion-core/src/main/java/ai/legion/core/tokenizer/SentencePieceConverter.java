@@ -2,6 +2,7 @@ package ai.legion.core.tokenizer;
 
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
+import ai.legion.core.text.SafeText;
 import ai.legion.core.tokenizer.SentencePieceModel.Piece;
 import ai.legion.core.tokenizer.SentencePieceModel.Type;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -262,7 +263,7 @@ public final class SentencePieceConverter {
                 });
             }
         }
-        String source = m.file() == null ? "SentencePiece model" : m.file().toString();
+        String source = m.file() == null ? "SentencePiece model" : SafeText.forTerminalLine(m.file());
         if (userDefined > 0) {
             LOG.warn("{}: {} USER_DEFINED pieces become added tokens; the whitespace next to them may encode "
                     + "differently from SentencePiece", source, userDefined);
@@ -278,7 +279,7 @@ public final class SentencePieceConverter {
         }
         if (!missingChars.isEmpty()) {
             LOG.warn("{}: {} characters occur in pieces but are not pieces themselves (e.g. '{}'); HF BPE "
-                    + "cannot merge them", source, missingChars.size(), missingChars.first());
+                    + "cannot merge them", source, missingChars.size(), SafeText.forTerminalLine(missingChars.first()));
         }
     }
 

@@ -1,5 +1,6 @@
 package ai.legion.data.folder;
 
+import ai.legion.core.text.SafeText;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Reader;
@@ -31,7 +32,7 @@ public final class CsvReader implements Closeable {
         private final long line;
 
         CsvFormatException(long line, String message) {
-            super("line " + line + ": " + message);
+            super(SafeText.forTerminalLine("line " + line + ": " + message, SafeText.UNLIMITED));
             this.line = line;
         }
 

@@ -1,8 +1,12 @@
 package ai.legion.data.richhf;
 
+import ai.legion.core.text.SafeText;
 import java.io.IOException;
 
-/** A TFRecord file is damaged: the message names the source, the record and the byte offset. */
+/**
+ * A TFRecord file is damaged: the message names the source, the record and the byte offset (control and
+ * invisible characters escaped, {@link SafeText#forTerminalLine}).
+ */
 public final class TfRecordException extends IOException {
 
     /** What is wrong. */
@@ -26,7 +30,8 @@ public final class TfRecordException extends IOException {
     private final long offset;
 
     TfRecordException(Kind kind, String source, long recordIndex, long offset, String message) {
-        super(source + ": record " + recordIndex + " at byte " + offset + ": " + message);
+        super(SafeText.forTerminalLine(source + ": record " + recordIndex + " at byte " + offset + ": " + message,
+                SafeText.UNLIMITED));
         this.kind = kind;
         this.source = source;
         this.recordIndex = recordIndex;

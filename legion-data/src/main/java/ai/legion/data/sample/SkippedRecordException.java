@@ -1,9 +1,14 @@
 package ai.legion.data.sample;
 
-/** A record that cannot become a sample (no phrase found in its caption, unreadable image, no label). */
+import ai.legion.core.text.SafeText;
+
+/**
+ * A record that cannot become a sample (no phrase found in its caption, unreadable image, no label). The
+ * message quotes the record, so its control and invisible characters are shown escaped.
+ */
 public final class SkippedRecordException extends Exception {
 
     public SkippedRecordException(String message, Throwable cause) {
-        super(message, cause);
+        super(SafeText.forTerminalLine(message, SafeText.UNLIMITED), cause);
     }
 }

@@ -3,6 +3,7 @@ package ai.legion.eval.report;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
+import ai.legion.core.text.SafeText;
 import ai.legion.eval.metrics.DetectionAccumulator;
 import ai.legion.eval.metrics.LocalizationSummary;
 import ai.legion.eval.robust.Metric;
@@ -242,7 +243,7 @@ public final class EvalReport {
 
     /** The Markdown summary. */
     public String markdown() {
-        StringBuilder sb = new StringBuilder("# ").append(b.title).append("\n\n");
+        StringBuilder sb = new StringBuilder("# ").append(Table.md(b.title)).append("\n\n");
         for (Table t : tables()) {
             sb.append(t.markdown());
         }
@@ -257,8 +258,9 @@ public final class EvalReport {
         EvalSummary s = b.summary;
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n")
-                .append("<meta charset=\"utf-8\"/>\n<title>").append(Html.esc(b.title)).append("</title>\n<style>")
-                .append(CSS).append("</style>\n</head>\n<body>\n<h1>").append(Html.esc(b.title)).append("</h1>\n");
+                .append("<meta charset=\"utf-8\"/>\n<title>").append(SafeText.forHtml(b.title))
+                .append("</title>\n<style>").append(CSS).append("</style>\n</head>\n<body>\n<h1>")
+                .append(SafeText.forHtml(b.title)).append("</h1>\n");
         List<Table> tables = tables();
         sb.append(tables.get(0).html());
         int i = 1;

@@ -3,6 +3,7 @@ package ai.legion.eval.report;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.RgbImage;
 import ai.legion.core.report.BinaryMask;
+import ai.legion.core.text.SafeText;
 import ai.legion.eval.metrics.MaskResize;
 import ai.legion.eval.runner.ImageResult;
 import java.awt.Color;
@@ -80,12 +81,12 @@ final class Gallery {
             why = e.getMessage();
         }
         if (data != null) {
-            sb.append("<img alt=\"").append(Html.esc(r.id())).append("\" src=\"data:image/jpeg;base64,").append(data)
-                    .append("\"/>\n");
+            sb.append("<img alt=\"").append(SafeText.forHtml(r.id())).append("\" src=\"data:image/jpeg;base64,")
+                    .append(data).append("\"/>\n");
         } else {
-            sb.append("<p class=\"note\">image not shown: ").append(Html.esc(why)).append("</p>\n");
+            sb.append("<p class=\"note\">image not shown: ").append(SafeText.forHtml(why)).append("</p>\n");
         }
-        sb.append("<figcaption><b>").append(Html.esc(r.id())).append("</b>");
+        sb.append("<figcaption><b>").append(SafeText.forHtml(r.id())).append("</b>");
         List<String> scores = new ArrayList<>();
         if (r.localization() != null) {
             scores.add("mIoU " + ReportTables.pct(r.localization().miou()));
@@ -103,20 +104,19 @@ final class Gallery {
         if (r.detection() != null) {
             scores.add(String.format(Locale.ROOT, "p(fake) %.3f", r.detection().fakeProbability()));
         }
-        sb.append(" · ").append(Html.esc(String.join(" · ", scores)));
+        sb.append(" · ").append(SafeText.forHtml(String.join(" · ", scores)));
         if (r.explanation() != null) {
-            sb.append("<br/><span class=\"lbl\">predicted</span> ").append(Html.esc(cut(r.explanation().prediction())))
-                    .append("<br/><span class=\"lbl\">reference</span> ").append(Html.esc(cut(r.explanation().reference())));
+            sb.append("<br/><span class=\"lbl\">predicted</span> ")
+                    .append(SafeText.forHtml(orEmpty(r.explanation().prediction()), MAX_TEXT))
+                    .append("<br/><span class=\"lbl\">reference</span> ")
+                    .append(SafeText.forHtml(orEmpty(r.explanation().reference()), MAX_TEXT));
         }
         sb.append("</figcaption>\n</figure>\n");
         return sb.toString();
     }
 
-    private static String cut(String s) {
-        if (s == null || s.isEmpty()) {
-            return "(empty)";
-        }
-        return s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT) + " …";
+    private static String orEmpty(String s) {
+        return s == null || s.isEmpty() ? "(empty)" : s;
     }
 
     /** The image with its masks side by side, as base64 JPEG. */

@@ -1,5 +1,6 @@
 package ai.legion.eval.report;
 
+import ai.legion.core.text.SafeText;
 import java.util.List;
 import java.util.Locale;
 
@@ -62,13 +63,14 @@ final class SvgChart {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" role=\"img\" class=\"chart\">%n", w, h, w, h));
-        sb.append("<title>").append(Html.esc(title)).append("</title>\n");
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" class=\"ct\">%s</text>%n", left, Html.esc(title)));
+        sb.append("<title>").append(SafeText.forHtml(title)).append("</title>\n");
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" class=\"ct\">%s</text>%n", left,
+                SafeText.forHtml(title)));
         for (int s = 0; s < series.size(); s++) {
             int y = 24 + 14 * legendRow[s];
             sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
                     + "<text x=\"%.1f\" y=\"%d\" class=\"cl\">%s</text>%n", legendX[s], y, color(s), legendX[s] + 14,
-                    y + 9, Html.esc(series.get(s).name())));
+                    y + 9, SafeText.forHtml(series.get(s).name())));
         }
         // axis and ticks
         for (int t = 0; t <= 4; t++) {
@@ -76,7 +78,7 @@ final class SvgChart {
             double y = top + plotH - plotH * t / 4;
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
                     + "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>%n", left, y, left + plotW, y,
-                    left - 4, y + 4, Html.esc(String.format(Locale.ROOT, tickFormat, v))));
+                    left - 4, y + 4, SafeText.forHtml(String.format(Locale.ROOT, tickFormat, v))));
         }
         double groupW = plotW / Math.max(1, categories.size());
         double barW = Math.max(2, groupW * 0.8 / Math.max(1, series.size()));
@@ -93,7 +95,7 @@ final class SvgChart {
                 double y = top + plotH - bh;
                 sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                         + "fill=\"%s\"><title>%s</title></rect>%n", x, y, barW - 1, bh, color(s),
-                        Html.esc(series.get(s).name() + ", " + categories.get(c) + ": "
+                        SafeText.forHtml(series.get(s).name() + ", " + categories.get(c) + ": "
                                 + String.format(Locale.ROOT, valueFormat, v))));
             }
             String label = categories.get(c);
@@ -101,10 +103,10 @@ final class SvgChart {
             if (rotate) {
                 sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" class=\"cat\" text-anchor=\"end\" "
                         + "transform=\"rotate(-35 %.1f %.1f)\">%s</text>%n", cx, top + plotH + 14, cx, top + plotH + 14,
-                        Html.esc(label)));
+                        SafeText.forHtml(label)));
             } else {
                 sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" class=\"cat\" text-anchor=\"middle\">"
-                        + "%s</text>%n", cx, top + plotH + 16, Html.esc(label)));
+                        + "%s</text>%n", cx, top + plotH + 16, SafeText.forHtml(label)));
             }
         }
         if (Double.isFinite(reference) && reference >= 0 && reference <= top0) {

@@ -1,5 +1,6 @@
 package ai.legion.eval.report;
 
+import ai.legion.core.text.SafeText;
 import java.util.List;
 
 /**
@@ -26,23 +27,24 @@ record Table(String id, String caption, List<String> header, List<List<String>> 
 
     String html() {
         StringBuilder sb = new StringBuilder();
-        sb.append("<table id=\"").append(Html.esc(id)).append("\">\n<caption>").append(Html.esc(caption))
-                .append("</caption>\n<thead><tr>");
+        sb.append("<table id=\"").append(SafeText.forHtml(id)).append("\">\n<caption>")
+                .append(SafeText.forHtml(caption)).append("</caption>\n<thead><tr>");
         for (String h : header) {
-            sb.append("<th>").append(Html.esc(h)).append("</th>");
+            sb.append("<th>").append(SafeText.forHtml(h)).append("</th>");
         }
         sb.append("</tr></thead>\n<tbody>\n");
         for (List<String> r : rows) {
             sb.append("<tr>");
             for (int i = 0; i < r.size(); i++) {
                 String tag = i == 0 ? "th" : "td";
-                sb.append('<').append(tag).append('>').append(Html.esc(r.get(i))).append("</").append(tag).append('>');
+                sb.append('<').append(tag).append('>').append(SafeText.forHtml(r.get(i))).append("</").append(tag)
+                        .append('>');
             }
             sb.append("</tr>\n");
         }
         sb.append("</tbody>\n</table>\n");
         if (note != null && !note.isBlank()) {
-            sb.append("<p class=\"note\">").append(Html.esc(note)).append("</p>\n");
+            sb.append("<p class=\"note\">").append(SafeText.forHtml(note)).append("</p>\n");
         }
         return sb.toString();
     }
@@ -71,7 +73,17 @@ record Table(String id, String caption, List<String> header, List<List<String>> 
         return sb.append('\n').toString();
     }
 
-    private static String md(String s) {
-        return s == null ? "" : s.replace("|", "\\|").replace("\r", " ").replace("\n", " ");
+    /**
+     * Text for one line of the Markdown summary, which is also printed to the terminal: line breaks as spaces,
+     * other control and invisible characters escaped ({@link SafeText#forTerminalLine}), {@code |} and
+     * {@code <} backslash-escaped so that a string can neither split a table cell nor open an HTML tag in a
+     * Markdown viewer.
+     */
+    static String md(String s) {
+        if (s == null) {
+            return "";
+        }
+        return SafeText.forTerminalLine(s.replace("\r\n", " ").replace('\n', ' ')).replace("|", "\\|")
+                .replace("<", "\\<");
     }
 }

@@ -1,5 +1,6 @@
 package ai.legion.refine.server;
 
+import ai.legion.core.text.SafeText;
 import ai.legion.refine.GeneratorException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -236,15 +237,17 @@ final class HttpSupport {
     }
 
     private String shortProblem(String p) {
-        String r = redact(p);
-        return r.length() > 120 ? r.substring(0, 120) + "..." : r;
+        return SafeText.forTerminalLine(redact(p), 120);
     }
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
-    /** The start of a body for messages: text as is (control characters removed), binary as a size. */
+    /**
+     * The start of a body for messages: text with invalid UTF-8 replaced, whitespace runs as one space and
+     * control and invisible characters shown escaped; binary as a size.
+     */
     static String snippet(Response r) {
         byte[] b = r.body();
         if (b.length == 0) {
@@ -254,9 +257,10 @@ final class HttpSupport {
         if (type.startsWith("image/") || type.startsWith("application/octet-stream")) {
             return "(" + b.length + " bytes of " + type + ")";
         }
-        String s = new String(b, 0, Math.min(b.length, MAX_BODY_IN_MESSAGE * 4), StandardCharsets.UTF_8)
-                .replaceAll("[\\p{Cntrl}&&[^\n\t]]", "?").replaceAll("\\s+", " ").strip();
-        return s.length() > MAX_BODY_IN_MESSAGE ? s.substring(0, MAX_BODY_IN_MESSAGE) + "... (" + b.length + " bytes)" : s;
+        String s = SafeText.decodeUtf8(b, 0, Math.min(b.length, MAX_BODY_IN_MESSAGE * 4)).replaceAll("\\s+", " ")
+                .strip();
+        return SafeText.forTerminalLine(s, MAX_BODY_IN_MESSAGE) + (b.length > MAX_BODY_IN_MESSAGE ? " (" + b.length
+                + " bytes)" : "");
     }
 
     /** Removes credentials: the configured secrets, bearer/basic tokens, sk- keys, key-like JSON fields. */

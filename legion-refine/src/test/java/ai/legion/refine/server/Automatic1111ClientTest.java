@@ -12,11 +12,13 @@ import ai.legion.refine.GenerateRequest;
 import ai.legion.refine.GenerationSettings;
 import ai.legion.refine.GeneratorException;
 import ai.legion.refine.InpaintRequest;
+import ai.legion.testing.HostileText;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
@@ -132,6 +134,22 @@ class Automatic1111ClientTest {
         assertTrue(e.getMessage().contains("HTTP 503"), e.getMessage());
         assertTrue(e.getMessage().contains("model loading"), e.getMessage());
         assertTrue(e.getMessage().contains("3 attempts"), e.getMessage());
+    }
+
+    @Test
+    void aHostileErrorBodyIsQuotedEscapedAndCut() {
+        byte[] hostile = (HostileText.PAYLOAD + "x".repeat(1000)).getBytes(StandardCharsets.UTF_8);
+        byte[] body = Arrays.copyOf(hostile, hostile.length + 1);
+        body[hostile.length] = (byte) 0xFF; // invalid UTF-8 at the end (past the quoted start)
+        server.route("POST", "/sdapi/v1/txt2img", r -> FakeServer.Reply.bytes(500, "text/plain", body));
+        GeneratorException e = assertThrows(GeneratorException.class,
+                () -> client().generate(new GenerateRequest("p", GenerationSettings.generationDefaults())));
+        HostileText.assertNoRawControls(e.getMessage());
+        // whitespace runs are one space (the CR), the rest escaped, the quote cut at 300 characters
+        String quoted = "\\x1b]0;pwned\\x07\\x1b[2J FAKE\\x08\\x08\\u202eevil\\x9b31m\\u200b";
+        assertTrue(e.getMessage().contains("HTTP 500: " + quoted + "x".repeat(300 - quoted.length()) + "...(+"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains(" chars) (" + body.length + " bytes)"), e.getMessage());
     }
 
     @Test
