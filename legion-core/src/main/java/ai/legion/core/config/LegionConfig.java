@@ -127,9 +127,7 @@ public record LegionConfig(
      * @throws ConfigException naming the file and field on IO, JSON or validation errors
      */
     public static LegionConfig read(Path file) throws ConfigException {
-        LegionConfig c = ConfigJson.read(file, LegionConfig.class);
-        ConfigJson.validate(file, c::validate);
-        return c;
+        return ConfigJson.readValidated(file, LegionConfig.class, LegionConfig::validate);
     }
 
     /**
