@@ -43,19 +43,11 @@ final class ModelOptions {
                 .generation(GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens));
         b.clip(clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null);
         if (samConfig != null) {
-            b.samConfig(sam(samConfig));
+            b.samConfig(SamConfig.presetOrRead(samConfig));
         }
         if (gpu) {
             b.device(Device.gpu()).precision(NDArrayLoader.FloatPolicy.FLOAT16);
         }
         return b;
-    }
-
-    private static SamConfig sam(String value) throws CheckpointException {
-        try {
-            return SamConfig.preset(value);
-        } catch (IllegalArgumentException notPreset) {
-            return SamConfig.read(Path.of(value));
-        }
     }
 }
