@@ -115,8 +115,8 @@ final class ReportTables {
     static Table paperTable2() {
         return paperTable("paper-table2", "Paper Table 2 (mIoU / F1) — for reference: real datasets, 8B model",
                 "paper (×100)", PaperTargets.TABLE2_COLUMNS, PaperTargets.TABLE2, ReportTables::pairs,
-                "Marks: * = fine-tuned on SynthScars (the others: published weights), ☆ = outputs masks, □ = boxes. "
-                        + "Not comparable to scars-sim or a small model.");
+                "Marks: * = fine-tuned on SynthScars (the others: published weights), ☆ = outputs masks, "
+                        + "□ = boxes. Not comparable to scars-sim or a small model.");
     }
 
     /**
