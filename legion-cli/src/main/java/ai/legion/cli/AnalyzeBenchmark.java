@@ -56,11 +56,7 @@ final class AnalyzeBenchmark implements Callable<Integer> {
         LegionAnalyzer.Builder b = Legion.analyzer().model(model).clip(Files.isDirectory(clipDir) ? clipDir : null)
                 .batchSize(batch);
         if (samConfig != null) {
-            try {
-                b.samConfig(SamConfig.preset(samConfig));
-            } catch (IllegalArgumentException notPreset) {
-                b.samConfig(SamConfig.read(Path.of(samConfig)));
-            }
+            b.samConfig(SamConfig.presetOrRead(samConfig));
         }
         RgbImage img = new ImageLoader().load(image);
         try (LegionAnalyzer a = b.build()) {

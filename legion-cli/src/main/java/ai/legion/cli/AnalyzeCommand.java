@@ -15,7 +15,6 @@ import ai.legion.models.lm.GenerationOptions;
 import ai.legion.models.inference.LegionAnalyzer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -209,14 +208,14 @@ final class AnalyzeCommand implements Callable<Integer> {
         Map<String, String> upstream = new LinkedHashMap<>();
         upstream.put(r.source(), r.explanationText());
         byte[] explanation = new ObjectMapper().writeValueAsBytes(upstream);
-        IoUtils.writeAtomically(dir.resolve("explanation.json"), ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(explanation)));
+        IoUtils.writeAtomically(dir.resolve("explanation.json"), explanation);
         Path source = Path.of(r.source());
         if (Files.isRegularFile(source)) {
             RgbImage image = new ImageLoader(ImageLoader.Options.defaults().withMaxPixels(RgbImage.MAX_PIXELS)).load(source);
             ByteArrayOutputStream png = new ByteArrayOutputStream();
             ImageIO.write(Overlay.render(image.toBufferedImage(), r), "png", png);
             byte[] bytes = png.toByteArray();
-            IoUtils.writeAtomically(dir.resolve("overlay.png"), ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(bytes)));
+            IoUtils.writeAtomically(dir.resolve("overlay.png"), bytes);
         }
     }
 }

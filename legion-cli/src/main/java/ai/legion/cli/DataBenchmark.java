@@ -81,7 +81,7 @@ final class DataBenchmark implements Callable<Integer> {
         Path pre = clipDir.resolve("preprocessor_config.json");
         ClipImageProcessor clipProc = new ClipImageProcessor(Files.isRegularFile(pre) ? ClipImageProcessorConfig.read(pre)
                 : ClipImageProcessorConfig.square(clip.imageSize()));
-        SamConfig sam = samConfig == null ? SamConfig.vitH() : samFrom(samConfig);
+        SamConfig sam = samConfig == null ? SamConfig.vitH() : SamConfig.presetOrRead(samConfig);
         try (LegionTokenizer tok = LegionTokenizer.load(model); NDManager m = NDManager.newBaseManager()) {
             Stage1SampleBuilder sb = new Stage1SampleBuilder(tok, clipProc, SamImageProcessor.of(sam), new ImageLoader(),
                     Stage1SampleBuilder.trainingMasks(), null, cfg.numImageTokens(clip));
@@ -119,13 +119,5 @@ final class DataBenchmark implements Callable<Integer> {
             b.close();
         }
         return n / ((System.nanoTime() - t0) / 1e9);
-    }
-
-    private static SamConfig samFrom(String value) throws Exception {
-        try {
-            return SamConfig.preset(value);
-        } catch (IllegalArgumentException notPreset) {
-            return SamConfig.read(Path.of(value));
-        }
     }
 }

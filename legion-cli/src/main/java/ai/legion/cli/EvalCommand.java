@@ -1,12 +1,12 @@
 package ai.legion.cli;
 
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.text.RougeL;
 import ai.legion.core.text.SafeText;
 import ai.legion.data.DatasetException;
 import ai.legion.data.perturb.ImagePerturbation;
 import ai.legion.data.perturb.Perturbations;
 import ai.legion.eval.css.Css;
-import ai.legion.eval.metrics.RougeL;
 import ai.legion.eval.report.EvalReport;
 import ai.legion.eval.robust.RobustnessSuite;
 import ai.legion.eval.robust.RobustnessTable;

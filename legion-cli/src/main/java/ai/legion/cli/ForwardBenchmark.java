@@ -221,8 +221,7 @@ final class ForwardBenchmark implements Callable<Integer> {
 
     private List<Case> legionCases(ParameterStore ps, LegionConfig cfg, DataType type) throws Exception {
         ClipVisionConfig clip = clipConfig != null ? ClipVisionConfig.read(clipConfig) : Presets.clipL336();
-        SamConfig sam = samConfig == null ? SamConfig.vitH()
-                : samPreset(samConfig) != null ? samPreset(samConfig) : SamConfig.read(Path.of(samConfig));
+        SamConfig sam = samConfig == null ? SamConfig.vitH() : SamConfig.presetOrRead(samConfig);
         List<Case> out = new ArrayList<>();
         out.add(clipCase(ps, clip, type));
         VisionLanguageProjector projector = new VisionLanguageProjector(cfg);

@@ -153,11 +153,7 @@ final class InspectCommand implements Callable<Integer> {
 
     private SamConfig sam(Map<String, TensorInfo> infos) throws Exception {
         if (samConfig != null) {
-            try {
-                return SamConfig.preset(samConfig);
-            } catch (IllegalArgumentException notPreset) {
-                return SamConfig.read(Path.of(samConfig));
-            }
+            return SamConfig.presetOrRead(samConfig);
         }
         Map<String, long[]> shapes = new HashMap<>();
         infos.forEach((k, t) -> shapes.put(k, t.shape()));

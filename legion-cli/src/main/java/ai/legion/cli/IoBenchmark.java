@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -80,7 +79,7 @@ final class IoBenchmark implements Callable<Integer> {
             return 0;
         } finally {
             if (!keep) {
-                deleteTree(work);
+                IoUtils.deleteRecursively(work);
             }
         }
     }
@@ -238,16 +237,5 @@ final class IoBenchmark implements Callable<Integer> {
             // fall through
         }
         return -1;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(x);
-            }
-        }
     }
 }

@@ -47,7 +47,7 @@ final class ModelOptions {
                 .generation(GenerationOptions.DEFAULT.withMaxNewTokens(maxNewTokens));
         b.clip(clip != null ? clip : Files.isDirectory(model.resolve("clip")) ? model.resolve("clip") : null);
         if (samConfig != null) {
-            b.samConfig(sam(samConfig));
+            b.samConfig(SamConfig.presetOrRead(samConfig));
         } else if (decoderHeads != 8 && !Files.isRegularFile(model.resolve("sam_config.json"))) {
             b.samConfig(inferred(model, decoderHeads));
         }
@@ -63,14 +63,6 @@ final class ModelOptions {
             Map<String, long[]> shapes = new HashMap<>();
             c.infos().forEach((k, t) -> shapes.put(k, t.shape()));
             return SamConfig.inferFromShapes(shapes, "model.grounding_encoder.", heads);
-        }
-    }
-
-    private static SamConfig sam(String value) throws CheckpointException {
-        try {
-            return SamConfig.preset(value);
-        } catch (IllegalArgumentException notPreset) {
-            return SamConfig.read(Path.of(value));
         }
     }
 }

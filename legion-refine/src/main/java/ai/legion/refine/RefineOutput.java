@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -231,7 +230,7 @@ final class RefineOutput {
     private static void write(Path file, byte[] bytes) throws RefineException {
         try {
             Files.createDirectories(file.getParent());
-            IoUtils.writeAtomically(file, ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(bytes)));
+            IoUtils.writeAtomically(file, bytes);
         } catch (CheckpointException | IOException e) {
             throw new RefineException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -13,14 +13,12 @@ import ai.legion.train.optim.TrainableParameter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A training checkpoint: the trainable weights only (safetensors, upstream keys), the optimizer's
@@ -49,7 +47,7 @@ public final class TrainingCheckpoint {
         Path tmp = root.resolve("." + name + ".tmp");
         try {
             Files.createDirectories(root);
-            deleteTree(tmp);
+            IoUtils.deleteRecursively(tmp);
             Files.createDirectories(tmp);
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
             for (TrainableParameter p : params) {
@@ -58,15 +56,15 @@ public final class TrainingCheckpoint {
             w.write(tmp.resolve(WEIGHTS));
             optimizer.save(tmp.resolve(OPTIMIZER));
             byte[] json = JSON.writeValueAsBytes(state);
-            IoUtils.writeAtomically(tmp.resolve(STATE), out -> IoUtils.writeFully(out, ByteBuffer.wrap(json)));
-            deleteTree(target);
+            IoUtils.writeAtomically(tmp.resolve(STATE), json);
+            IoUtils.deleteRecursively(target);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target);
             }
             byte[] latest = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            IoUtils.writeAtomically(root.resolve(LATEST), out -> IoUtils.writeFully(out, ByteBuffer.wrap(latest)));
+            IoUtils.writeAtomically(root.resolve(LATEST), latest);
             return target;
         } catch (IOException e) {
             throw new CheckpointException(root, null, "cannot write checkpoint " + name + ": " + e, e);
@@ -124,17 +122,6 @@ public final class TrainingCheckpoint {
                     }
                     ai.legion.models.nn.Ops.assign(target, loaded);
                 }
-            }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(x);
             }
         }
     }

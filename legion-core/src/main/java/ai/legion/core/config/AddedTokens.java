@@ -71,9 +71,7 @@ public record AddedTokens(@JsonValue Map<String, Integer> ids) {
      * @throws ConfigException naming the file (and token) on IO, JSON or validation errors
      */
     public static AddedTokens read(Path file) throws ConfigException {
-        AddedTokens t = ConfigJson.read(file, AddedTokens.class);
-        ConfigJson.validate(file, t::validate);
-        return t;
+        return ConfigJson.readValidated(file, AddedTokens.class, AddedTokens::validate);
     }
 
     /** Checks that tokens are non-empty and ids non-negative and unique. */

@@ -163,9 +163,7 @@ public record ClipImageProcessorConfig(
      * @throws ConfigException naming the file and field on IO, JSON or validation errors
      */
     public static ClipImageProcessorConfig read(Path file) throws ConfigException {
-        ClipImageProcessorConfig c = ConfigJson.read(file, ClipImageProcessorConfig.class);
-        ConfigJson.validate(file, c::validate);
-        return c;
+        return ConfigJson.readValidated(file, ClipImageProcessorConfig.class, ClipImageProcessorConfig::validate);
     }
 
     /**

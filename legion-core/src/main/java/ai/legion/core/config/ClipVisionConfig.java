@@ -116,8 +116,7 @@ public record ClipVisionConfig(
         } else {
             c = ConfigJson.bind(file, root, "", ClipVisionConfig.class);
         }
-        ConfigJson.validate(file, c::validate);
-        return c;
+        return ConfigJson.validated(file, c, ClipVisionConfig::validate);
     }
 
     /**
@@ -125,14 +124,9 @@ public record ClipVisionConfig(
      * {@code image_size % patch_size == 0}, a supported activation and a positive finite eps.
      */
     public void validate() throws ConfigException {
-        requirePositive("hidden_size", hiddenSize);
-        requirePositive("intermediate_size", intermediateSize);
-        requirePositive("num_hidden_layers", numHiddenLayers);
-        requirePositive("num_attention_heads", numAttentionHeads);
-        requirePositive("num_channels", numChannels);
-        requirePositive("image_size", imageSize);
-        requirePositive("patch_size", patchSize);
-        requirePositive("projection_dim", projectionDim);
+        requirePositive("", "hidden_size intermediate_size num_hidden_layers num_attention_heads num_channels"
+                + " image_size patch_size projection_dim", hiddenSize, intermediateSize, numHiddenLayers,
+                numAttentionHeads, numChannels, imageSize, patchSize, projectionDim);
         requireDivisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         requireDivisible("image_size", imageSize, "patch_size", patchSize);
         if (!"quick_gelu".equals(hiddenAct) && !"gelu".equals(hiddenAct)) {

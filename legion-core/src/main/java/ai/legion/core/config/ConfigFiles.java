@@ -5,7 +5,6 @@ import ai.legion.core.io.IoUtils;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /** Writes config records in their upstream JSON form (snake_case keys, 2-space indent), atomically. */
@@ -26,6 +25,6 @@ public final class ConfigFiles {
         } catch (JsonProcessingException e) {
             throw new CheckpointException(file, null, "cannot serialize " + config.getClass().getSimpleName() + ": " + e, e);
         }
-        IoUtils.writeAtomically(file, out -> IoUtils.writeFully(out, ByteBuffer.wrap(bytes)));
+        IoUtils.writeAtomically(file, bytes);
     }
 }

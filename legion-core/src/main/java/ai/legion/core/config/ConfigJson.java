@@ -119,6 +119,23 @@ final class ConfigJson {
         }
     }
 
+    /** A config record's {@code validate()}. */
+    @FunctionalInterface
+    interface Validator<T> {
+        void validate(T config) throws ConfigException;
+    }
+
+    /** Validates {@code config} read from {@code file} (findings name the file) and returns it. */
+    static <T> T validated(Path file, T config, Validator<T> validator) throws ConfigException {
+        validate(file, () -> validator.validate(config));
+        return config;
+    }
+
+    /** Reads {@code file}, binds its root object to {@code type} and validates the result. */
+    static <T> T readValidated(Path file, Class<T> type, Validator<T> validator) throws ConfigException {
+        return validated(file, read(file, type), validator);
+    }
+
     /** A ConfigException not yet tied to a file (validation of presets and freshly read records). */
     static ConfigException invalid(String message) {
         return new ConfigException(null, null, message);
@@ -127,6 +144,20 @@ final class ConfigJson {
     static void requirePositive(String field, long value) throws ConfigException {
         if (value <= 0) {
             throw invalid(field + " " + value + " must be positive");
+        }
+    }
+
+    /**
+     * {@link #requirePositive(String, long)} for several fields, checked in order: {@code fields} names them
+     * (space separated, each prefixed with {@code prefix}), {@code values} holds their values in the same order.
+     */
+    static void requirePositive(String prefix, String fields, long... values) throws ConfigException {
+        String[] names = fields.split(" ");
+        if (names.length != values.length) {
+            throw new IllegalArgumentException(names.length + " field names for " + values.length + " values");
+        }
+        for (int i = 0; i < names.length; i++) {
+            requirePositive(prefix + names[i], values[i]);
         }
     }
 

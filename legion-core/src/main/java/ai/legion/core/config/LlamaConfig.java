@@ -123,9 +123,7 @@ public record LlamaConfig(
      *     fails {@link #validate()}
      */
     public static LlamaConfig read(Path file) throws ConfigException {
-        LlamaConfig c = ConfigJson.read(file, LlamaConfig.class);
-        ConfigJson.validate(file, c::validate);
-        return c;
+        return ConfigJson.readValidated(file, LlamaConfig.class, LlamaConfig::validate);
     }
 
     /**
@@ -136,13 +134,9 @@ public record LlamaConfig(
      * @throws ConfigException naming the field (no file: {@link #read} adds it)
      */
     public void validate() throws ConfigException {
-        requirePositive("vocab_size", vocabSize);
-        requirePositive("hidden_size", hiddenSize);
-        requirePositive("intermediate_size", intermediateSize);
-        requirePositive("num_hidden_layers", numHiddenLayers);
-        requirePositive("num_attention_heads", numAttentionHeads);
-        requirePositive("num_key_value_heads", numKeyValueHeads);
-        requirePositive("max_position_embeddings", maxPositionEmbeddings);
+        requirePositive("", "vocab_size hidden_size intermediate_size num_hidden_layers num_attention_heads"
+                + " num_key_value_heads max_position_embeddings", vocabSize, hiddenSize, intermediateSize,
+                numHiddenLayers, numAttentionHeads, numKeyValueHeads, maxPositionEmbeddings);
         requireDivisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         requireDivisible("num_attention_heads", numAttentionHeads, "num_key_value_heads", numKeyValueHeads);
         if (headDim() % 2 != 0) {

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -212,9 +211,7 @@ public record LoraConfig(
      * @throws ConfigException naming the file and field on IO, JSON or validation errors
      */
     public static LoraConfig read(Path file) throws ConfigException {
-        LoraConfig c = ConfigJson.read(file, LoraConfig.class);
-        ConfigJson.validate(file, c::validate);
-        return c;
+        return ConfigJson.readValidated(file, LoraConfig.class, LoraConfig::validate);
     }
 
     /**
@@ -232,7 +229,7 @@ public record LoraConfig(
         } catch (JsonProcessingException e) {
             throw new ConfigException(file, null, "cannot serialize: " + e.getOriginalMessage(), e);
         }
-        IoUtils.writeAtomically(file, ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(bytes)));
+        IoUtils.writeAtomically(file, bytes);
     }
 
     /**

@@ -154,13 +154,8 @@ public record SamConfig(
         /** Checks sizes, divisibility and the global block indexes; field names are prefixed {@code image_encoder.}. */
         public void validate() throws ConfigException {
             String p = "image_encoder.";
-            requirePositive(p + "img_size", imgSize);
-            requirePositive(p + "patch_size", patchSize);
-            requirePositive(p + "in_chans", inChans);
-            requirePositive(p + "embed_dim", embedDim);
-            requirePositive(p + "depth", depth);
-            requirePositive(p + "num_heads", numHeads);
-            requirePositive(p + "out_chans", outChans);
+            requirePositive(p, "img_size patch_size in_chans embed_dim depth num_heads out_chans", imgSize, patchSize,
+                    inChans, embedDim, depth, numHeads, outChans);
             requirePositiveFinite(p + "mlp_ratio", mlpRatio);
             requirePositive(p + "mlp hidden width int(embed_dim * mlp_ratio)", mlpDim());
             requirePositiveFinite(p + "layer_norm_eps", layerNormEps);
@@ -353,11 +348,8 @@ public record SamConfig(
         /** Checks sizes and that both attention widths split evenly into heads. */
         public void validate() throws ConfigException {
             String p = "mask_decoder.transformer.";
-            requirePositive(p + "depth", depth);
-            requirePositive(p + "embedding_dim", embeddingDim);
-            requirePositive(p + "mlp_dim", mlpDim);
-            requirePositive(p + "num_heads", numHeads);
-            requirePositive(p + "attention_downsample_rate", attentionDownsampleRate);
+            requirePositive(p, "depth embedding_dim mlp_dim num_heads attention_downsample_rate", depth, embeddingDim,
+                    mlpDim, numHeads, attentionDownsampleRate);
             requireDivisible(p + "embedding_dim", embeddingDim, p + "num_heads", numHeads);
             requireDivisible(p + "embedding_dim", embeddingDim, p + "attention_downsample_rate", attentionDownsampleRate);
             requireDivisible(p + "cross-attention width embedding_dim / attention_downsample_rate", crossAttentionDim(),
@@ -415,9 +407,7 @@ public record SamConfig(
      * @throws ConfigException naming the file and field on IO, JSON or validation errors
      */
     public static SamConfig read(Path file) throws ConfigException {
-        SamConfig c = ConfigJson.read(file, SamConfig.class);
-        ConfigJson.validate(file, c::validate);
-        return c;
+        return ConfigJson.readValidated(file, SamConfig.class, SamConfig::validate);
     }
 
     /**
@@ -509,6 +499,20 @@ public record SamConfig(
             default -> throw new IllegalArgumentException("unknown SAM preset \"" + name
                     + "\"; valid: vit_h, vit_l, vit_b (or h, l, b, default)");
         };
+    }
+
+    /**
+     * The preset {@code value} names ({@link #preset}), else the constructor JSON file at that path
+     * ({@link #read}): how command lines and configs name SAM sizes.
+     *
+     * @throws ConfigException when {@code value} is neither a preset nor a readable, valid file
+     */
+    public static SamConfig presetOrRead(String value) throws ConfigException {
+        try {
+            return preset(value);
+        } catch (IllegalArgumentException notPreset) {
+            return read(Path.of(value));
+        }
     }
 
     /** {@code _build_sam} with prompt_embed_dim 256, image_size 1024, vit_patch_size 16. */

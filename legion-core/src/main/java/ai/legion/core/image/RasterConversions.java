@@ -71,52 +71,75 @@ final class RasterConversions {
         if (nb != need) {
             throw new IllegalStateException("JPEG raster has " + nb + " bands, expected " + need + " for " + color);
         }
+        return convertRows(w, h, nb, rowReader(raster, false, false), (row, i) -> jpegPixel(color, row, i));
+    }
+
+    /** One JPEG pixel, samples from {@code row[i]}, as {@code 0xRRGGBB}. */
+    private static int jpegPixel(JpegColor color, int[] row, int i) {
+        int r;
+        int g;
+        int b;
+        switch (color) {
+            case GRAY -> r = g = b = row[i];
+            case RGB -> {
+                r = row[i];
+                g = row[i + 1];
+                b = row[i + 2];
+            }
+            case YCBCR -> {
+                int yy = row[i];
+                int cb = row[i + 1];
+                int cr = row[i + 2];
+                r = clamp255(yy + CR_R[cr]);
+                g = clamp255(yy + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
+                b = clamp255(yy + CB_B[cb]);
+            }
+            default -> {
+                int c = row[i];
+                int m = row[i + 1];
+                int ye = row[i + 2];
+                int k = row[i + 3];
+                if (color == JpegColor.YCCK) { // libjpeg ycck_cmyk_convert
+                    int yy = c;
+                    int cb = m;
+                    int cr = ye;
+                    c = clamp255(255 - (yy + CR_R[cr]));
+                    m = clamp255(255 - (yy + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS)));
+                    ye = clamp255(255 - (yy + CB_B[cb]));
+                }
+                r = k - (((255 - c) * k) >> 8);
+                g = k - (((255 - m) * k) >> 8);
+                b = k - (((255 - ye) * k) >> 8);
+            }
+        }
+        return rgb(r, g, b);
+    }
+
+    /** Converts one pixel whose samples start at {@code row[i]} to {@code 0xRRGGBB}. */
+    @FunctionalInterface
+    private interface PixelToRgb {
+        int rgb(int[] row, int i);
+    }
+
+    private static int rgb(int r, int g, int b) {
+        return (r & 0xFF) << 16 | (g & 0xFF) << 8 | (b & 0xFF);
+    }
+
+    /**
+     * Reads {@code h} rows of {@code w} pixels, {@code stride} samples each, and converts every pixel into a
+     * new image.
+     */
+    private static RgbImage convertRows(int w, int h, int stride, RowReader rows, PixelToRgb pixel) {
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
-        RowReader rows = rowReader(raster, false, false);
-        int[] row = new int[w * nb];
+        int[] row = new int[w * stride];
         for (int y = 0; y < h; y++) {
             rows.read(y, row);
             int o = y * w * 3;
-            for (int x = 0, i = 0; x < w; x++, i += nb, o += 3) {
-                int r;
-                int g;
-                int b;
-                switch (color) {
-                    case GRAY -> r = g = b = row[i];
-                    case RGB -> {
-                        r = row[i];
-                        g = row[i + 1];
-                        b = row[i + 2];
-                    }
-                    case YCBCR -> {
-                        int yy = row[i];
-                        int cb = row[i + 1];
-                        int cr = row[i + 2];
-                        r = clamp255(yy + CR_R[cr]);
-                        g = clamp255(yy + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
-                        b = clamp255(yy + CB_B[cb]);
-                    }
-                    default -> {
-                        int c = row[i];
-                        int m = row[i + 1];
-                        int ye = row[i + 2];
-                        int k = row[i + 3];
-                        if (color == JpegColor.YCCK) { // libjpeg ycck_cmyk_convert
-                            int yy = c;
-                            int cb = m;
-                            int cr = ye;
-                            c = clamp255(255 - (yy + CR_R[cr]));
-                            m = clamp255(255 - (yy + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS)));
-                            ye = clamp255(255 - (yy + CB_B[cb]));
-                        }
-                        r = k - (((255 - c) * k) >> 8);
-                        g = k - (((255 - m) * k) >> 8);
-                        b = k - (((255 - ye) * k) >> 8);
-                    }
-                }
-                out[o] = (byte) r;
-                out[o + 1] = (byte) g;
-                out[o + 2] = (byte) b;
+            for (int x = 0, i = 0; x < w; x++, i += stride, o += 3) {
+                int p = pixel.rgb(row, i);
+                out[o] = (byte) (p >> 16);
+                out[o + 1] = (byte) (p >> 8);
+                out[o + 2] = (byte) p;
             }
         }
         return new RgbImage(w, h, out);
@@ -146,28 +169,14 @@ final class RasterConversions {
         if ((long) w * h > RgbImage.MAX_PIXELS) {
             throw new IllegalArgumentException("image " + w + "x" + h + " is larger than an RgbImage can hold");
         }
-        byte[] out = new byte[w * h * 3];
         int nb = raster.getNumBands();
         if (cm instanceof IndexColorModel icm) {
             int size = icm.getMapSize();
-            byte[][] pal = new byte[3][size];
-            icm.getReds(pal[0]);
-            icm.getGreens(pal[1]);
-            icm.getBlues(pal[2]);
-            int[] idx = new int[w];
-            for (int y = 0; y < h; y++) {
-                raster.getSamples(raster.getMinX(), raster.getMinY() + y, w, 1, 0, idx);
-                int o = y * w * 3;
-                for (int x = 0; x < w; x++, o += 3) {
-                    int i = idx[x];
-                    if (i >= 0 && i < size) {
-                        out[o] = pal[0][i];
-                        out[o + 1] = pal[1][i];
-                        out[o + 2] = pal[2][i];
-                    }
-                }
-            }
-            return new RgbImage(w, h, out);
+            int[] pal = new int[size];
+            icm.getRGBs(pal);
+            // a palette index outside the map stays black
+            RowReader indices = (y, idx) -> raster.getSamples(raster.getMinX(), raster.getMinY() + y, w, 1, 0, idx);
+            return convertRows(w, h, 1, indices, (idx, i) -> idx[i] >= 0 && idx[i] < size ? pal[idx[i]] : 0);
         }
         int csType = cm.getColorSpace().getType();
         int nc = cm.getNumColorComponents();
@@ -176,60 +185,41 @@ final class RasterConversions {
                         || (csType == ColorSpace.TYPE_CMYK && nc == 4));
         if (!supported) {
             // Lab, PhotoYCC, n-channel colour spaces: let Java2D convert to sRGB (OpenCV would not read these either)
-            int[] argb = new int[w];
-            for (int y = 0; y < h; y++) {
-                image.getRGB(0, y, w, 1, argb, 0, w);
-                int o = y * w * 3;
-                for (int x = 0; x < w; x++, o += 3) {
-                    int p = argb[x];
-                    out[o] = (byte) (p >> 16);
-                    out[o + 1] = (byte) (p >> 8);
-                    out[o + 2] = (byte) p;
-                }
-            }
-            return new RgbImage(w, h, out);
+            return convertRows(w, h, 1, (y, argb) -> image.getRGB(0, y, w, 1, argb, 0, w), (argb, i) -> argb[i]);
         }
         boolean unpremultiply = !libtiff && cm.hasAlpha() && cm.isAlphaPremultiplied();
         boolean premultiply = premultiplyAlpha && cm.hasAlpha();
         int alphaBand = cm.getNumComponents() - 1;
         RowReader rows = rowReader(raster, cm instanceof DirectColorModel, libtiff && nc > 1);
-        int[] row = new int[w * nb];
-        for (int y = 0; y < h; y++) {
-            rows.read(y, row);
-            int o = y * w * 3;
-            for (int x = 0, i = 0; x < w; x++, i += nb, o += 3) {
-                int r;
-                int g;
-                int b;
-                if (nc == 1) {
-                    r = g = b = row[i];
-                } else if (nc == 3) {
-                    r = row[i];
-                    g = row[i + 1];
-                    b = row[i + 2];
-                } else { // CMYK (TIFF "separated", not inverted): libtiff's putRGBcontig8bitCMYK
-                    int k = 255 - row[i + 3];
-                    r = k * (255 - row[i]) / 255;
-                    g = k * (255 - row[i + 1]) / 255;
-                    b = k * (255 - row[i + 2]) / 255;
-                }
-                if (unpremultiply) {
-                    int a = row[i + alphaBand];
-                    r = unpremultiply(r, a);
-                    g = unpremultiply(g, a);
-                    b = unpremultiply(b, a);
-                } else if (premultiply) {
-                    int a = row[i + alphaBand];
-                    r = (r * a + 127) / 255;
-                    g = (g * a + 127) / 255;
-                    b = (b * a + 127) / 255;
-                }
-                out[o] = (byte) r;
-                out[o + 1] = (byte) g;
-                out[o + 2] = (byte) b;
+        return convertRows(w, h, nb, rows, (row, i) -> {
+            int r;
+            int g;
+            int b;
+            if (nc == 1) {
+                r = g = b = row[i];
+            } else if (nc == 3) {
+                r = row[i];
+                g = row[i + 1];
+                b = row[i + 2];
+            } else { // CMYK (TIFF "separated", not inverted): libtiff's putRGBcontig8bitCMYK
+                int k = 255 - row[i + 3];
+                r = k * (255 - row[i]) / 255;
+                g = k * (255 - row[i + 1]) / 255;
+                b = k * (255 - row[i + 2]) / 255;
             }
-        }
-        return new RgbImage(w, h, out);
+            if (unpremultiply) {
+                int a = row[i + alphaBand];
+                r = unpremultiply(r, a);
+                g = unpremultiply(g, a);
+                b = unpremultiply(b, a);
+            } else if (premultiply) {
+                int a = row[i + alphaBand];
+                r = (r * a + 127) / 255;
+                g = (g * a + 127) / 255;
+                b = (b * a + 127) / 255;
+            }
+            return rgb(r, g, b);
+        });
     }
 
     private static int unpremultiply(int c, int a) {

@@ -19,16 +19,20 @@ public interface Checkpoint extends AutoCloseable {
     /** The file or folder this checkpoint was opened from. */
     Path path();
 
-    /** Tensor keys in file order. */
-    Collection<String> keys();
+    /** Tensor keys in file order (by default the keys of {@link #infos()}). */
+    default Collection<String> keys() {
+        return infos().keySet();
+    }
 
     /** Whether the key exists. */
     default boolean contains(String key) {
         return info(key) != null;
     }
 
-    /** Dtype and shape of a tensor, or {@code null} if the key is absent. */
-    TensorInfo info(String key);
+    /** Dtype and shape of a tensor, or {@code null} if the key is absent (by default looked up in {@link #infos()}). */
+    default TensorInfo info(String key) {
+        return infos().get(key);
+    }
 
     /** Dtype and shape of every tensor, in file order. */
     Map<String, TensorInfo> infos();

@@ -2,6 +2,7 @@ package ai.legion.core.io;
 
 import ai.legion.core.text.SafeText;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * A checkpoint, tensor file or config could not be read or written: the message names the file and,
@@ -34,6 +35,19 @@ public class CheckpointException extends Exception {
     /** The tensor key at fault, or {@code null} when the problem is not tied to one tensor. */
     public String tensor() {
         return tensor;
+    }
+
+    /**
+     * The entry of a tensor key in a reader's index.
+     *
+     * @throws CheckpointException "no such tensor", naming {@code file} and the key, when the index lacks it
+     */
+    public static <T> T requireTensor(Map<String, T> index, Path file, String key) throws CheckpointException {
+        T t = index.get(key);
+        if (t == null) {
+            throw new CheckpointException(file, key, "no such tensor");
+        }
+        return t;
     }
 
     private static String describe(Path file, String tensor, String message) {

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /** Small file helpers shared by the checkpoint readers and writers. */
 public final class IoUtils {
@@ -101,6 +103,23 @@ public final class IoUtils {
         } catch (CheckpointException e) {
             deleteQuietly(tmp);
             throw e;
+        }
+    }
+
+    /** {@link #writeAtomically(Path, ChannelWriter)} of a byte array. */
+    public static void writeAtomically(Path target, byte[] bytes) throws CheckpointException {
+        writeAtomically(target, out -> writeFully(out, ByteBuffer.wrap(bytes)));
+    }
+
+    /** Deletes a file, or a folder with everything below it (deepest first); nothing when it does not exist. */
+    public static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
         }
     }
 

@@ -256,11 +256,7 @@ public final class SafetensorsFile implements Checkpoint {
     }
 
     private Entry entry(String key) throws CheckpointException {
-        Entry e = entries.get(key);
-        if (e == null) {
-            throw new CheckpointException(path, key, "no such tensor");
-        }
-        return e;
+        return CheckpointException.requireTensor(entries, path, key);
     }
 
     @Override

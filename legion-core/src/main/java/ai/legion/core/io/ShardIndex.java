@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -74,7 +73,7 @@ public record ShardIndex(
         } catch (IOException e) {
             throw new CheckpointException(file, null, "cannot serialize index: " + e, e);
         }
-        IoUtils.writeAtomically(file, out -> IoUtils.writeFully(out, ByteBuffer.wrap(bytes)));
+        IoUtils.writeAtomically(file, bytes);
     }
 
     /** Whether {@code file} looks like a shard index by name. */

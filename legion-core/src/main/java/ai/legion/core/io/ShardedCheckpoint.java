@@ -6,7 +6,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,16 +79,6 @@ public final class ShardedCheckpoint implements Checkpoint {
     }
 
     @Override
-    public Collection<String> keys() {
-        return infos.keySet();
-    }
-
-    @Override
-    public TensorInfo info(String key) {
-        return infos.get(key);
-    }
-
-    @Override
     public Map<String, TensorInfo> infos() {
         return infos;
     }
@@ -111,11 +100,7 @@ public final class ShardedCheckpoint implements Checkpoint {
     }
 
     private Checkpoint shard(String key) throws CheckpointException {
-        Checkpoint c = owner.get(key);
-        if (c == null) {
-            throw new CheckpointException(indexFile, key, "no such tensor");
-        }
-        return c;
+        return CheckpointException.requireTensor(owner, indexFile, key);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package ai.legion.core.report;
 
-import ai.legion.core.io.CheckpointException;
-import ai.legion.core.io.IoUtils;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
@@ -9,7 +7,6 @@ import java.awt.image.Raster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,12 +103,7 @@ public final class MaskImages {
 
     /** Writes the mask as an 8-bit grayscale PNG (0/255), atomically. */
     public static void writePng(Path file, BinaryMask mask) throws ReportException {
-        byte[] png = encodePng(mask);
-        try {
-            IoUtils.writeAtomically(file, ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(png)));
-        } catch (CheckpointException e) {
-            throw new ReportException(file, "cannot write mask PNG: " + e.getMessage(), e);
-        }
+        ReportJson.writeFile(file, encodePng(mask), "mask PNG");
     }
 
     /** Reads a mask image (PNG or any format ImageIO reads): non-zero pixels are set. */

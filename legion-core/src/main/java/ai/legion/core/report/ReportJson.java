@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,11 +197,15 @@ public final class ReportJson {
 
     /** Writes the report as indented JSON, atomically (temporary file, fsync, rename). */
     public static void write(Path file, ArtifactReport report) throws ReportException {
-        byte[] bytes = toJson(report, true).getBytes(StandardCharsets.UTF_8);
+        writeFile(file, toJson(report, true).getBytes(StandardCharsets.UTF_8), "report");
+    }
+
+    /** Writes a file of the report atomically; a failure names the file and {@code what} it is. */
+    static void writeFile(Path file, byte[] bytes, String what) throws ReportException {
         try {
-            IoUtils.writeAtomically(file, ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(bytes)));
+            IoUtils.writeAtomically(file, bytes);
         } catch (CheckpointException e) {
-            throw new ReportException(file, "cannot write report: " + e.getMessage(), e);
+            throw new ReportException(file, "cannot write " + what + ": " + e.getMessage(), e);
         }
     }
 

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -89,7 +88,7 @@ public final class SentencePieceConverter {
     public static void convert(Path tokenizerModel, Path tokenizerJson) throws CheckpointException {
         SentencePieceModel model = SentencePieceModel.read(tokenizerModel);
         byte[] bytes = toTokenizerJson(model).getBytes(StandardCharsets.UTF_8);
-        IoUtils.writeAtomically(tokenizerJson, out -> IoUtils.writeFully(out, ByteBuffer.wrap(bytes)));
+        IoUtils.writeAtomically(tokenizerJson, bytes);
     }
 
     /**

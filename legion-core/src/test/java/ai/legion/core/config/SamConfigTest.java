@@ -310,6 +310,23 @@ class SamConfigTest {
     }
 
     @Test
+    void presetOrReadTakesAPresetNameElseAFile() throws Exception {
+        assertEquals(SamConfig.vitL(), SamConfig.presetOrRead("vit_l"));
+        Path f = write(tmp, "sam_small.json", "{\"image_encoder\": {\"embed_dim\": 64, \"depth\": 2, \"num_heads\": 4},"
+                + " \"prompt_encoder\": {\"embed_dim\": 256, \"image_embedding_size\": [64, 64],"
+                + " \"input_image_size\": [1024, 1024], \"mask_in_chans\": 16},"
+                + " \"mask_decoder\": {\"transformer_dim\": 256,"
+                + " \"transformer\": {\"depth\": 2, \"embedding_dim\": 256, \"mlp_dim\": 2048, \"num_heads\": 8}}}");
+        SamConfig small = SamConfig.presetOrRead(f.toString());
+        assertEquals(SamConfig.read(f), small);
+        assertEquals(List.of(64, 2, 4), List.of(small.imageEncoder().embedDim(), small.imageEncoder().depth(),
+                small.imageEncoder().numHeads()));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> SamConfig.presetOrRead(tmp.resolve("vit_g.json").toString()));
+        assertTrue(e.getMessage().contains("vit_g.json"), e.getMessage());
+    }
+
+    @Test
     void absentFieldsTakeConstructorDefaults() throws Exception {
         Path f = write(tmp, "sam.json", "{\"image_encoder\": {}, \"prompt_encoder\": {\"embed_dim\": 256,"
                 + " \"image_embedding_size\": [64, 64], \"input_image_size\": [1024, 1024], \"mask_in_chans\": 16},"

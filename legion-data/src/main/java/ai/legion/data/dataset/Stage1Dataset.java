@@ -6,16 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.BatchSampler;
-import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
-import ai.djl.util.Progress;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.sample.SkippedRecordException;
 import ai.legion.data.sample.Stage1Sample;
 import ai.legion.data.sample.Stage1SampleBuilder;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,18 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * made by {@link Stage1Batchifier}. A record whose image cannot be read is replaced by the next one,
  * as upstream replaces unusable records (counted in {@link #replaced()}).
  */
-public final class Stage1Dataset extends RandomAccessDataset {
+public final class Stage1Dataset extends SampleDataset<Stage1SampleBuilder> {
 
-    private final List<ArtifactRecord> records;
-    private final Stage1SampleBuilder builder;
-    private final long seed;
     private final AtomicInteger replaced = new AtomicInteger();
 
     private Stage1Dataset(Builder b) {
         super(b);
-        this.records = List.copyOf(b.records);
-        this.builder = b.sampleBuilder;
-        this.seed = b.seed;
     }
 
     /** A builder; set records and the sample builder, then sampling (see {@link #sampling}). */
@@ -59,7 +50,7 @@ public final class Stage1Dataset extends RandomAccessDataset {
         for (int attempt = 0; attempt < n; attempt++) {
             ArtifactRecord r = records.get((int) ((index + attempt) % n));
             try {
-                Stage1Sample s = builder.build(r, seed * 31 + index);
+                Stage1Sample s = sampleBuilder.build(r, sampleSeed(index));
                 if (attempt > 0) {
                     replaced.incrementAndGet();
                 }
@@ -90,42 +81,13 @@ public final class Stage1Dataset extends RandomAccessDataset {
         return new Record(new NDList(clip, sam, ids, meta), new NDList(labels, maskArray));
     }
 
-    @Override
-    protected long availableSize() {
-        return records.size();
-    }
-
-    @Override
-    public void prepare(Progress progress) {
-        // records are already parsed; images are decoded lazily in get()
-    }
-
     /** How many times an unusable record was replaced by the next one. */
     public int replaced() {
         return replaced.get();
     }
 
     /** Builder. */
-    public static final class Builder extends BaseBuilder<Builder> {
-        private List<ArtifactRecord> records;
-        private Stage1SampleBuilder sampleBuilder;
-        private long seed;
-
-        public Builder records(List<ArtifactRecord> records) {
-            this.records = records;
-            return this;
-        }
-
-        public Builder sampleBuilder(Stage1SampleBuilder b) {
-            this.sampleBuilder = b;
-            return this;
-        }
-
-        /** Seed of the per-sample augmentation. */
-        public Builder seed(long seed) {
-            this.seed = seed;
-            return this;
-        }
+    public static final class Builder extends SampleDataset.Builder<Builder, Stage1SampleBuilder> {
 
         @Override
         protected Builder self() {
@@ -133,9 +95,7 @@ public final class Stage1Dataset extends RandomAccessDataset {
         }
 
         public Stage1Dataset build() {
-            if (records == null || records.isEmpty() || sampleBuilder == null) {
-                throw new IllegalArgumentException("Stage1Dataset needs records (non-empty) and a sample builder");
-            }
+            requireInputs("Stage1Dataset");
             optDataBatchifier(Stage1Batchifier.DATA);
             optLabelBatchifier(Stage1Batchifier.LABELS);
             return new Stage1Dataset(this);

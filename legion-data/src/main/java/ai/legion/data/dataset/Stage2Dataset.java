@@ -3,31 +3,21 @@ package ai.legion.data.dataset;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
-import ai.djl.util.Progress;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.sample.SkippedRecordException;
 import ai.legion.data.sample.Stage2Sample;
 import ai.legion.data.sample.Stage2SampleBuilder;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Stage-2 (detection) samples as a DJL dataset: data {@code [clip [3,S,S] f32]}, labels
  * {@code [label [] i64]} (DJL's stack batchifier makes {@code [B,3,S,S]} and {@code [B]}).
  */
-public final class Stage2Dataset extends RandomAccessDataset {
-
-    private final List<ArtifactRecord> records;
-    private final Stage2SampleBuilder builder;
-    private final long seed;
+public final class Stage2Dataset extends SampleDataset<Stage2SampleBuilder> {
 
     private Stage2Dataset(Builder b) {
         super(b);
-        this.records = List.copyOf(b.records);
-        this.builder = b.sampleBuilder;
-        this.seed = b.seed;
     }
 
     public static Builder builder() {
@@ -38,7 +28,7 @@ public final class Stage2Dataset extends RandomAccessDataset {
     public Record get(NDManager manager, long index) throws IOException {
         ArtifactRecord r = records.get((int) index);
         try {
-            Stage2Sample s = builder.build(r, seed * 31 + index);
+            Stage2Sample s = sampleBuilder.build(r, sampleSeed(index));
             return new Record(new NDList(manager.create(s.clipPixels(), new Shape(3, s.clipSize(), s.clipSize()))),
                     new NDList(manager.create((long) s.label())));
         } catch (SkippedRecordException e) {
@@ -46,41 +36,8 @@ public final class Stage2Dataset extends RandomAccessDataset {
         }
     }
 
-    /** The records, e.g. for class-balanced sampling. */
-    public List<ArtifactRecord> records() {
-        return records;
-    }
-
-    @Override
-    protected long availableSize() {
-        return records.size();
-    }
-
-    @Override
-    public void prepare(Progress progress) {
-        // nothing to download or index
-    }
-
     /** Builder. */
-    public static final class Builder extends BaseBuilder<Builder> {
-        private List<ArtifactRecord> records;
-        private Stage2SampleBuilder sampleBuilder;
-        private long seed;
-
-        public Builder records(List<ArtifactRecord> records) {
-            this.records = records;
-            return this;
-        }
-
-        public Builder sampleBuilder(Stage2SampleBuilder b) {
-            this.sampleBuilder = b;
-            return this;
-        }
-
-        public Builder seed(long seed) {
-            this.seed = seed;
-            return this;
-        }
+    public static final class Builder extends SampleDataset.Builder<Builder, Stage2SampleBuilder> {
 
         @Override
         protected Builder self() {
@@ -88,9 +45,7 @@ public final class Stage2Dataset extends RandomAccessDataset {
         }
 
         public Stage2Dataset build() {
-            if (records == null || records.isEmpty() || sampleBuilder == null) {
-                throw new IllegalArgumentException("Stage2Dataset needs records (non-empty) and a sample builder");
-            }
+            requireInputs("Stage2Dataset");
             return new Stage2Dataset(this);
         }
     }

@@ -3,18 +3,15 @@ package ai.legion.data.folder;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
-import ai.legion.data.DatasetReader;
+import ai.legion.data.FileNames;
+import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.ValidationReport;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
@@ -50,7 +47,7 @@ import java.util.Set;
  * Images are not opened (existence comes from the walk); decoding problems surface when a consumer
  * loads them.
  */
-public final class DetectionFolderReader implements DatasetReader {
+public final class DetectionFolderReader extends StreamingDatasetReader {
 
     /** The image extensions read, lower case: the CNNSpot/UniFD set plus {@code webp}. */
     public static final Set<String> DEFAULT_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "webp");
@@ -62,7 +59,6 @@ public final class DetectionFolderReader implements DatasetReader {
 
     private final Path walkRoot;
     private final String split;
-    private volatile ValidationReport report = new ValidationReport();
 
     /**
      * Reads every labeled image below {@code root}.
@@ -105,48 +101,30 @@ public final class DetectionFolderReader implements DatasetReader {
     }
 
     /**
-     * {@inheritDoc} Each call starts a fresh walk and a fresh {@link #validation()} report.
+     * A fresh walk.
      *
      * @throws DatasetException.Unchecked if the walked root can no longer be listed
      */
     @Override
-    public Iterator<ArtifactRecord> iterator() {
-        ValidationReport r = new ValidationReport();
-        report = r;
-        SortedFileWalk walk;
-        try {
-            walk = new SortedFileWalk(walkRoot,
-                    (dir, e) -> r.add("unreadable_directory", walkRoot.relativize(dir).toString(), e.toString()));
-        } catch (IOException e) {
-            throw new DatasetException.Unchecked(new DatasetException(walkRoot, "cannot list: " + e, e));
-        }
-        return new Iterator<>() {
-            private ArtifactRecord next;
-
+    protected RecordStream openStream(ValidationReport report) {
+        SortedFileWalk walk = SortedFileWalk.start(walkRoot,
+                (dir, e) -> report.add("unreadable_directory", walkRoot.relativize(dir).toString(), e.toString()));
+        return new RecordStream(report) {
             @Override
-            public boolean hasNext() {
-                while (next == null && walk.hasNext()) {
-                    next = toRecord(walk.next(), r);
+            protected ArtifactRecord read() {
+                if (!walk.hasNext()) {
+                    end();
+                    return null;
                 }
-                return next != null;
-            }
-
-            @Override
-            public ArtifactRecord next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                ArtifactRecord rec = next;
-                next = null;
-                return rec;
+                return toRecord(walk.next(), report);
             }
         };
     }
 
     private ArtifactRecord toRecord(Path file, ValidationReport r) {
         Path rel = walkRoot.relativize(file);
-        String id = toSlashes(rel);
-        if (!hasImageExtension(file.getFileName().toString(), DEFAULT_EXTENSIONS)) {
+        String id = FileNames.slashes(rel);
+        if (!DEFAULT_EXTENSIONS.contains(FileNames.extension(file.getFileName().toString()))) {
             r.add("not_an_image", id, "extension is not one of " + DEFAULT_EXTENSIONS + " (any case)");
             return null;
         }
@@ -192,27 +170,5 @@ public final class DetectionFolderReader implements DatasetReader {
         Path abs = dir.toAbsolutePath().normalize();
         Path fn = abs.getFileName();
         return fn == null ? abs.toString() : fn.toString();
-    }
-
-    static String toSlashes(Path rel) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < rel.getNameCount(); i++) {
-            if (i > 0) {
-                sb.append('/');
-            }
-            sb.append(rel.getName(i));
-        }
-        return sb.toString();
-    }
-
-    /** Whether a file name ends with one of the given lower-case extensions, compared case-insensitively. */
-    static boolean hasImageExtension(String fileName, Set<String> extensions) {
-        int dot = fileName.lastIndexOf('.');
-        return dot > 0 && extensions.contains(fileName.substring(dot + 1).toLowerCase(Locale.ROOT));
-    }
-
-    @Override
-    public ValidationReport validation() {
-        return report;
     }
 }

@@ -1,9 +1,10 @@
 package ai.legion.data.folder;
 
+import ai.legion.core.io.IoUtils;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
-import ai.legion.data.DatasetReader;
+import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.ValidationReport;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,15 +16,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A folder of images with a labels CSV (UTF-8, RFC 4180, parsed by {@link CsvReader}).
@@ -53,7 +51,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code unknown_label}) or name a file that does not exist ({@code missing_image}) are reported and
  * skipped; the rest are read. Blank lines are ignored. The record id is the image column's value.
  */
-public final class LabeledFolderReader implements DatasetReader {
+public final class LabeledFolderReader extends StreamingDatasetReader {
 
     /** What the numeric (and boolean) labels mean. */
     public enum NumericLabels {
@@ -71,9 +69,6 @@ public final class LabeledFolderReader implements DatasetReader {
     private final Path imagesDir;
     private final Path csvFile;
     private final NumericLabels numeric;
-    private volatile ValidationReport report = new ValidationReport();
-    /** CSVs of unfinished iterations, closed by {@link #close()}. */
-    private final Set<CsvReader> open = ConcurrentHashMap.newKeySet();
 
     /**
      * Opens a labeled folder; the CSV header is read and checked now.
@@ -186,15 +181,12 @@ public final class LabeledFolderReader implements DatasetReader {
     }
 
     /**
-     * {@inheritDoc} Each call re-reads the CSV from the start and starts a fresh {@link #validation()}
-     * report. The CSV stays open until the iteration ends (or {@link #close()}).
+     * Re-reads the CSV from the start. The CSV stays open until the iteration ends (or {@link #close()}).
      *
      * @throws DatasetException.Unchecked if the CSV can no longer be opened or read, or its header changed
      */
     @Override
-    public Iterator<ArtifactRecord> iterator() {
-        ValidationReport r = new ValidationReport();
-        report = r;
+    protected RecordStream openStream(ValidationReport report) {
         CsvReader csv;
         Header header;
         try {
@@ -205,62 +197,56 @@ public final class LabeledFolderReader implements DatasetReader {
         try {
             header = header(csv);
         } catch (IOException e) {
-            closeQuietly(csv);
+            IoUtils.closeQuietly(csv);
             throw new DatasetException.Unchecked(new DatasetException(csvFile, "cannot read the header: "
                     + e.getMessage(), e));
         } catch (DatasetException e) {
-            closeQuietly(csv);
+            IoUtils.closeQuietly(csv);
             throw new DatasetException.Unchecked(e);
         }
-        open.add(csv);
-        return new RowIterator(csv, header, r);
+        return new RowIterator(csv, header, report);
     }
 
-    private final class RowIterator implements Iterator<ArtifactRecord> {
+    private final class RowIterator extends RecordStream {
         private final CsvReader csv;
         private final Header header;
-        private final ValidationReport r;
-        private ArtifactRecord next;
-        private boolean done;
 
-        RowIterator(CsvReader csv, Header header, ValidationReport r) {
+        RowIterator(CsvReader csv, Header header, ValidationReport report) {
+            super(report);
             this.csv = csv;
             this.header = header;
-            this.r = r;
         }
 
         @Override
-        public boolean hasNext() {
-            while (next == null && !done) {
-                List<String> row;
-                try {
-                    row = csv.next();
-                } catch (CsvReader.CsvFormatException e) {
-                    r.add("malformed_row", "line " + e.line(), e.getMessage());
-                    r.recordSkipped();
-                    continue;
-                } catch (IOException e) {
-                    finish();
-                    throw new DatasetException.Unchecked(new DatasetException(csvFile,
-                            "read error after line " + csv.recordLine() + ": " + e, e));
-                }
-                if (row == null) {
-                    finish();
-                    break;
-                }
-                if (!isBlank(row)) {
-                    next = toRecord(row, csv.recordLine());
-                }
+        protected ArtifactRecord read() throws DatasetException {
+            List<String> row;
+            try {
+                row = csv.next();
+            } catch (CsvReader.CsvFormatException e) {
+                report.add("malformed_row", "line " + e.line(), e.getMessage());
+                report.recordSkipped();
+                return null;
+            } catch (IOException e) {
+                throw new DatasetException(csvFile, "read error after line " + csv.recordLine() + ": " + e, e);
             }
-            return next != null;
+            if (row == null) {
+                end();
+                return null;
+            }
+            return isBlank(row) ? null : toRecord(row, csv.recordLine());
+        }
+
+        @Override
+        protected void release() {
+            IoUtils.closeQuietly(csv); // closing a read-only file: nothing to lose
         }
 
         private ArtifactRecord toRecord(List<String> row, long line) {
             String where = "line " + line;
             if (row.size() != header.names().size()) {
-                r.add("malformed_row", where, "expected " + header.names().size() + " fields as in the header, got "
-                        + row.size());
-                r.recordSkipped();
+                report.add("malformed_row", where, "expected " + header.names().size()
+                        + " fields as in the header, got " + row.size());
+                report.recordSkipped();
                 return null;
             }
             String fileValue = row.get(header.imageColumn()).trim();
@@ -272,22 +258,22 @@ public final class LabeledFolderReader implements DatasetReader {
                 image = null;
             }
             if (image == null) {
-                r.add("bad_path", id, where + ": the image column '" + header.names().get(header.imageColumn())
+                report.add("bad_path", id, where + ": the image column '" + header.names().get(header.imageColumn())
                         + "' is empty or not a valid path: '" + fileValue + "'");
-                r.recordSkipped();
+                report.recordSkipped();
                 return null;
             }
             String labelValue = row.get(header.labelColumn());
             Authenticity authenticity = parseLabel(labelValue, numeric);
             if (authenticity == null) {
-                r.add("unknown_label", id, where + ": label '" + labelValue
+                report.add("unknown_label", id, where + ": label '" + labelValue
                         + "' is not one of real, fake, 0, 1, true, false (any case)");
-                r.recordSkipped();
+                report.recordSkipped();
                 return null;
             }
             if (!Files.isRegularFile(image)) {
-                r.add("missing_image", id, where + ": " + image + " does not exist");
-                r.recordSkipped();
+                report.add("missing_image", id, where + ": " + image + " does not exist");
+                report.recordSkipped();
                 return null;
             }
             Map<String, String> attrs = new LinkedHashMap<>();
@@ -296,46 +282,9 @@ public final class LabeledFolderReader implements DatasetReader {
                     attrs.put(header.names().get(i), row.get(i));
                 }
             }
-            r.recordRead();
+            report.recordRead();
             return new ArtifactRecord(id, name(), image, authenticity, "", List.of(), attrs);
         }
 
-        private void finish() {
-            done = true;
-            open.remove(csv);
-            closeQuietly(csv);
-        }
-
-        @Override
-        public ArtifactRecord next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            ArtifactRecord rec = next;
-            next = null;
-            return rec;
-        }
-    }
-
-    private static void closeQuietly(CsvReader csv) {
-        try {
-            csv.close();
-        } catch (IOException ignored) {
-            // closing a read-only file: nothing to lose
-        }
-    }
-
-    @Override
-    public ValidationReport validation() {
-        return report;
-    }
-
-    /** Closes the CSV of every iteration that has not reached its end. */
-    @Override
-    public void close() {
-        for (CsvReader csv : open) {
-            open.remove(csv);
-            closeQuietly(csv);
-        }
     }
 }

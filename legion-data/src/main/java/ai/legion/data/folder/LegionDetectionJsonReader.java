@@ -1,9 +1,10 @@
 package ai.legion.data.folder;
 
+import ai.legion.core.io.IoUtils;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
-import ai.legion.data.DatasetReader;
+import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.ValidationReport;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -15,14 +16,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * LEGION's own detection list (SPEC 7.4): a JSON array of objects
@@ -48,7 +46,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * does not exist are reported and skipped. Broken JSON syntax makes the rest of the file unreadable:
  * the iterator then throws {@link DatasetException.Unchecked} with the line and column.
  */
-public final class LegionDetectionJsonReader implements DatasetReader {
+public final class LegionDetectionJsonReader extends StreamingDatasetReader {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> PATH_KEYS = Set.of("image_path", "image");
@@ -56,8 +54,6 @@ public final class LegionDetectionJsonReader implements DatasetReader {
     private final Path jsonFile;
     private final Path imageRoot;
     private final boolean checkImages;
-    private final Set<JsonParser> open = ConcurrentHashMap.newKeySet();
-    private volatile ValidationReport report = new ValidationReport();
 
     /**
      * Reads a LEGION detection JSON with images relative to the JSON's folder, checking that they exist.
@@ -91,22 +87,19 @@ public final class LegionDetectionJsonReader implements DatasetReader {
     }
 
     /**
-     * {@inheritDoc} Each call re-reads the file and starts a fresh {@link #validation()} report.
+     * Re-reads the file.
      *
      * @throws DatasetException.Unchecked if the file cannot be read, is not a JSON array, or has a
      *     syntax error (records before it have been returned)
      */
     @Override
-    public Iterator<ArtifactRecord> iterator() {
-        ValidationReport r = new ValidationReport();
-        report = r;
+    protected RecordStream openStream(ValidationReport report) {
         JsonParser parser;
         try {
             parser = MAPPER.getFactory().createParser(jsonFile.toFile());
         } catch (IOException e) {
-            throw fail("cannot read: " + e.getMessage(), null, e);
+            throw new DatasetException.Unchecked(fail("cannot read: " + e.getMessage(), null, e));
         }
-        open.add(parser);
         try {
             JsonToken first = parser.nextToken();
             if (first != JsonToken.START_ARRAY) {
@@ -115,104 +108,104 @@ public final class LegionDetectionJsonReader implements DatasetReader {
                         parser.currentLocation(), null);
             }
         } catch (JsonProcessingException e) {
-            close(parser);
-            throw fail("JSON syntax error: " + e.getOriginalMessage(), e.getLocation(), e);
+            IoUtils.closeQuietly(parser);
+            throw new DatasetException.Unchecked(fail("JSON syntax error: " + e.getOriginalMessage(),
+                    e.getLocation(), e));
         } catch (IOException e) {
-            close(parser);
-            throw fail("cannot read: " + e.getMessage(), null, e);
+            IoUtils.closeQuietly(parser);
+            throw new DatasetException.Unchecked(fail("cannot read: " + e.getMessage(), null, e));
+        } catch (DatasetException e) {
+            IoUtils.closeQuietly(parser);
+            throw new DatasetException.Unchecked(e);
         } catch (RuntimeException e) {
-            close(parser);
+            IoUtils.closeQuietly(parser);
             throw e;
         }
-        return new EntryIterator(parser, r);
+        return new EntryIterator(parser, report);
     }
 
-    private DatasetException.Unchecked fail(String message, JsonLocation where, Exception cause) {
+    private DatasetException fail(String message, JsonLocation where, Exception cause) {
         String at = where == null ? "" : "line " + where.getLineNr() + ", column " + where.getColumnNr() + ": ";
-        return new DatasetException.Unchecked(new DatasetException(jsonFile, at + message, cause));
+        return new DatasetException(jsonFile, at + message, cause);
     }
 
-    private final class EntryIterator implements Iterator<ArtifactRecord> {
+    private final class EntryIterator extends RecordStream {
         private final JsonParser parser;
-        private final ValidationReport r;
-        private ArtifactRecord next;
-        private boolean done;
         private int index = -1;
 
-        EntryIterator(JsonParser parser, ValidationReport r) {
+        EntryIterator(JsonParser parser, ValidationReport report) {
+            super(report);
             this.parser = parser;
-            this.r = r;
         }
 
         @Override
-        public boolean hasNext() {
-            while (next == null && !done) {
-                JsonNode node;
-                try {
-                    JsonToken t = parser.nextToken();
-                    if (t == JsonToken.END_ARRAY || t == null) {
-                        if (t == null) {
-                            finish();
-                            throw fail("the top-level array is not closed (truncated file?)",
-                                    parser.currentLocation(), null);
-                        }
-                        finish();
-                        break;
-                    }
-                    index++;
-                    node = parser.readValueAsTree();
-                } catch (JsonProcessingException e) {
-                    finish();
-                    throw fail("JSON syntax error after entry " + index + ": " + e.getOriginalMessage(),
-                            e.getLocation(), e);
-                } catch (IOException e) {
-                    finish();
-                    throw fail("read error after entry " + index + ": " + e, null, e);
+        protected ArtifactRecord read() throws DatasetException {
+            JsonNode node;
+            try {
+                JsonToken t = parser.nextToken();
+                if (t == null) {
+                    throw fail("the top-level array is not closed (truncated file?)", parser.currentLocation(), null);
                 }
-                next = toRecord(node, index);
+                if (t == JsonToken.END_ARRAY) {
+                    end();
+                    return null;
+                }
+                index++;
+                node = parser.readValueAsTree();
+            } catch (JsonProcessingException e) {
+                throw fail("JSON syntax error after entry " + index + ": " + e.getOriginalMessage(), e.getLocation(),
+                        e);
+            } catch (IOException e) {
+                throw fail("read error after entry " + index + ": " + e, null, e);
             }
-            return next != null;
+            return toRecord(node, index);
+        }
+
+        @Override
+        protected void release() {
+            IoUtils.closeQuietly(parser); // read-only input: nothing to lose
         }
 
         private ArtifactRecord toRecord(JsonNode node, int i) {
             String where = "entry " + i;
             if (node == null || !node.isObject()) {
-                r.add("bad_entry", where, "expected an object, found " + (node == null ? "nothing" : node.getNodeType()));
-                r.recordSkipped();
+                report.add("bad_entry", where, "expected an object, found "
+                        + (node == null ? "nothing" : node.getNodeType()));
+                report.recordSkipped();
                 return null;
             }
             String pathKey = node.hasNonNull("image_path") ? "image_path" : node.hasNonNull("image") ? "image" : null;
             if (pathKey == null || !node.get(pathKey).isTextual() || node.get(pathKey).asText().isBlank()) {
-                r.add("missing_image_path", where, "no string 'image_path' or 'image' field");
-                r.recordSkipped();
+                report.add("missing_image_path", where, "no string 'image_path' or 'image' field");
+                report.recordSkipped();
                 return null;
             }
             String written = node.get(pathKey).asText();
             String id = node.hasNonNull("id") && node.get("id").isValueNode() ? node.get("id").asText() : written;
             JsonNode labelNode = node.get("label");
             if (labelNode == null || !labelNode.isTextual()) {
-                r.add("missing_label", id, where + ": 'label' is " + (labelNode == null ? "missing" : "not a string: "
-                        + labelNode));
-                r.recordSkipped();
+                report.add("missing_label", id, where + ": 'label' is "
+                        + (labelNode == null ? "missing" : "not a string: " + labelNode));
+                report.recordSkipped();
                 return null;
             }
             String label = labelNode.asText();
             Authenticity authenticity = "real".equals(label) ? Authenticity.REAL : Authenticity.FAKE;
             if (authenticity == Authenticity.FAKE && label.trim().equalsIgnoreCase("real")) {
-                r.add("suspicious_label", id, where + ": label '" + label
+                report.add("suspicious_label", id, where + ": label '" + label
                         + "' is not exactly \"real\", so it counts as fake (as upstream)");
             }
             Path image;
             try {
                 image = imageRoot.resolve(written).normalize();
             } catch (InvalidPathException e) {
-                r.add("bad_path", id, where + ": not a valid path: " + written);
-                r.recordSkipped();
+                report.add("bad_path", id, where + ": not a valid path: " + written);
+                report.recordSkipped();
                 return null;
             }
             if (checkImages && !Files.isRegularFile(image)) {
-                r.add("missing_image", id, where + ": " + image + " does not exist");
-                r.recordSkipped();
+                report.add("missing_image", id, where + ": " + image + " does not exist");
+                report.recordSkipped();
                 return null;
             }
             Map<String, String> attrs = new LinkedHashMap<>();
@@ -221,45 +214,9 @@ public final class LegionDetectionJsonReader implements DatasetReader {
                     attrs.put(e.getKey(), e.getValue().asText());
                 }
             }
-            r.recordRead();
+            report.recordRead();
             return new ArtifactRecord(id, name(), image, authenticity, "", List.of(), attrs);
         }
 
-        private void finish() {
-            done = true;
-            close(parser);
-        }
-
-        @Override
-        public ArtifactRecord next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            ArtifactRecord rec = next;
-            next = null;
-            return rec;
-        }
-    }
-
-    private void close(JsonParser parser) {
-        open.remove(parser);
-        try {
-            parser.close();
-        } catch (IOException ignored) {
-            // read-only input: nothing to lose
-        }
-    }
-
-    @Override
-    public ValidationReport validation() {
-        return report;
-    }
-
-    /** Closes the file of every iteration that has not reached its end. */
-    @Override
-    public void close() {
-        for (JsonParser p : open) {
-            close(p);
-        }
     }
 }

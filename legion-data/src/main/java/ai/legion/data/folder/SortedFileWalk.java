@@ -1,5 +1,6 @@
 package ai.legion.data.folder;
 
+import ai.legion.data.DatasetException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -49,6 +50,19 @@ public final class SortedFileWalk implements Iterator<Path> {
             throw new IOException(root + ": not a directory");
         }
         stack.push(listSorted(root).iterator());
+    }
+
+    /**
+     * Starts a walk for a dataset reader.
+     *
+     * @throws DatasetException.Unchecked if {@code root} is not a directory or cannot be listed
+     */
+    public static SortedFileWalk start(Path root, BiConsumer<Path, IOException> onError) {
+        try {
+            return new SortedFileWalk(root, onError);
+        } catch (IOException e) {
+            throw new DatasetException.Unchecked(new DatasetException(root, "cannot list: " + e, e));
+        }
     }
 
     /** Lists a directory's entries sorted by file name. */

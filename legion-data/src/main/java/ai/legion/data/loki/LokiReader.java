@@ -1,22 +1,22 @@
 package ai.legion.data.loki;
 
+import static ai.legion.data.JsonArrays.nodeType;
+
+import ai.legion.core.io.IoUtils;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
-import ai.legion.data.DatasetReader;
+import ai.legion.data.FileNames;
+import ai.legion.data.JsonArrays;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
+import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.ValidationReport;
 import ai.legion.data.raster.MaskRasterizer;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,14 +29,11 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 
@@ -75,7 +72,7 @@ import java.util.Set;
  * {@code degenerate_box} (width or height {@code <= 0}), {@code empty_explanation}. Each {@link #iterator()}
  * reads the file afresh with a new report; {@link #validation()} is the latest one.
  */
-public final class LokiReader implements DatasetReader {
+public final class LokiReader extends StreamingDatasetReader {
 
     /** The reader's {@link #name()} and the records' {@code dataset}. */
     public static final String NAME = "loki";
@@ -85,10 +82,6 @@ public final class LokiReader implements DatasetReader {
 
     private static final List<String> TEXT_ATTRIBUTES = List.of("question", "answer", "question_type", "metric",
             "modality", "choices", "content_type", "type", "category", "artifact_type");
-
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build());
 
     /**
      * Reader options.
@@ -128,8 +121,6 @@ public final class LokiReader implements DatasetReader {
     private final Path root;
     private final Options options;
     private final Path imagesDir;
-    private final Set<ItemIterator> open = Collections.synchronizedSet(new HashSet<>());
-    private volatile ValidationReport lastReport = new ValidationReport();
 
     private LokiReader(Path jsonFile, Path root, Options options) {
         this.jsonFile = jsonFile;
@@ -208,27 +199,8 @@ public final class LokiReader implements DatasetReader {
     }
 
     @Override
-    public Iterator<ArtifactRecord> iterator() {
-        ValidationReport report = new ValidationReport();
-        lastReport = report;
-        ItemIterator it = new ItemIterator(report);
-        open.add(it);
-        return it;
-    }
-
-    @Override
-    public ValidationReport validation() {
-        return lastReport;
-    }
-
-    /** Closes the files of iterations that have not finished; the reader stays usable. */
-    @Override
-    public void close() {
-        List<ItemIterator> snapshot;
-        synchronized (open) {
-            snapshot = new ArrayList<>(open);
-        }
-        snapshot.forEach(ItemIterator::closeQuietly);
+    protected RecordStream openStream(ValidationReport report) {
+        return new ItemIterator(report);
     }
 
     /**
@@ -289,71 +261,34 @@ public final class LokiReader implements DatasetReader {
     }
 
     /** Streams the items of one pass over the file. */
-    private final class ItemIterator implements Iterator<ArtifactRecord> {
+    private final class ItemIterator extends RecordStream {
 
-        private final ValidationReport report;
         private final Set<String> ids = new HashSet<>();
         private JsonParser parser;
-        private ArtifactRecord next;
         private boolean started;
-        private boolean done;
         private int index = -1;
 
         ItemIterator(ValidationReport report) {
-            this.report = report;
+            super(report);
         }
 
         @Override
-        public boolean hasNext() {
-            try {
-                while (next == null && !done) {
-                    advance();
-                }
-            } catch (DatasetException e) {
-                closeQuietly();
-                throw new DatasetException.Unchecked(e);
-            }
-            return next != null;
-        }
-
-        @Override
-        public ArtifactRecord next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException("no more LOKI items in " + jsonFile);
-            }
-            ArtifactRecord r = next;
-            next = null;
-            return r;
-        }
-
-        private void advance() throws DatasetException {
+        protected ArtifactRecord read() throws DatasetException {
             try {
                 if (!started) {
                     started = true;
-                    parser = MAPPER.createParser(openText());
-                    JsonToken first = parser.nextToken();
-                    if (first != JsonToken.START_ARRAY) {
-                        throw new DatasetException(jsonFile, "expected a JSON array of LOKI items, found "
-                                + (first == null ? "an empty file" : first.asString()));
-                    }
+                    parser = JsonArrays.MAPPER.createParser(openText());
+                    JsonArrays.start(parser, jsonFile, "LOKI items");
                 }
-                JsonToken t = parser.nextToken();
-                if (t == null) {
-                    throw new DatasetException(jsonFile, "file ends inside the top-level array (truncated?) after item #"
-                            + index);
-                }
-                if (t == JsonToken.END_ARRAY) {
-                    closeQuietly();
-                    return;
+                if (JsonArrays.next(parser, jsonFile, "item #" + index) == null) {
+                    end();
+                    return null;
                 }
                 index++;
                 JsonNode item = parser.readValueAsTree();
-                next = toRecord(item == null ? MAPPER.nullNode() : item);
+                return toRecord(item == null ? JsonArrays.MAPPER.nullNode() : item);
             } catch (JsonProcessingException e) {
-                JsonLocation loc = e.getLocation();
-                throw new DatasetException(jsonFile, "malformed JSON"
-                        + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
-                        + " in item #" + Math.max(index, 0) + ": " + e.getOriginalMessage(), e);
+                throw JsonArrays.malformed(jsonFile, e, "item #" + Math.max(index, 0));
             } catch (IOException e) {
                 throw new DatasetException(jsonFile, "cannot read LOKI JSON: " + e.getMessage(), e);
             }
@@ -373,17 +308,10 @@ public final class LokiReader implements DatasetReader {
                     .onUnmappableCharacter(CodingErrorAction.REPORT));
         }
 
-        void closeQuietly() {
-            done = true;
-            open.remove(this);
-            if (parser != null) {
-                try {
-                    parser.close();
-                } catch (IOException e) {
-                    // read-only: nothing is lost
-                }
-                parser = null;
-            }
+        @Override
+        protected void release() {
+            IoUtils.closeQuietly(parser); // read-only: nothing is lost
+            parser = null;
         }
 
         private ArtifactRecord skip(String id, String message) {
@@ -404,10 +332,10 @@ public final class LokiReader implements DatasetReader {
                 return skip(id != null ? id : where, "image_path is " + nodeType(pathNode) + ", expected a path");
             }
             String imagePath = pathNode.asText().strip();
-            String base = baseName(imagePath);
+            String base = FileNames.baseName(imagePath);
             boolean missingId = id == null;
             if (missingId) {
-                id = stem(base);
+                id = FileNames.stem(base);
             }
             List<Ref> refs = new ArrayList<>();
             List<String> globals = new ArrayList<>();
@@ -522,37 +450,5 @@ public final class LokiReader implements DatasetReader {
             b[i] = n.asDouble();
         }
         return b;
-    }
-
-    static String baseName(String path) {
-        String s = path.strip();
-        int end = s.length();
-        while (end > 0 && (s.charAt(end - 1) == '/' || s.charAt(end - 1) == '\\')) {
-            end--;
-        }
-        int start = Math.max(s.lastIndexOf('/', end - 1), s.lastIndexOf('\\', end - 1)) + 1;
-        return s.substring(start, end);
-    }
-
-    static String stem(String base) {
-        int dot = base.lastIndexOf('.');
-        return dot > 0 ? base.substring(0, dot) : base;
-    }
-
-    private static String nodeType(JsonNode n) {
-        if (n == null || n.isMissingNode()) {
-            return "missing";
-        }
-        if (n.isNull()) {
-            return "null";
-        }
-        if (n.isTextual()) {
-            String s = n.asText();
-            return "the string \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"";
-        }
-        if (n.isArray()) {
-            return "a list of " + n.size();
-        }
-        return n.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 }

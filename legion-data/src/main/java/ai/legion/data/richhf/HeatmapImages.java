@@ -10,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
@@ -120,6 +119,6 @@ final class HeatmapImages {
     /** Writes a gray map as a PNG, atomically (temporary file + rename). */
     static void writePng(Path target, Gray g) throws CheckpointException {
         byte[] png = encodePng(g);
-        IoUtils.writeAtomically(target, ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(png)));
+        IoUtils.writeAtomically(target, png);
     }
 }

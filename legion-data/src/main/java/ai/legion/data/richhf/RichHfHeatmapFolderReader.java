@@ -3,20 +3,18 @@ package ai.legion.data.richhf;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
-import ai.legion.data.DatasetReader;
+import ai.legion.data.FileNames;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
+import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.ValidationReport;
 import ai.legion.data.folder.SortedFileWalk;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 
@@ -38,7 +36,7 @@ import java.util.Set;
  * {@code Ref("artifact", "", new Region.Heatmap(heatmap, threshold))}; attribute {@code source} =
  * {@code legion_benchmark}. Heatmaps are not opened here (an empty map is a valid "no artifact" GT).
  */
-public final class RichHfHeatmapFolderReader implements DatasetReader {
+public final class RichHfHeatmapFolderReader extends StreamingDatasetReader {
 
     /** Image extensions read, lower case. */
     public static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "webp", "gif", "tif", "tiff");
@@ -50,7 +48,6 @@ public final class RichHfHeatmapFolderReader implements DatasetReader {
     private final Path imagesDir;
     private final Path heatmapsDir;
     private final int threshold;
-    private volatile ValidationReport report = new ValidationReport();
 
     /**
      * Reads {@code root/raw_imgs} with {@code root/heatmaps}, threshold 0.
@@ -90,56 +87,35 @@ public final class RichHfHeatmapFolderReader implements DatasetReader {
     }
 
     /**
-     * {@inheritDoc} Each call starts a fresh walk and a fresh {@link #validation()} report.
+     * A fresh walk; after the last image, the heatmaps are checked for orphans.
      *
      * @throws DatasetException.Unchecked if a folder can no longer be listed
      */
     @Override
-    public Iterator<ArtifactRecord> iterator() {
-        ValidationReport r = new ValidationReport();
-        report = r;
-        SortedFileWalk images = walk(imagesDir, r);
-        return new Iterator<>() {
-            private ArtifactRecord next;
-            private boolean orphansChecked;
-
+    protected RecordStream openStream(ValidationReport report) {
+        SortedFileWalk images = walk(imagesDir, report);
+        return new RecordStream(report) {
             @Override
-            public boolean hasNext() {
-                while (next == null && images.hasNext()) {
-                    next = toRecord(images.next(), r);
+            protected ArtifactRecord read() {
+                if (images.hasNext()) {
+                    return toRecord(images.next(), report);
                 }
-                if (next == null && !orphansChecked) {
-                    orphansChecked = true;
-                    reportOrphans(r);
-                }
-                return next != null;
-            }
-
-            @Override
-            public ArtifactRecord next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                ArtifactRecord rec = next;
-                next = null;
-                return rec;
+                end();
+                reportOrphans(report);
+                return null;
             }
         };
     }
 
-    private SortedFileWalk walk(Path dir, ValidationReport r) {
-        try {
-            return new SortedFileWalk(dir, (d, e) -> r.add("unreadable_directory", d.toString(), e.toString()));
-        } catch (IOException e) {
-            throw new DatasetException.Unchecked(new DatasetException(dir, "cannot list: " + e, e));
-        }
+    private static SortedFileWalk walk(Path dir, ValidationReport r) {
+        return SortedFileWalk.start(dir, (d, e) -> r.add("unreadable_directory", d.toString(), e.toString()));
     }
 
     private ArtifactRecord toRecord(Path image, ValidationReport r) {
         Path rel = imagesDir.relativize(image);
-        String relName = slashes(rel);
+        String relName = FileNames.slashes(rel);
         String fileName = image.getFileName().toString();
-        if (!IMAGE_EXTENSIONS.contains(extension(fileName))) {
+        if (!IMAGE_EXTENSIONS.contains(FileNames.extension(fileName))) {
             r.add("not_an_image", relName, "extension is not one of " + IMAGE_EXTENSIONS + " (any case)");
             return null;
         }
@@ -152,7 +128,7 @@ public final class RichHfHeatmapFolderReader implements DatasetReader {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("source", "legion_benchmark");
         r.recordRead();
-        String id = RichHfReader.stripExtension(relName);
+        String id = FileNames.stem(relName);
         Ref ref = new Ref(RichHfReader.ARTIFACT_PHRASE, "", new Region.Heatmap(heatmap, threshold));
         return new ArtifactRecord(id, name(), image, Authenticity.FAKE, "", List.of(ref), attrs);
     }
@@ -164,7 +140,7 @@ public final class RichHfHeatmapFolderReader implements DatasetReader {
             return same;
         }
         String fn = rel.getFileName().toString();
-        Path png = same.resolveSibling(RichHfReader.stripExtension(fn) + ".png");
+        Path png = same.resolveSibling(FileNames.stem(fn) + ".png");
         return Files.isRegularFile(png) ? png : null;
     }
 
@@ -179,8 +155,8 @@ public final class RichHfHeatmapFolderReader implements DatasetReader {
             }
             boolean claimed = false;
             String fn = rel.getFileName().toString();
-            if (extension(fn).equals("png")) {
-                String stem = RichHfReader.stripExtension(fn);
+            if (FileNames.extension(fn).equals("png")) {
+                String stem = FileNames.stem(fn);
                 Path dir = imagesDir.resolve(rel).getParent();
                 for (String ext : IMAGE_EXTENSIONS) {
                     if (hasFileIgnoringCase(dir, stem, ext)) {
@@ -190,7 +166,8 @@ public final class RichHfHeatmapFolderReader implements DatasetReader {
                 }
             }
             if (!claimed) {
-                r.add("orphan_heatmap", slashes(rel), "no image " + imagesDir.resolve(rel) + " for this heatmap");
+                r.add("orphan_heatmap", FileNames.slashes(rel),
+                        "no image " + imagesDir.resolve(rel) + " for this heatmap");
             }
         }
     }
@@ -198,26 +175,5 @@ public final class RichHfHeatmapFolderReader implements DatasetReader {
     private static boolean hasFileIgnoringCase(Path dir, String stem, String ext) {
         return Files.isRegularFile(dir.resolve(stem + "." + ext))
                 || Files.isRegularFile(dir.resolve(stem + "." + ext.toUpperCase(Locale.ROOT)));
-    }
-
-    private static String extension(String fileName) {
-        int dot = fileName.lastIndexOf('.');
-        return dot > 0 ? fileName.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
-    }
-
-    private static String slashes(Path rel) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < rel.getNameCount(); i++) {
-            if (i > 0) {
-                sb.append('/');
-            }
-            sb.append(rel.getName(i));
-        }
-        return sb.toString();
-    }
-
-    @Override
-    public ValidationReport validation() {
-        return report;
     }
 }

@@ -1,10 +1,12 @@
 package ai.legion.data.richhf;
 
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.IoUtils;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
-import ai.legion.data.DatasetReader;
+import ai.legion.data.FileNames;
+import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
 import ai.legion.data.ValidationReport;
@@ -19,16 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * RichHF-18K (SPEC 7.3) read from its TFRecord files: {@code train.tfrecord} (15,810 examples),
@@ -79,7 +80,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * skip the record. Missing scores are reported ({@code missing_score}), the record kept. I/O errors
  * (unreadable file, heatmap folder not writable) throw {@link DatasetException.Unchecked}.
  */
-public final class RichHfReader implements DatasetReader {
+public final class RichHfReader extends StreamingDatasetReader {
 
     /** The dataset name in records. */
     public static final String NAME = "richhf18k";
@@ -147,8 +148,6 @@ public final class RichHfReader implements DatasetReader {
     private final Path imagesDir;
     private final Path heatmapDir;
     private final Options options;
-    private final Set<TfRecordReader> open = ConcurrentHashMap.newKeySet();
-    private volatile ValidationReport report = new ValidationReport();
 
     /**
      * Reads the given TFRecord files.
@@ -249,88 +248,74 @@ public final class RichHfReader implements DatasetReader {
     }
 
     /**
-     * {@inheritDoc} Each call starts from the first file and a fresh {@link #validation()} report.
+     * Starts from the first file.
      *
      * @throws DatasetException.Unchecked on I/O errors (see the class comment)
      */
     @Override
-    public Iterator<ArtifactRecord> iterator() {
-        ValidationReport r = new ValidationReport();
-        report = r;
-        return new RecordIterator(r);
+    protected RecordStream openStream(ValidationReport report) {
+        return new RecordIterator(report);
     }
 
-    private final class RecordIterator implements Iterator<ArtifactRecord> {
-        private final ValidationReport r;
+    private final class RecordIterator extends RecordStream {
         private final Map<String, Integer> seen = new HashMap<>(); // uid → occurrences (18k entries at most)
         private int fileIndex;
         private Path file;
         private TfRecordReader current;
-        private ArtifactRecord next;
 
-        RecordIterator(ValidationReport r) {
-            this.r = r;
+        RecordIterator(ValidationReport report) {
+            super(report);
         }
 
         @Override
-        public boolean hasNext() {
-            while (next == null) {
-                if (current == null) {
-                    if (fileIndex >= files.size()) {
-                        return false;
-                    }
-                    file = files.get(fileIndex++);
-                    try {
-                        current = TfRecordReader.open(file, options.tfrecord());
-                    } catch (IOException e) {
-                        throw new DatasetException.Unchecked(new DatasetException(file, "cannot open: " + e, e));
-                    }
-                    open.add(current);
+        protected ArtifactRecord read() {
+            if (current == null) {
+                if (fileIndex >= files.size()) {
+                    end();
+                    return null;
                 }
-                long index = current.recordIndex();
-                byte[] data;
+                file = files.get(fileIndex++);
                 try {
-                    data = current.next();
-                } catch (TfRecordException e) {
-                    if (e.recoverable()) {
-                        r.add("tfrecord_crc_mismatch", file.getFileName() + "#" + e.recordIndex(), e.getMessage());
-                        r.recordSkipped();
-                    } else {
-                        r.add("tfrecord_damaged", file.getFileName() + "#" + e.recordIndex(), e.getMessage()
-                                + "; the rest of this file is not read");
-                        closeCurrent();
-                    }
-                    continue;
+                    current = TfRecordReader.open(file, options.tfrecord());
                 } catch (IOException e) {
-                    closeCurrent();
-                    throw new DatasetException.Unchecked(new DatasetException(file, "read error at record " + index
-                            + ": " + e, e));
+                    throw new DatasetException.Unchecked(new DatasetException(file, "cannot open: " + e, e));
                 }
-                if (data == null) {
+            }
+            long index = current.recordIndex();
+            byte[] data;
+            try {
+                data = current.next();
+            } catch (TfRecordException e) {
+                if (e.recoverable()) {
+                    report.add("tfrecord_crc_mismatch", file.getFileName() + "#" + e.recordIndex(), e.getMessage());
+                    report.recordSkipped();
+                } else {
+                    report.add("tfrecord_damaged", file.getFileName() + "#" + e.recordIndex(), e.getMessage()
+                            + "; the rest of this file is not read");
                     closeCurrent();
-                    continue;
                 }
-                next = toRecord(data, file, index, r, seen);
+                return null;
+            } catch (IOException e) {
+                closeCurrent();
+                throw new DatasetException.Unchecked(new DatasetException(file, "read error at record " + index
+                        + ": " + e, e));
             }
-            return true;
-        }
-
-        private void closeCurrent() {
-            if (current != null) {
-                open.remove(current);
-                closeQuietly(current);
-                current = null;
+            if (data == null) {
+                closeCurrent();
+                return null;
             }
+            return toRecord(data, file, index, report, seen);
         }
 
         @Override
-        public ArtifactRecord next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            ArtifactRecord rec = next;
-            next = null;
-            return rec;
+        protected void release() {
+            closeCurrent();
+        }
+
+        /** Closes the file being read (the next {@link #read()} opens the next one). */
+        private void closeCurrent() {
+            IoUtils.closeQuietly(current); // read-only input: nothing to lose
+            current = null;
         }
     }
 
@@ -358,7 +343,7 @@ public final class RichHfReader implements DatasetReader {
             return null;
         }
         String base = baseName(filename);
-        String uid = stripExtension(base);
+        String uid = FileNames.stem(base);
         String id = uid.isEmpty() ? where : uid;
         int occurrence = seen.merge(id, 1, Integer::sum);
         if (occurrence > 1) {
@@ -500,11 +485,6 @@ public final class RichHfReader implements DatasetReader {
         return filename.substring(slash + 1);
     }
 
-    static String stripExtension(String name) {
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
-    }
-
     /** A file-name-safe version of an id: characters outside {@code [A-Za-z0-9._-]} become {@code _}. */
     static String safeFileStem(String id) {
         StringBuilder sb = new StringBuilder(id.length());
@@ -519,25 +499,11 @@ public final class RichHfReader implements DatasetReader {
     }
 
     private static String joinFloats(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(v[i]);
-        }
-        return sb.toString();
+        return IntStream.range(0, v.length).mapToObj(i -> Float.toString(v[i])).collect(Collectors.joining(","));
     }
 
     private static String joinLongs(long[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(v[i]);
-        }
-        return sb.toString();
+        return Arrays.stream(v).mapToObj(Long::toString).collect(Collectors.joining(","));
     }
 
     /** Short valid UTF-8 text, else {@code null} (binary features are not attributes). */
@@ -553,28 +519,6 @@ public final class RichHfReader implements DatasetReader {
                     .toString();
         } catch (CharacterCodingException e) {
             return null;
-        }
-    }
-
-    private static void closeQuietly(TfRecordReader reader) {
-        try {
-            reader.close();
-        } catch (IOException ignored) {
-            // read-only input: nothing to lose
-        }
-    }
-
-    @Override
-    public ValidationReport validation() {
-        return report;
-    }
-
-    /** Closes the TFRecord file of every iteration that has not reached its end. */
-    @Override
-    public void close() {
-        for (TfRecordReader t : open) {
-            open.remove(t);
-            closeQuietly(t);
         }
     }
 }

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
@@ -167,7 +165,7 @@ public final class ScarsSimGenerator {
                     throw new IOException(root + " already holds generator output (" + name
                             + "); delete it or pass overwrite");
                 }
-                deleteRecursively(p);
+                IoUtils.deleteRecursively(p);
             }
         }
         ExecutorService pool = Executors.newFixedThreadPool(config.threads(), r -> {
@@ -181,7 +179,7 @@ public final class ScarsSimGenerator {
             SimSummary.SplitStats train = writeScarsSplit(config, root, "train", config.trainCount(), 0, STREAM_TRAIN,
                     pool, kinds, null, firstTrainCaptions);
             // the constant-caption text baseline: the most typical of the first train captions
-            String constant = firstTrainCaptions.isEmpty() ? null : RougeL.medoid(firstTrainCaptions);
+            String constant = firstTrainCaptions.isEmpty() ? null : CaptionBaseline.medoid(firstTrainCaptions);
             SimSummary.SplitStats test = writeScarsSplit(config, root, "test", config.testCount(), config.trainCount(),
                     STREAM_TEST, pool, kinds, constant, null);
             SimSummary.DetectStats dTrain = writeDetectSplit(config, root, "train", config.detectTrainCount(),
@@ -220,7 +218,7 @@ public final class ScarsSimGenerator {
     private static SimSummary.SplitStats writeScarsSplit(SimConfig cfg, Path root, String split, int count, int idOffset,
             int stream, ExecutorService pool, Map<ArtifactKind, Integer> kinds, String constantCaption,
             List<String> collectCaptions) throws IOException {
-        List<String> constantTokens = constantCaption == null ? null : RougeL.tokens(constantCaption);
+        List<String> constantTokens = constantCaption == null ? null : CaptionBaseline.tokens(constantCaption);
         double[] rouge = new double[1];
         Path images = root.resolve(split).resolve("images");
         Files.createDirectories(images);
@@ -256,7 +254,7 @@ public final class ScarsSimGenerator {
                             sums[1] += r.fullMiou();
                             refs[0] += r.refs().size();
                             if (constantTokens != null) {
-                                rouge[0] += RougeL.f1(constantTokens, RougeL.tokens(r.caption()));
+                                rouge[0] += CaptionBaseline.f1(constantTokens, CaptionBaseline.tokens(r.caption()));
                             }
                             if (collectCaptions != null && collectCaptions.size() < BASELINE_CAPTIONS) {
                                 collectCaptions.add(r.caption());
@@ -450,14 +448,6 @@ public final class ScarsSimGenerator {
             g.writeNumberField(name, Math.round(v * 1e6) / 1e6);
         } else {
             g.writeNullField(name);
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
         }
     }
 

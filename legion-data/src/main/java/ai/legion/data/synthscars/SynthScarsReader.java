@@ -1,22 +1,23 @@
 package ai.legion.data.synthscars;
 
+import static ai.legion.data.JsonArrays.nodeType;
+
+import ai.legion.core.io.IoUtils;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
-import ai.legion.data.DatasetReader;
+import ai.legion.data.FileNames;
+import ai.legion.data.JsonArrays;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
+import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.ValidationReport;
 import ai.legion.data.raster.MaskRasterizer;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,15 +27,12 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import javax.imageio.ImageIO;
@@ -77,7 +75,7 @@ import javax.imageio.stream.ImageInputStream;
  * <p>Each {@link #iterator()} reads the file afresh with a new report; {@link #validation()} is the report of
  * the most recent iteration (complete once it has finished). Open iterations are closed by {@link #close()}.
  */
-public final class SynthScarsReader implements DatasetReader {
+public final class SynthScarsReader extends StreamingDatasetReader {
 
     /** The reader's {@link #name()} and the records' {@code dataset}. */
     public static final String NAME = "synthscars";
@@ -87,11 +85,6 @@ public final class SynthScarsReader implements DatasetReader {
 
     private static final List<String> ANNOTATION_FOLDERS = List.of("annotations", "annoations");
     private static final List<String> SIBLING_EXTENSIONS = List.of("png", "jpg", "jpeg", "webp", "PNG", "JPG", "JPEG");
-
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            // Python's json.dump writes NaN/Infinity: parse them so that they become a record-level issue
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build());
 
     /**
      * Reader options.
@@ -120,8 +113,6 @@ public final class SynthScarsReader implements DatasetReader {
     private final Path imagesDir;
     private final String split;
     private final Options options;
-    private final Set<RecordIterator> open = Collections.synchronizedSet(new HashSet<>());
-    private volatile ValidationReport lastReport = new ValidationReport();
 
     private SynthScarsReader(Path annotationFile, Path imagesDir, String split, Options options) {
         this.annotationFile = annotationFile;
@@ -241,27 +232,8 @@ public final class SynthScarsReader implements DatasetReader {
     }
 
     @Override
-    public Iterator<ArtifactRecord> iterator() {
-        ValidationReport report = new ValidationReport();
-        lastReport = report;
-        RecordIterator it = new RecordIterator(report);
-        open.add(it);
-        return it;
-    }
-
-    @Override
-    public ValidationReport validation() {
-        return lastReport;
-    }
-
-    /** Closes the files of iterations that have not finished. The reader can still be iterated afterwards. */
-    @Override
-    public void close() {
-        List<RecordIterator> snapshot;
-        synchronized (open) {
-            snapshot = new ArrayList<>(open);
-        }
-        snapshot.forEach(RecordIterator::closeQuietly);
+    protected RecordStream openStream(ValidationReport report) {
+        return new RecordIterator(report);
     }
 
     /**
@@ -274,56 +246,25 @@ public final class SynthScarsReader implements DatasetReader {
         return MaskRasterizer.geometryGroundTruth(record, height, width, "SynthScars");
     }
 
-    /** The file name part of an {@code img_file_name} ({@code /} or {@code \} separated). */
-    static String baseName(String imgFileName) {
-        String s = imgFileName.strip();
-        int end = s.length();
-        while (end > 0 && (s.charAt(end - 1) == '/' || s.charAt(end - 1) == '\\')) {
-            end--;
-        }
-        int start = Math.max(s.lastIndexOf('/', end - 1), s.lastIndexOf('\\', end - 1)) + 1;
-        return s.substring(start, end);
-    }
-
-    static String stem(String base) {
-        int dot = base.lastIndexOf('.');
-        return dot > 0 ? base.substring(0, dot) : base;
-    }
-
     /** Streams the records of one pass over the file. */
-    private final class RecordIterator implements Iterator<ArtifactRecord> {
+    private final class RecordIterator extends RecordStream {
 
-        private final ValidationReport report;
         private final Set<String> ids = new HashSet<>();
         private final Map<String, String> stems = new HashMap<>();
         private final Set<String> baseNames = new HashSet<>();
         private final ArrayDeque<ArtifactRecord> pending = new ArrayDeque<>();
         private JsonParser parser;
         private boolean started;
-        private boolean done;
         private int element = -1;
 
         RecordIterator(ValidationReport report) {
-            this.report = report;
+            super(report);
         }
 
         @Override
-        public boolean hasNext() {
-            try {
-                while (pending.isEmpty() && !done) {
-                    advance();
-                }
-            } catch (DatasetException e) {
-                closeQuietly();
-                throw new DatasetException.Unchecked(e);
-            }
-            return !pending.isEmpty();
-        }
-
-        @Override
-        public ArtifactRecord next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException("no more SynthScars records in " + annotationFile);
+        protected ArtifactRecord read() throws DatasetException {
+            if (pending.isEmpty()) {
+                advance();
             }
             return pending.poll();
         }
@@ -335,20 +276,12 @@ public final class SynthScarsReader implements DatasetReader {
                     started = true;
                     InputStream in = new BufferedInputStream(Files.newInputStream(annotationFile), 1 << 16);
                     // Jackson detects UTF-8/16/32 and skips a BOM
-                    parser = MAPPER.createParser(in);
-                    JsonToken first = parser.nextToken();
-                    if (first != JsonToken.START_ARRAY) {
-                        throw new DatasetException(annotationFile, "expected a JSON array of {\"<id>\": {record}}"
-                                + " objects, found " + (first == null ? "an empty file" : first.asString()));
-                    }
+                    parser = JsonArrays.MAPPER.createParser(in);
+                    JsonArrays.start(parser, annotationFile, "{\"<id>\": {record}} objects");
                 }
-                JsonToken t = parser.nextToken();
+                JsonToken t = JsonArrays.next(parser, annotationFile, "element #" + element);
                 if (t == null) {
-                    throw new DatasetException(annotationFile, "file ends inside the top-level array (truncated?)"
-                            + " after element #" + element);
-                }
-                if (t == JsonToken.END_ARRAY) {
-                    finish();
+                    end();
                     return;
                 }
                 element++;
@@ -364,7 +297,7 @@ public final class SynthScarsReader implements DatasetReader {
                     String id = parser.currentName();
                     parser.nextToken();
                     JsonNode value = parser.readValueAsTree();
-                    ArtifactRecord r = toRecord(id, value == null ? MAPPER.nullNode() : value);
+                    ArtifactRecord r = toRecord(id, value == null ? JsonArrays.MAPPER.nullNode() : value);
                     if (r != null) {
                         pending.add(r);
                     }
@@ -373,31 +306,16 @@ public final class SynthScarsReader implements DatasetReader {
                     skip("#" + element, "list element #" + element + " is an empty object, expected {\"<id>\": {...}}");
                 }
             } catch (JsonProcessingException e) {
-                JsonLocation loc = e.getLocation();
-                throw new DatasetException(annotationFile, "malformed JSON"
-                        + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
-                        + " in list element #" + Math.max(element, 0) + ": " + e.getOriginalMessage(), e);
+                throw JsonArrays.malformed(annotationFile, e, "list element #" + Math.max(element, 0));
             } catch (IOException e) {
                 throw new DatasetException(annotationFile, "cannot read annotation file: " + e.getMessage(), e);
             }
         }
 
-        private void finish() {
-            done = true;
-            closeQuietly();
-        }
-
-        void closeQuietly() {
-            done = true;
-            open.remove(this);
-            if (parser != null) {
-                try {
-                    parser.close();
-                } catch (IOException e) {
-                    // nothing was written: a failing close loses nothing
-                }
-                parser = null;
-            }
+        @Override
+        protected void release() {
+            IoUtils.closeQuietly(parser); // nothing was written: a failing close loses nothing
+            parser = null;
         }
 
         private void skip(String id, String message) {
@@ -418,7 +336,7 @@ public final class SynthScarsReader implements DatasetReader {
                 skip(id, "caption is " + nodeType(captionNode) + ", expected a string");
                 return null;
             }
-            if (fileNode == null || !fileNode.isTextual() || baseName(fileNode.asText()).isEmpty()) {
+            if (fileNode == null || !fileNode.isTextual() || FileNames.baseName(fileNode.asText()).isEmpty()) {
                 skip(id, "img_file_name is " + nodeType(fileNode) + ", expected a file name or path");
                 return null;
             }
@@ -480,7 +398,7 @@ public final class SynthScarsReader implements DatasetReader {
                 copyLabels(ref, "ref" + k + ".", attributes);
                 refs.add(new Ref(phrase, explanation, new Region.Polygons(polygons)));
             }
-            String base = baseName(fileNode.asText());
+            String base = FileNames.baseName(fileNode.asText());
             Path image = resolveImage(fileNode.asText(), base);
             if (image == null) {
                 String sibling = sameStemSibling(base);
@@ -501,7 +419,7 @@ public final class SynthScarsReader implements DatasetReader {
             if (!baseNames.add(base)) {
                 report.add("duplicate_image", id, "another record annotates " + base);
             } else {
-                String stem = stem(base);
+                String stem = FileNames.stem(base);
                 String previous = stems.putIfAbsent(stem, base);
                 if (previous != null && !previous.equals(base)) {
                     report.add("duplicate_stem", id, base + " and " + previous
@@ -533,7 +451,7 @@ public final class SynthScarsReader implements DatasetReader {
         }
 
         private String sameStemSibling(String base) {
-            String stem = stem(base);
+            String stem = FileNames.stem(base);
             for (String ext : SIBLING_EXTENSIONS) {
                 String name = stem + "." + ext;
                 if (!name.equals(base)) {
@@ -673,20 +591,6 @@ public final class SynthScarsReader implements DatasetReader {
                 attributes.put(prefix + f, v.asText());
             }
         }
-    }
-
-    private static String nodeType(JsonNode n) {
-        if (n == null || n.isMissingNode()) {
-            return "missing";
-        }
-        if (n.isNull()) {
-            return "null";
-        }
-        if (n.isTextual()) {
-            String s = n.asText();
-            return "the string \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"";
-        }
-        return n.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 
     private static String describe(JsonToken t) {

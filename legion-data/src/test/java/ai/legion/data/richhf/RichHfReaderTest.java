@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
+import ai.legion.data.FileNames;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
 import ai.legion.data.ValidationReport;
@@ -302,7 +303,7 @@ class RichHfReaderTest {
     @Test
     void fileNameHelpers() {
         assertEquals("x.y", RichHfReader.baseName("a/b\\x.y"));
-        assertEquals("abc", RichHfReader.stripExtension("abc.png"));
+        assertEquals("abc", FileNames.stem("abc.png"));
         assertEquals("a_b_c.d", RichHfReader.safeFileStem("a/b c.d"));
         assertEquals("_.hidden", RichHfReader.safeFileStem(".hidden"));
     }

@@ -226,8 +226,8 @@ class ScarsSimGeneratorTest {
         // the constant caption is a train caption, scored against every test caption
         double rouge = 0;
         for (JsonNode item : arr) {
-            rouge += RougeL.f1(RougeL.tokens(s.test().constantCaption()),
-                    RougeL.tokens(item.elements().next().get("caption").asText()));
+            rouge += CaptionBaseline.f1(CaptionBaseline.tokens(s.test().constantCaption()),
+                    CaptionBaseline.tokens(item.elements().next().get("caption").asText()));
         }
         assertEquals(s.test().constantCaptionRougeL(), rouge / arr.size(), 1e-12);
         assertTrue(Double.isNaN(s.train().constantCaptionRougeL()));

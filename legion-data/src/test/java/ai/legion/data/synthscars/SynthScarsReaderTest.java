@@ -13,6 +13,7 @@ import ai.legion.core.report.MaskImages;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
+import ai.legion.data.FileNames;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
 import ai.legion.data.ValidationReport;
@@ -79,7 +80,7 @@ class SynthScarsReaderTest {
         Path json = root.resolve("train").resolve(annotationsFolder).resolve("train.json");
         copySample(json);
         for (Entry<String, JsonNode> e : genericRecords(json)) {
-            png(root.resolve("train/images").resolve(SynthScarsReader.baseName(e.getValue().get("img_file_name").asText())),
+            png(root.resolve("train/images").resolve(FileNames.baseName(e.getValue().get("img_file_name").asText())),
                     8, 8);
         }
         return root;
@@ -408,10 +409,10 @@ class SynthScarsReaderTest {
 
     @Test
     void helpers() {
-        assertEquals("x.png", SynthScarsReader.baseName("/a/b/x.png"));
-        assertEquals("x.png", SynthScarsReader.baseName("C:\\a\\x.png"));
-        assertEquals("x.png", SynthScarsReader.baseName("x.png"));
-        assertEquals("x", SynthScarsReader.stem("x.png"));
+        assertEquals("x.png", FileNames.baseName("/a/b/x.png"));
+        assertEquals("x.png", FileNames.baseName("C:\\a\\x.png"));
+        assertEquals("x.png", FileNames.baseName("x.png"));
+        assertEquals("x", FileNames.stem("x.png"));
         assertEquals("a \"b\"", SynthScarsReader.stripCaption("\"\" a \"b\" \n\""));
         assertEquals("quoted", SynthScarsReader.stripCaption("\"quoted\""));
         assertEquals(0.0, SynthScarsReader.area(new double[] {0, 0, 1, 1, 2, 2}));

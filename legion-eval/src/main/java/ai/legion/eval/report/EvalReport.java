@@ -1,5 +1,7 @@
 package ai.legion.eval.report;
 
+import static ai.legion.eval.runner.ResultsFile.number;
+
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
@@ -18,7 +20,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,7 +188,7 @@ public final class EvalReport {
     private static void writeText(Path file, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         try {
-            IoUtils.writeAtomically(file, ch -> IoUtils.writeFully(ch, ByteBuffer.wrap(bytes)));
+            IoUtils.writeAtomically(file, bytes);
         } catch (CheckpointException e) {
             throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -442,8 +443,8 @@ public final class EvalReport {
                 ObjectNode values = n.putObject("values");
                 ObjectNode ratios = n.putObject("ratios");
                 for (Metric m : b.robustness.metrics()) {
-                    num(values, m.label(), b.robustness.value(r, m));
-                    num(ratios, m.label(), b.robustness.ratio(r, m));
+                    number(values, m.label(), b.robustness.value(r, m));
+                    number(ratios, m.label(), b.robustness.ratio(r, m));
                 }
                 summaryJson(n.putObject("summary"), r.summary());
             }
@@ -470,12 +471,12 @@ public final class EvalReport {
             ExplanationSummary e = s.explanation();
             ObjectNode exp = n.putObject("explanation");
             exp.put("count", e.count());
-            num(exp, "rouge_l", e.rougeL());
-            num(exp, "rouge_l_precision", e.precision());
-            num(exp, "rouge_l_recall", e.recall());
-            num(exp, "css", e.css());
+            number(exp, "rouge_l", e.rougeL());
+            number(exp, "rouge_l_precision", e.precision());
+            number(exp, "rouge_l_recall", e.recall());
+            number(exp, "css", e.css());
             exp.put("css_count", e.cssCount());
-            num(exp, "constant_caption_rouge_l", e.constantCaptionRougeL());
+            number(exp, "constant_caption_rouge_l", e.constantCaptionRougeL());
             if (e.constantCaption() != null) {
                 exp.put("constant_caption", e.constantCaption());
             }
@@ -499,21 +500,21 @@ public final class EvalReport {
 
     private static void locSummary(ObjectNode n, LocalizationSummary s) {
         n.put("count", s.count());
-        num(n, "miou", s.miou());
-        num(n, "f1", s.f1());
-        num(n, "iou", s.iou());
-        num(n, "miou_without_background", s.miouWithoutBackground());
-        num(n, "giou", s.giou());
-        num(n, "ciou", s.ciou());
-        num(n, "dataset_miou", s.datasetMiou());
-        num(n, "dataset_background_iou", s.datasetBackgroundIou());
-        num(n, "dataset_foreground_iou", s.datasetForegroundIou());
+        number(n, "miou", s.miou());
+        number(n, "f1", s.f1());
+        number(n, "iou", s.iou());
+        number(n, "miou_without_background", s.miouWithoutBackground());
+        number(n, "giou", s.giou());
+        number(n, "ciou", s.ciou());
+        number(n, "dataset_miou", s.datasetMiou());
+        number(n, "dataset_background_iou", s.datasetBackgroundIou());
+        number(n, "dataset_foreground_iou", s.datasetForegroundIou());
     }
 
     private static void detJson(ObjectNode n, DetectionAccumulator.Report r) {
-        num(n, "threshold", r.threshold());
-        num(n, "mean_accuracy", r.meanAccuracy());
-        num(n, "mean_average_precision", r.meanAveragePrecision());
+        number(n, "threshold", r.threshold());
+        number(n, "mean_accuracy", r.meanAccuracy());
+        number(n, "mean_average_precision", r.meanAveragePrecision());
         detResult(n.putObject("pooled"), r.pooled());
         ObjectNode per = n.putObject("per_generator");
         r.perGenerator().forEach((g, res) -> detResult(per.putObject(g), res));
@@ -523,19 +524,11 @@ public final class EvalReport {
         n.put("count", r.count());
         n.put("reals", r.reals());
         n.put("fakes", r.fakes());
-        num(n, "accuracy", r.accuracy());
-        num(n, "real_accuracy", r.realAccuracy());
-        num(n, "fake_accuracy", r.fakeAccuracy());
-        num(n, "average_precision", r.averagePrecision());
-        num(n, "roc_auc", r.rocAuc());
-        num(n, "eer", r.eer());
-    }
-
-    private static void num(ObjectNode n, String k, double v) {
-        if (Double.isFinite(v)) {
-            n.put(k, v);
-        } else {
-            n.putNull(k);
-        }
+        number(n, "accuracy", r.accuracy());
+        number(n, "real_accuracy", r.realAccuracy());
+        number(n, "fake_accuracy", r.fakeAccuracy());
+        number(n, "average_precision", r.averagePrecision());
+        number(n, "roc_auc", r.rocAuc());
+        number(n, "eer", r.eer());
     }
 }

@@ -10,10 +10,12 @@ import ai.legion.eval.runner.ExplanationSummary;
 import ai.legion.eval.runner.ImageResult;
 import ai.legion.eval.runner.LocalizationResults;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /** The report's tables, built from a summary; values ×100 like the paper. */
 final class ReportTables {
@@ -111,21 +113,34 @@ final class ReportTables {
 
     /** The paper's Table 2. */
     static Table paperTable2() {
+        return paperTable("paper-table2", "Paper Table 2 (mIoU / F1) — for reference: real datasets, 8B model",
+                "paper (×100)", PaperTargets.TABLE2_COLUMNS, PaperTargets.TABLE2, ReportTables::pairs,
+                "Marks: * = fine-tuned on SynthScars (the others: published weights), ☆ = outputs masks, "
+                        + "□ = boxes. Not comparable to scars-sim or a small model.");
+    }
+
+    /**
+     * One of the paper's tables: a header row ({@code corner}, then the columns) and a row per method whose
+     * cells {@code cells} formats.
+     */
+    private static <V> Table paperTable(String id, String title, String corner, List<String> columns,
+            Map<String, V> table, Function<V, List<String>> cells, String note) {
         List<String> header = new ArrayList<>();
-        header.add("paper (×100)");
-        header.addAll(PaperTargets.TABLE2_COLUMNS);
+        header.add(corner);
+        header.addAll(columns);
         List<List<String>> rows = new ArrayList<>();
-        PaperTargets.TABLE2.forEach((method, v) -> {
+        table.forEach((method, v) -> {
             List<String> row = new ArrayList<>();
             row.add(method);
-            for (double[] c : v) {
-                row.add(num(c[0], 2) + " / " + num(c[1], 2));
-            }
+            row.addAll(cells.apply(v));
             rows.add(row);
         });
-        return new Table("paper-table2", "Paper Table 2 (mIoU / F1) — for reference: real datasets, 8B model", header,
-                rows, "Marks: * = fine-tuned on SynthScars (the others: published weights), ☆ = outputs masks, □ = boxes. "
-                        + "Not comparable to scars-sim or a small model.");
+        return new Table(id, title, header, rows, note);
+    }
+
+    /** Cells of metric pairs, e.g. {@code "56.10 / 60.03"}. */
+    private static List<String> pairs(double[][] v) {
+        return Arrays.stream(v).map(c -> num(c[0], 2) + " / " + num(c[1], 2)).toList();
     }
 
     /** Table 3's layout for the run and the constant-caption baseline. */
@@ -151,11 +166,8 @@ final class ReportTables {
 
     /** The paper's Table 3. */
     static Table paperTable3() {
-        List<String> header = List.of("paper (×100)", "SynthScars ROUGE-L / CSS", "LOKI ROUGE-L / CSS");
-        List<List<String>> rows = new ArrayList<>();
-        PaperTargets.TABLE3.forEach((method, v) -> rows.add(List.of(method, num(v[0][0], 2) + " / " + num(v[0][1], 2),
-                num(v[1][0], 2) + " / " + num(v[1][1], 2))));
-        return new Table("paper-table3", "Paper Table 3 — for reference", header, rows,
+        return paperTable("paper-table3", "Paper Table 3 — for reference", "paper (×100)",
+                List.of("SynthScars ROUGE-L / CSS", "LOKI ROUGE-L / CSS"), PaperTargets.TABLE3, ReportTables::pairs,
                 "Other models' outputs were converted to SynthScars' answer format by the paper's authors.");
     }
 
@@ -181,20 +193,9 @@ final class ReportTables {
 
     /** The paper's Table 5. */
     static Table paperTable5() {
-        List<String> header = new ArrayList<>();
-        header.add("paper Acc (×100)");
-        header.addAll(PaperTargets.TABLE5_COLUMNS);
-        List<List<String>> rows = new ArrayList<>();
-        PaperTargets.TABLE5.forEach((method, v) -> {
-            List<String> row = new ArrayList<>();
-            row.add(method);
-            for (double x : v) {
-                row.add(num(x, 2));
-            }
-            rows.add(row);
-        });
-        return new Table("paper-table5", "Paper Table 5 (UniversalFakeDetect, trained on ProGAN) — for reference",
-                header, rows, null);
+        return paperTable("paper-table5", "Paper Table 5 (UniversalFakeDetect, trained on ProGAN) — for reference",
+                "paper Acc (×100)", PaperTargets.TABLE5_COLUMNS, PaperTargets.TABLE5,
+                v -> Arrays.stream(v).mapToObj(x -> num(x, 2)).toList(), null);
     }
 
     /** Table 10's layout: one column per condition, a value row and a ratio row per metric. */

@@ -1,8 +1,8 @@
 package ai.legion.eval.runner;
 
+import ai.legion.core.text.RougeL;
 import ai.legion.eval.metrics.DetectionAccumulator;
 import ai.legion.eval.metrics.MaskCounts;
-import ai.legion.eval.metrics.RougeL;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;

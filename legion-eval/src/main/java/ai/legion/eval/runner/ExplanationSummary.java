@@ -1,6 +1,6 @@
 package ai.legion.eval.runner;
 
-import ai.legion.eval.metrics.RougeL;
+import ai.legion.core.text.RougeL;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,9 +2,9 @@ package ai.legion.eval.runner;
 
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.CocoRle;
+import ai.legion.core.text.RougeL;
 import ai.legion.eval.metrics.LocalizationMetrics;
 import ai.legion.eval.metrics.MaskCounts;
-import ai.legion.eval.metrics.RougeL;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

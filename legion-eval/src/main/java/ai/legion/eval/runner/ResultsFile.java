@@ -1,7 +1,7 @@
 package ai.legion.eval.runner;
 
+import ai.legion.core.text.RougeL;
 import ai.legion.eval.metrics.MaskCounts;
-import ai.legion.eval.metrics.RougeL;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -256,7 +256,8 @@ public final class ResultsFile {
         return v == null || v.isNull() ? Double.NaN : v.asDouble();
     }
 
-    private static void number(ObjectNode n, String field, double v) {
+    /** Puts a number into a JSON object, {@code null} when it is not finite (the convention of every output file). */
+    public static void number(ObjectNode n, String field, double v) {
         if (Double.isFinite(v)) {
             n.put(field, v);
         } else {

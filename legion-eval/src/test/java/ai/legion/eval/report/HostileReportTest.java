@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.legion.core.report.BinaryMask;
-import ai.legion.eval.metrics.RougeL;
+import ai.legion.core.text.RougeL;
 import ai.legion.eval.runner.EvalSummary;
 import ai.legion.eval.runner.ImageResult;
 import ai.legion.eval.runner.Task;

@@ -58,7 +58,7 @@ public final class LegionTranslatorFactory implements TranslatorFactory {
             }
             Object sam = arguments.get("samConfig");
             if (sam != null) {
-                b.samConfig(samConfig(sam.toString()));
+                b.samConfig(SamConfig.presetOrRead(sam.toString()));
             }
             Object max = arguments.get("maxNewTokens");
             if (max != null) {
@@ -69,14 +69,6 @@ public final class LegionTranslatorFactory implements TranslatorFactory {
             return (Translator<I, O>) new LegionTranslator(analyzer);
         } catch (Exception e) {
             throw new TranslateException("cannot load LEGION from " + model.getModelPath() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static SamConfig samConfig(String value) throws Exception {
-        try {
-            return SamConfig.preset(value);
-        } catch (IllegalArgumentException notPreset) {
-            return SamConfig.read(Path.of(value));
         }
     }
 }

@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Objects;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -27,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>Upstream passes only the latest reflection; {@link Builder#fullHistory(boolean)} adds the earlier
  * rounds' prompts and reflections.
  */
-public final class OpenAiChatReviser implements PromptReviser {
+public final class OpenAiChatReviser extends OpenAiClient implements PromptReviser {
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiChatReviser.class);
 
@@ -53,25 +51,18 @@ public final class OpenAiChatReviser implements PromptReviser {
 
     private static final Pattern TAGGED = Pattern.compile("<START>(.*?)<END>", Pattern.DOTALL);
 
-    private final URI base;
-    private final HttpSupport http;
-    private final ApiKey apiKey;
-    private final String model;
     private final double temperature;
     private final double topP;
     private final int maxTokens;
     private final boolean fullHistory;
 
     private OpenAiChatReviser(Builder b) {
-        this.base = OpenAiImagesClient.v1(HttpSupport.baseUri(b.base, "chat completions URL"));
-        this.apiKey = b.apiKey;
-        this.model = b.model;
+        super(b, "chat reviser", "chat completions URL",
+                status -> status == 401 ? "the API key is missing or wrong" : null);
         this.temperature = b.temperature;
         this.topP = b.topP;
         this.maxTokens = b.maxTokens;
         this.fullHistory = b.fullHistory;
-        this.http = new HttpSupport("chat reviser", b.http, apiKey == null ? java.util.List.of() : java.util.List.of(apiKey),
-                status -> status == 401 ? "the API key is missing or wrong" : null);
     }
 
     /** A builder for the server at {@code base} (e.g. {@code https://api.openai.com}; {@code /v1} optional). */
@@ -79,36 +70,19 @@ public final class OpenAiChatReviser implements PromptReviser {
         return new Builder(base);
     }
 
-    /** Options of an {@link OpenAiChatReviser}. */
-    public static final class Builder {
-        private final URI base;
-        private HttpOptions http = HttpOptions.defaults().withRequestTimeout(java.time.Duration.ofMinutes(2));
-        private ApiKey apiKey;
-        private String model = "gpt-4o";
+    /** Options of an {@link OpenAiChatReviser}: the chat model defaults to {@code gpt-4o} (upstream's). */
+    public static final class Builder extends OpenAiClient.Builder<Builder> {
         private double temperature = 0;
         private double topP = 0.5;
         private int maxTokens = 1024;
         private boolean fullHistory;
 
         private Builder(URI base) {
-            this.base = base;
+            super(base, HttpOptions.defaults().withRequestTimeout(Duration.ofMinutes(2)), "gpt-4o");
         }
 
-        /** Timeouts and retries. */
-        public Builder http(HttpOptions options) {
-            this.http = Objects.requireNonNull(options, "options");
-            return this;
-        }
-
-        /** The API key (none by default, for local servers). */
-        public Builder apiKey(ApiKey key) {
-            this.apiKey = Objects.requireNonNull(key, "key");
-            return this;
-        }
-
-        /** The chat model (default {@code gpt-4o}, upstream's). */
-        public Builder model(String name) {
-            this.model = Objects.requireNonNull(name, "model");
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -211,11 +185,7 @@ public final class OpenAiChatReviser implements PromptReviser {
 
     private String ask(ObjectNode body) throws GeneratorException {
         URI uri = URI.create(base + "/chat/completions");
-        Map<String, String> headers = new LinkedHashMap<>();
-        if (apiKey != null) {
-            headers.put("Authorization", "Bearer " + apiKey.reveal());
-        }
-        JsonNode answer = http.postJson(uri, body, headers);
+        JsonNode answer = http.postJson(uri, body, auth());
         JsonNode content = answer.path("choices").path(0).path("message").path("content");
         if (!content.isTextual()) {
             String err = answer.path("error").path("message").asText("");
@@ -223,10 +193,5 @@ public final class OpenAiChatReviser implements PromptReviser {
                     + (err.isEmpty() ? "" : ": " + err), null);
         }
         return content.asText();
-    }
-
-    @Override
-    public String toString() {
-        return "OpenAiChatReviser[" + base + ", model " + model + (apiKey != null ? ", key " + apiKey : "") + "]";
     }
 }

@@ -11,9 +11,6 @@ import ai.legion.refine.Inpainter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Objects;
 
 /**
  * An OpenAI-compatible images API (OpenAI, or local servers that speak it): {@code POST
@@ -28,36 +25,22 @@ import java.util.Objects;
  *         .apiKey(ApiKey.fromEnv("OPENAI_API_KEY")).model("gpt-image-1").build();
  * }</pre>
  */
-public final class OpenAiImagesClient implements ImageGenerator, Inpainter {
+public final class OpenAiImagesClient extends OpenAiClient implements ImageGenerator, Inpainter {
 
     /** OpenAI's API. */
     public static final URI DEFAULT_URI = URI.create("https://api.openai.com");
 
-    private final URI base;
-    private final HttpSupport http;
-    private final ApiKey apiKey;
-    private final String model;
     private final Boolean responseFormat;
     private final String editSize;
 
     private OpenAiImagesClient(Builder b) {
-        this.base = v1(HttpSupport.baseUri(b.base, "OpenAI images URL"));
-        this.apiKey = b.apiKey;
-        this.model = b.model;
+        super(b, "OpenAI images", "OpenAI images URL", status -> switch (status) {
+            case 401 -> "the API key is missing or wrong";
+            case 404 -> "no such route or model on this server";
+            default -> null;
+        });
         this.responseFormat = b.responseFormat;
         this.editSize = b.editSize;
-        this.http = new HttpSupport("OpenAI images", b.http, apiKey == null ? java.util.List.of() : java.util.List.of(apiKey),
-                status -> switch (status) {
-                    case 401 -> "the API key is missing or wrong";
-                    case 404 -> "no such route or model on this server";
-                    default -> null;
-                });
-    }
-
-    /** {@code base} with {@code /v1} appended unless it already ends with it. */
-    static URI v1(URI base) {
-        String s = base.toString();
-        return URI.create(s.endsWith("/v1") ? s : s + "/v1");
     }
 
     /** A builder for the server at {@code base} ({@link #DEFAULT_URI}, or a local one; {@code /v1} optional). */
@@ -65,34 +48,17 @@ public final class OpenAiImagesClient implements ImageGenerator, Inpainter {
         return new Builder(base);
     }
 
-    /** Options of an {@link OpenAiImagesClient}. */
-    public static final class Builder {
-        private final URI base;
-        private HttpOptions http = HttpOptions.defaults();
-        private ApiKey apiKey;
-        private String model = "dall-e-2";
+    /** Options of an {@link OpenAiImagesClient}; the model defaults to {@code dall-e-2}, which does masked edits. */
+    public static final class Builder extends OpenAiClient.Builder<Builder> {
         private Boolean responseFormat;
         private String editSize;
 
         private Builder(URI base) {
-            this.base = base;
+            super(base, HttpOptions.defaults(), "dall-e-2");
         }
 
-        /** Timeouts and retries. */
-        public Builder http(HttpOptions options) {
-            this.http = Objects.requireNonNull(options, "options");
-            return this;
-        }
-
-        /** The API key (none by default: some local servers need none). */
-        public Builder apiKey(ApiKey key) {
-            this.apiKey = Objects.requireNonNull(key, "key");
-            return this;
-        }
-
-        /** The model (default {@code dall-e-2}, which supports masked edits). */
-        public Builder model(String name) {
-            this.model = Objects.requireNonNull(name, "model");
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -159,14 +125,6 @@ public final class OpenAiImagesClient implements ImageGenerator, Inpainter {
         return image(http.json(r, "POST " + uri), "POST " + uri);
     }
 
-    private Map<String, String> auth() {
-        Map<String, String> h = new LinkedHashMap<>();
-        if (apiKey != null) {
-            h.put("Authorization", "Bearer " + apiKey.reveal());
-        }
-        return h;
-    }
-
     private RgbImage image(JsonNode answer, String endpoint) throws GeneratorException {
         JsonNode first = answer.path("data").path(0);
         if (first.path("b64_json").isTextual()) {
@@ -178,10 +136,5 @@ public final class OpenAiImagesClient implements ImageGenerator, Inpainter {
         }
         String err = answer.path("error").path("message").asText("");
         throw http.fail(endpoint, 200, "answered without data[0].b64_json" + (err.isEmpty() ? "" : ": " + err), null);
-    }
-
-    @Override
-    public String toString() {
-        return "OpenAiImagesClient[" + base + ", model " + model + (apiKey != null ? ", key " + apiKey : "") + "]";
     }
 }

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
@@ -377,16 +376,6 @@ public final class TorchZipCheckpoint implements Checkpoint {
     }
 
     @Override
-    public Collection<String> keys() {
-        return infos.keySet();
-    }
-
-    @Override
-    public TensorInfo info(String key) {
-        return infos.get(key);
-    }
-
-    @Override
     public Map<String, TensorInfo> infos() {
         return infos;
     }
@@ -471,11 +460,7 @@ public final class TorchZipCheckpoint implements Checkpoint {
     }
 
     private TorchTensorRef ref(String key) throws CheckpointException {
-        TorchTensorRef t = tensors.get(key);
-        if (t == null) {
-            throw new CheckpointException(path, key, "no such tensor");
-        }
-        return t;
+        return CheckpointException.requireTensor(tensors, path, key);
     }
 
     @Override

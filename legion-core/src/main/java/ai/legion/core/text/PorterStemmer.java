@@ -1,4 +1,4 @@
-package ai.legion.eval.metrics;
+package ai.legion.core.text;
 
 import java.util.Locale;
 import java.util.Map;

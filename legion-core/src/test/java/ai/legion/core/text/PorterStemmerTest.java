@@ -1,4 +1,4 @@
-package ai.legion.eval.metrics;
+package ai.legion.core.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

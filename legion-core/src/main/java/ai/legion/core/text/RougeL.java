@@ -1,4 +1,4 @@
-package ai.legion.eval.metrics;
+package ai.legion.core.text;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * ROUGE-L as Google's {@code rouge_score} computes {@code rougeL} (SPEC §8.2; Table 3 reports the
- * F-measure ×100): sentence-level longest common subsequence of the tokens of prediction and reference.
+ * ROUGE-L as Google's {@code rouge_score} computes {@code rougeL} (the paper's Table 3 reports the F-measure
+ * ×100): sentence-level longest common subsequence of the tokens of prediction and reference.
  *
  * <p>Tokenization ({@code rouge_score/tokenize.py}): lowercase, replace every run of characters outside
  * {@code [a-z0-9]} by a space, split on whitespace, with stemming Porter-stem the tokens longer than three
@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * {@code P + R = 0}); all three are 0 when either side has no token. The summary-level
  * {@code rougeLsum} (newline-split sentences) is not implemented.
  *
- * <p>Instances are immutable and thread-safe.
+ * <p>One implementation serves the evaluation (stemming on) and scars-sim's constant-caption baseline
+ * (stemming off). Instances are immutable and thread-safe.
  */
 public final class RougeL {
 
@@ -31,14 +32,14 @@ public final class RougeL {
     private final PorterStemmer stemmer;
 
     /**
-     * @param useStemmer rouge_score's {@code use_stemmer} (LEGION's setting is not published; SPEC §8.2
-     *     defaults it on)
+     * @param useStemmer rouge_score's {@code use_stemmer} (LEGION's setting is not published; the
+     *     evaluation defaults it on)
      */
     public RougeL(boolean useStemmer) {
         this.stemmer = useStemmer ? new PorterStemmer() : null;
     }
 
-    /** A scorer with stemming on (SPEC §8.2's default). */
+    /** A scorer with stemming on (the evaluation's default). */
     public static RougeL withStemmer() {
         return new RougeL(true);
     }
