@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.models.lm.KvCache;
 import ai.legion.core.config.LlamaConfig;
+import ai.legion.models.nn.Checks;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
@@ -74,12 +75,9 @@ public final class LlamaAttention extends LegionBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding.CosSin rope, NDArray mask, KvCache cache,
             boolean training) {
-        Shape s = x.getShape();
-        if (s.dimension() != 3 || s.get(2) != hidden) {
-            throw new IllegalArgumentException("LlamaAttention: expected hidden states [B, T, " + hidden + "], got " + s);
-        }
-        long b = s.get(0);
-        long t = s.get(1);
+        Checks.tokens("LlamaAttention", x, hidden);
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
         NDArray q = qProj.forward(ps, x, training).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
         NDArray k = kProj.forward(ps, x, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
         NDArray v = vProj.forward(ps, x, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);

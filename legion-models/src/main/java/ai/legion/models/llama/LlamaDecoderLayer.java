@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.models.lm.KvCache;
 import ai.legion.core.config.LlamaConfig;
+import ai.legion.models.nn.Checks;
 import ai.legion.models.nn.LegionBlock;
 
 /**
@@ -49,10 +50,7 @@ public final class LlamaDecoderLayer extends LegionBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding.CosSin rope, NDArray mask, KvCache cache,
             boolean training) {
-        Shape s = x.getShape();
-        if (s.dimension() != 3 || s.get(2) != hidden) {
-            throw new IllegalArgumentException("LlamaDecoderLayer: expected hidden states [B, T, " + hidden + "], got " + s);
-        }
+        Checks.tokens("LlamaDecoderLayer", x, hidden);
         NDArray h = x.add(selfAttn.forward(ps, inputLayernorm.forward(ps, x, training), rope, mask, cache, training));
         return h.add(mlp.forward(ps, postAttentionLayernorm.forward(ps, h, training), training));
     }

@@ -1,7 +1,5 @@
-package ai.legion.models.inference;
+package ai.legion.models.lm;
 
-import ai.legion.models.lm.GenerationOptions;
-import ai.legion.models.lm.Generator;
 import static ai.legion.models.testing.Parity.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,9 +12,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.models.LegionModel;
-import ai.legion.models.lm.CausalLmOutput;
-import ai.legion.models.lm.LmInput;
-import ai.legion.models.lm.LogitsSelection;
 import ai.legion.models.testing.Parity;
 import ai.legion.models.testing.TinyLegion;
 import java.util.ArrayList;
@@ -26,7 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class LegionGeneratorTest {
+class GeneratorTest {
 
     static LegionModel model;
     static Checkpoint io;
