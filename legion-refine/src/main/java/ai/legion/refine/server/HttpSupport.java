@@ -31,7 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP exchange shared by the clients: timeouts, bounded retries with exponential backoff (5xx, 408,
+ * The HTTP exchange shared by the clients: deadlines over headers and body, a response size cap (see
+ * {@link CappedBody}), bounded retries with exponential backoff (5xx, 408,
  * 429, I/O errors and timeouts; other 4xx fail at once), and {@link GeneratorException}s that name the
  * server, endpoint and status with a truncated body from which credentials are redacted. Logs name the
  * endpoint and status only, never headers.

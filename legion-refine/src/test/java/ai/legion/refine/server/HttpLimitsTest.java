@@ -195,8 +195,8 @@ class HttpLimitsTest {
         assertEquals(500, e.status());
         assertFalse(m.contains("\n") || m.contains("\r"), m);
         assertTrue(m.length() < 600, m.length() + " chars: " + m);
-        assertTrue(m.startsWith("AUTOMATIC1111: POST http://127.0.0.1:" + base.getPort() + "/sdapi/v1/txt2img -> HTTP 500: "
-                + "<html> <body> Internal Server Error"), m);
+        assertTrue(m.startsWith("AUTOMATIC1111: POST http://127.0.0.1:" + base.getPort()
+                + "/sdapi/v1/txt2img -> HTTP 500: <html> <body> Internal Server Error"), m);
         assertTrue(m.contains("(more than " + HttpSupport.ERROR_BODY_BYTES + " bytes)"), m);
         assertTrue(m.endsWith("(gave up after 2 attempts)"), m);
     }
