@@ -20,13 +20,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP exchange shared by the clients: timeouts, bounded retries with exponential backoff (5xx, 408,
+ * The HTTP exchange shared by the clients: deadlines over headers and body, a response size cap (see
+ * {@link CappedBody}), bounded retries with exponential backoff (5xx, 408,
  * 429, I/O errors and timeouts; other 4xx fail at once), and {@link GeneratorException}s that name the
  * server, endpoint and status with a truncated body from which credentials are redacted. Logs name the
  * endpoint and status only, never headers.
@@ -36,6 +42,8 @@ final class HttpSupport {
     private static final Logger LOG = LoggerFactory.getLogger(HttpSupport.class);
     static final ObjectMapper JSON = new ObjectMapper();
     static final int MAX_BODY_IN_MESSAGE = 300;
+    /** The most bytes of an error status's body that are read (the message quotes at most 300 characters). */
+    static final int ERROR_BODY_BYTES = 4096;
 
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer|basic)\\s+[A-Za-z0-9._~+/=-]+");
     private static final Pattern KEY_LIKE = Pattern.compile("\\bsk-[A-Za-z0-9_-]{6,}");
@@ -43,7 +51,11 @@ final class HttpSupport {
             "(?i)(\"?(?:api[_-]?key|authorization|password|token)\"?\\s*[:=]\\s*\"?)[^\"\\s,}]+");
 
     /** A response: status, headers, body bytes. */
-    record Response(int status, HttpHeaders headers, byte[] body) {
+    record Response(int status, HttpHeaders headers, byte[] body, boolean truncated) {
+        Response {
+            body = body == null ? new byte[0] : body;
+        }
+
         String contentType() {
             return headers.firstValue("Content-Type").orElse("");
         }
@@ -141,22 +153,33 @@ final class HttpSupport {
     }
 
     /**
-     * Sends a request with retries.
+     * Sends a request with retries. Each attempt has {@link HttpOptions#requestTimeout()} for the response headers
+     * and the whole body (the JDK's request timeout alone stops at the headers, so a server trickling its body
+     * would hang the caller), every call has {@link HttpOptions#totalTimeout()} for all attempts and waits, and a
+     * body above {@link HttpOptions#maxResponseBytes()} is refused without being read to its end.
      *
      * @param body the body or null (GET)
      * @param headers extra headers (credentials included; never logged)
      * @return a 2xx response
-     * @throws GeneratorException after a non-retryable status, or when the retries are used up
+     * @throws GeneratorException after a non-retryable status or an oversized response, or when the retries or
+     *     the total time are used up
      */
     Response send(String method, URI uri, byte[] body, String contentType, Map<String, String> headers)
             throws GeneratorException {
         String endpoint = method + " " + uri;
         int attempts = options.maxRetries() + 1;
+        long callDeadline = System.nanoTime() + options.totalTimeout().toNanos();
         String lastProblem = "";
         int lastStatus = 0;
         Throwable lastCause = null;
-        for (int attempt = 1; attempt <= attempts; attempt++) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(options.requestTimeout());
+        int attempt = 1;
+        for (;; attempt++) {
+            long left = callDeadline - System.nanoTime();
+            // whole milliseconds, rounded up, so that the first attempt of a call whose total equals the request
+            // timeout still gets (and reports) the full request timeout
+            Duration attemptTimeout = Duration.ofMillis(Math.max(1, (Math.min(options.requestTimeout().toNanos(), left)
+                    + 999_999) / 1_000_000));
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(attemptTimeout);
             if (contentType != null) {
                 b.header("Content-Type", contentType);
             }
@@ -165,8 +188,7 @@ final class HttpSupport {
             Duration wait = options.backoff(attempt);
             try {
                 LOG.debug("{}: {} (attempt {}/{}, {} bytes)", label, endpoint, attempt, attempts, body == null ? 0 : body.length);
-                HttpResponse<byte[]> resp = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-                Response r = new Response(resp.statusCode(), resp.headers(), resp.body() == null ? new byte[0] : resp.body());
+                Response r = exchange(b.build(), attemptTimeout);
                 if (r.status() >= 200 && r.status() < 300) {
                     return r;
                 }
@@ -178,14 +200,19 @@ final class HttpSupport {
                     throw new GeneratorException(endpoint, r.status(), redact(label + ": " + endpoint + " " + lastProblem), null);
                 }
                 wait = retryAfter(r, wait);
+            } catch (CappedBody.TooLarge e) {
+                throw new GeneratorException(endpoint, e.status, redact(label + ": " + endpoint + " -> HTTP " + e.status
+                        + ": " + e.getMessage()), e);
             } catch (HttpConnectTimeoutException e) {
                 lastStatus = 0;
                 lastCause = e;
                 lastProblem = "could not connect within " + seconds(options.connectTimeout()) + " (is the server running?)";
-            } catch (HttpTimeoutException e) {
+            } catch (HttpTimeoutException | TimeoutException e) {
                 lastStatus = 0;
                 lastCause = e;
-                lastProblem = "timed out after " + seconds(options.requestTimeout()) + " without a response";
+                lastProblem = "timed out after " + seconds(attemptTimeout) + " before the whole response arrived ("
+                        + (attemptTimeout.equals(options.requestTimeout()) ? "requestTimeout"
+                        : "what was left of totalTimeout " + seconds(options.totalTimeout())) + ")";
             } catch (ConnectException e) {
                 lastStatus = 0;
                 lastCause = e;
@@ -199,14 +226,56 @@ final class HttpSupport {
                 Thread.currentThread().interrupt();
                 throw new GeneratorException(endpoint, 0, label + ": " + endpoint + " interrupted", e);
             }
-            if (attempt < attempts) {
-                LOG.warn("{}: {} {}; retry {}/{} in {} ms", label, endpoint, shortProblem(lastProblem), attempt,
-                        options.maxRetries(), wait.toMillis());
-                sleep(wait, endpoint);
+            if (attempt >= attempts) {
+                break;
             }
+            left = callDeadline - System.nanoTime();
+            if (left <= wait.toNanos()) {
+                lastProblem += "; no time left for a retry within totalTimeout " + seconds(options.totalTimeout());
+                break;
+            }
+            LOG.warn("{}: {} {}; retry {}/{} in {} ms", label, endpoint, shortProblem(lastProblem), attempt,
+                    options.maxRetries(), wait.toMillis());
+            sleep(wait, endpoint);
         }
-        String msg = label + ": " + endpoint + " " + lastProblem + (attempts > 1 ? " (gave up after " + attempts + " attempts)" : "");
+        String msg = label + ": " + endpoint + " " + lastProblem + (attempt > 1 ? " (gave up after " + attempt
+                + " attempts)" : "");
         throw new GeneratorException(endpoint, lastStatus, redact(msg), lastCause);
+    }
+
+    /**
+     * One attempt: the response with its body, which is read within {@code timeout} (counted from now) and
+     * capped. The body of an error status is only kept up to {@link #ERROR_BODY_BYTES}: it is quoted, never
+     * parsed.
+     */
+    private Response exchange(HttpRequest request, Duration timeout) throws IOException, InterruptedException,
+            TimeoutException {
+        CappedBody.Handler handler = new CappedBody.Handler(options.maxResponseBytes());
+        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, handler);
+        try {
+            HttpResponse<byte[]> resp = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return new Response(resp.statusCode(), resp.headers(), resp.body(), handler.truncated());
+        } catch (TimeoutException e) {
+            handler.cancel(); // closes the connection: a trickling server stops costing anything
+            future.cancel(true);
+            throw e;
+        } catch (InterruptedException e) {
+            handler.cancel();
+            future.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c instanceof CappedBody.TooLarge big) {
+                    throw big;
+                }
+            }
+            Throwable c = e.getCause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause()
+                    : e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(String.valueOf(c), c);
+        }
     }
 
     static boolean retryable(int status) {
@@ -255,12 +324,13 @@ final class HttpSupport {
         }
         String type = r.contentType().toLowerCase(java.util.Locale.ROOT);
         if (type.startsWith("image/") || type.startsWith("application/octet-stream")) {
-            return "(" + b.length + " bytes of " + type + ")";
+            return "(" + (r.truncated() ? "more than " : "") + b.length + " bytes of " + type + ")";
         }
         String s = SafeText.decodeUtf8(b, 0, Math.min(b.length, MAX_BODY_IN_MESSAGE * 4)).replaceAll("\\s+", " ")
                 .strip();
-        return SafeText.forTerminalLine(s, MAX_BODY_IN_MESSAGE) + (b.length > MAX_BODY_IN_MESSAGE ? " (" + b.length
-                + " bytes)" : "");
+        String size = r.truncated() ? " (more than " + b.length + " bytes)"
+                : b.length > MAX_BODY_IN_MESSAGE ? " (" + b.length + " bytes)" : "";
+        return SafeText.forTerminalLine(s, MAX_BODY_IN_MESSAGE) + size;
     }
 
     /** Removes credentials: the configured secrets, bearer/basic tokens, sk- keys, key-like JSON fields. */
