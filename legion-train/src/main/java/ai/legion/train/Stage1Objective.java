@@ -22,9 +22,10 @@ import java.util.List;
 import ai.legion.models.nn.Ops;
 
 /**
- * LEGION's stage-1 loss on a batch (SPEC 6.1): {@code ce·CE + bce·BCE + dice·DICE}, where CE is the mean
- * next-token loss over the supervised answer tokens of the batch, and BCE/DICE are summed over the
- * predicted masks (compared at the ground-truth resolution) and divided by the number of masks.
+ * LEGION's stage-1 loss on a batch ({@code model/Legion.py::LegionForCausalLM._compute_loss_components}):
+ * {@code ce·CE + bce·BCE + dice·DICE}, where CE is the mean next-token loss over the supervised answer tokens of the
+ * batch, and BCE/DICE are summed over the predicted masks (compared at the ground-truth resolution) and divided by
+ * the number of masks.
  *
  * <p>The batch layout is {@link ai.legion.data.dataset.Stage1Dataset}'s. Logits are computed only at
  * the positions that predict a supervised token (the result equals the full {@code lm_head} followed by

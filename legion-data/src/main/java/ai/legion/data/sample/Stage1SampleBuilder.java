@@ -17,10 +17,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Builds stage-1 samples as LEGION's GCG dataset does (SPEC 4.4, 4.5, 6.1): the caption's phrases are
- * located and wrapped as {@code <p> phrase </p> [SEG]} in caption order, the conversation is tokenized
- * with labels masked outside the answer, and one ground-truth mask per kept phrase is rasterized at the
- * image's resolution. Thread-safe (for prefetching workers).
+ * Builds stage-1 samples as LEGION's GCG dataset does
+ * ({@code dataset/gcg_datasets/GranDf_gcg_ds.py::LegionGCGDataset}, labels as
+ * {@code dataset/dataset.py::custom_collate_fn}): the caption's phrases are located and wrapped as
+ * {@code <p> phrase </p> [SEG]} in caption order, the conversation is tokenized with labels masked outside the
+ * answer, and one ground-truth mask per kept phrase is rasterized at the image's resolution. Thread-safe (for
+ * prefetching workers).
  */
 public final class Stage1SampleBuilder {
 
@@ -30,7 +32,7 @@ public final class Stage1SampleBuilder {
         BinaryMask mask(ArtifactRecord record, Ref ref, int height, int width) throws DatasetException;
     }
 
-    /** Upstream's training masks: pycocotools polygon rasterization (SPEC 6.1), boxes, heatmaps. */
+    /** Upstream's training masks: pycocotools polygon rasterization ({@code LegionGCGDataset}), boxes, heatmaps. */
     public static MaskSource trainingMasks() {
         MaskRasterizer r = MaskRasterizer.training();
         return (record, ref, h, w) -> r.rasterize(ref.region(), h, w);

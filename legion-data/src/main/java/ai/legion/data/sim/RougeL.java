@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * ROUGE-L F1 as SPEC §8.2 tokenizes (lowercase, {@code [^a-z0-9]+} → space, split), without Porter
- * stemming: used for the constant-caption baseline in the statistics. Stemming can only merge tokens,
+ * ROUGE-L F1 as {@code rouge_score/tokenize.py::tokenize} tokenizes (lowercase, {@code [^a-z0-9]+} → space, split),
+ * without Porter stemming: used for the constant-caption baseline in the statistics. Stemming can only merge tokens,
  * so the stemmed score of the same pair is usually a little higher.
  */
 final class RougeL {
