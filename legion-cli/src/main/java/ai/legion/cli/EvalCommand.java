@@ -274,8 +274,8 @@ public final class EvalCommand implements Runnable {
 
     /** {@code loc}, {@code exp}, {@code det}: one task, on clean images or under one perturbation. */
     abstract static class SingleTask extends Runner {
-        @Option(names = "--perturb", paramLabel = "SPEC", description = "Evaluate under one perturbation (jpeg:50, "
-                + "noise:0.1, blur:5, blur:5+jpeg:50).")
+        @Option(names = "--perturb", paramLabel = "PERTURBATION",
+                description = "Evaluate under one perturbation (jpeg:50, noise:0.1, blur:5, blur:5+jpeg:50).")
         String perturb;
 
         private final Task task;

@@ -61,7 +61,7 @@ final class EvalOptions {
             description = "sentence-transformers paraphrase-MiniLM-L6-v2 folder: also compute CSS.")
     Path cssModel;
 
-    @Option(names = "--no-stemmer", description = "ROUGE-L without Porter stemming (default: stemming, SPEC 8.2).")
+    @Option(names = "--no-stemmer", description = "ROUGE-L without Porter stemming (default: stemming).")
     boolean noStemmer;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the per-image perturbation noise.")

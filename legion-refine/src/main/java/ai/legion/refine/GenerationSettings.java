@@ -36,15 +36,16 @@ public record GenerationSettings(long seed, int steps, double guidance, double s
     }
 
     /**
-     * LEGION's inpainting settings (upstream {@code inpainter.py}, SPEC 9.2): seed 42, 25 steps, guidance
-     * 8.0, strength 0.84, the input's size, no negative prompt, the server's sampler.
+     * LEGION's inpainting settings (upstream {@code scripts/refine/inpainter.py::sd_xl_inpainting_process}): seed 42,
+     * 25 steps, guidance 8.0, strength 0.84, the input's size, no negative prompt, the server's sampler.
      */
     public static GenerationSettings inpaintingDefaults() {
         return new GenerationSettings(42, 25, 8.0, 0.84, 0, 0, "", null);
     }
 
     /**
-     * Regeneration settings: diffusers' SD3.5 defaults that upstream's regenerator relies on (SPEC 9.1):
+     * Regeneration settings: diffusers' SD3.5 defaults that upstream's regenerator relies on
+     * ({@code scripts/refine/regenerator.py::t2i_sd35.inference} passes only the prompt):
      * 28 steps, guidance 7.0, 1024x1024, random seed.
      */
     public static GenerationSettings generationDefaults() {

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * An inpainting call: repaint the pixels of {@code image} where {@code mask} is set (white = repaint, the
- * convention of A1111, diffusers and SPEC 9.4), guided by {@code prompt}.
+ * convention of A1111's {@code img2img} and diffusers' inpainting pipelines), guided by {@code prompt}.
  *
  * @param image the current image
  * @param mask the (already dilated) region to repaint, at the image's size

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The inpainting loop (paper Eq. 6, SPEC 9.2):
+ * The inpainting loop (paper Eq. 6; upstream {@code scripts/refine/inpainter.py::sd_xl_inpainting_process}):
  *
  * <pre>
  * for t = 0 .. rounds:
@@ -44,7 +44,7 @@ public final class InpaintingRefiner extends AbstractRefiner<InpaintingRefiner> 
     public static final String MODE = "inpainting";
 
     /**
-     * The inpainting prompt template of upstream {@code scripts/refine/inpainter.py} (SPEC 9.2), kept
+     * The inpainting prompt template of upstream {@code scripts/refine/inpainter.py::sd_xl_inpainting_process}, kept
      * verbatim because it is what the paper's inpainting results were produced with; {@code {explanation}}
      * is the artifact's explanation (its phrase when the explanation is empty), {@code {phrase}} the phrase.
      */

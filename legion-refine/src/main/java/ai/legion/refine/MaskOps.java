@@ -107,8 +107,8 @@ public final class MaskOps {
 
     /**
      * The image at {@code width x height}: itself when it already has that size, else resized with Pillow's
-     * bicubic filter (diffusers' servers often return 1024x1024 or multiples of 8; SPEC 9.2 says to resize
-     * back before compositing).
+     * bicubic filter (diffusers' servers often return 1024x1024 or multiples of 8; upstream's inpainter keeps that
+     * size, its resize back is commented out, but compositing needs the original size).
      */
     public static RgbImage fitTo(RgbImage image, int width, int height) {
         if (image.width() == width && image.height() == height) {

@@ -5,15 +5,16 @@ package ai.legion.refine;
  * {@code summary.json}. The library ships {@link ArtifactAreaScorer} (LEGION's own artifact area ratio,
  * lower is better), which costs nothing beyond the analysis the loop runs anyway.
  *
- * <p><b>HPS v2 semantics</b> (the paper's metric, SPEC 9.3), for implementations that wrap it (e.g. an HTTP
- * call to a Python service running {@code hpsv2.score(images, prompt, hps_version="v2.1")}): the score is
- * the cosine similarity between the L2-normalized OpenCLIP ViT-H-14 image and text embeddings of the HPS
- * v2.1 checkpoint ({@code HPS_v2.1_compressed.pt}; v2.0 scores are not comparable), without logit scale;
- * higher is better; typical values 0.20 to 0.35 (papers print them x100). The image is scaled so its longest
- * side is 224 (bicubic), zero-padded to 224x224 centred, CLIP-normalized; the text is CLIP-BPE with context
- * 77. Upstream's regenerator scores against the <em>current revised</em> prompt
- * ({@link ScoringInput#prompt()}); scoring against {@link ScoringInput#originalPrompt()} too is advisable
- * because a revised prompt can drift from what the user asked for.
+ * <p><b>HPS v2 semantics</b> (the paper's metric; upstream {@code scripts/refine/regenerator.py::hpsv2_score}, HPSv2
+ * {@code hpsv2/img_score.py}), for implementations that wrap it (e.g. an HTTP call to a Python service running
+ * {@code hpsv2.score(images, prompt, hps_version="v2.1")}): the score is the cosine similarity between the
+ * L2-normalized OpenCLIP ViT-H-14 image and text embeddings of the HPS v2.1 checkpoint
+ * ({@code HPS_v2.1_compressed.pt}; v2.0 scores are not comparable), without logit scale; higher is better; typical
+ * values 0.20 to 0.35 (papers print them x100). The image is scaled so its longest side is 224 (bicubic), zero-padded
+ * to 224x224 centred, CLIP-normalized; the text is CLIP-BPE with context 77. Upstream's regenerator scores against
+ * the <em>current revised</em> prompt ({@link ScoringInput#prompt()}); scoring against
+ * {@link ScoringInput#originalPrompt()} too is advisable because a revised prompt can drift from what the user asked
+ * for.
  */
 public interface QualityScorer {
 

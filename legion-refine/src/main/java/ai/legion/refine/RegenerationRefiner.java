@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The regeneration loop (paper Eq. 5, SPEC 9.1):
+ * The regeneration loop (paper Eq. 5; upstream {@code scripts/refine/regenerator.py::run_iterative_optimization}):
  *
  * <pre>
  * P_0 = the user's prompt, M = {}

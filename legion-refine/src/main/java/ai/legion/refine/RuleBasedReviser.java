@@ -31,7 +31,10 @@ import java.util.regex.Pattern;
  */
 public final class RuleBasedReviser implements PromptReviser {
 
-    /** Upstream's rule "Output prompt should have less than 50 words" (SPEC 9.1): at most 49 words. */
+    /**
+     * Upstream's rule "Output prompt should have less than 50 words"
+     * ({@code scripts/refine/regenerator.py::optimize_image_with_reflection}): at most 49 words.
+     */
     public static final int DEFAULT_MAX_WORDS = 49;
 
     private static final int MAX_RULES_PER_ARTIFACT = 2;

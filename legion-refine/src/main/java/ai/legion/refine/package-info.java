@@ -1,7 +1,8 @@
 /**
- * LEGION as a generation controller (paper section 4.2, SPEC section 9): the regeneration loop (Eq. 5,
- * prompt revision from a memory bank of explanations) and the inpainting loop (Eq. 6, region-by-region
- * inpainting composited so that pixels outside the dilated masks never change).
+ * LEGION as a generation controller (paper section 4.2; upstream {@code scripts/refine/regenerator.py} and
+ * {@code inpainter.py}): the regeneration loop (Eq. 5, prompt revision from a memory bank of explanations) and the
+ * inpainting loop (Eq. 6, region-by-region inpainting composited so that pixels outside the dilated masks never
+ * change).
  *
  * <p>Entry point: {@link ai.legion.refine.Refiner}. The loops see LEGION only through
  * {@link ai.legion.refine.ArtifactSource} (which {@code LegionAnalyzer::analyze} satisfies) and the

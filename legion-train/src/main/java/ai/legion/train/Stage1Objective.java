@@ -18,10 +18,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * LEGION's stage-1 loss on a batch (LEGION {@code model/Legion.py::LegionForCls.model_forward}):
- * {@code ce·CE + bce·BCE + dice·DICE}, where CE is the mean next-token loss over the supervised answer tokens
- * of the batch, and BCE/DICE are summed over the predicted masks (compared at the ground-truth resolution) and
- * divided by the number of masks.
+ * LEGION's stage-1 loss on a batch ({@code model/Legion.py::LegionForCausalLM._compute_loss_components}):
+ * {@code ce·CE + bce·BCE + dice·DICE}, where CE is the mean next-token loss over the supervised answer tokens of the
+ * batch, and BCE/DICE are summed over the predicted masks (compared at the ground-truth resolution) and divided by
+ * the number of masks.
  *
  * <p>The model's one teacher-forced {@link LegionModel#forward} computes everything; this class only turns the
  * batch layout of {@link ai.legion.data.dataset.Stage1Dataset} into its input and its output into losses.

@@ -40,9 +40,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import ai.legion.models.nn.Ops;
 
 /**
- * Stage-1 (localization + explanation) training as upstream does it (SPEC 6.1), with the loop DJL's
- * {@code EasyTrain} lacks: gradient accumulation, global-norm clipping, a warmup-then-linear-decay
- * schedule, AdamW over an explicit set of trainables, atomic checkpoints and bit-exact resume on CPU.
+ * Stage-1 (localization + explanation) training as upstream does it ({@code scripts/loc_exp/train.py},
+ * {@code train.sh}), with the loop DJL's {@code EasyTrain} lacks: gradient accumulation, global-norm clipping, a
+ * warmup-then-linear-decay schedule, AdamW over an explicit set of trainables, atomic checkpoints and bit-exact
+ * resume on CPU.
  *
  * <pre>{@code
  * Stage1Trainer.builder().model(model).train(trainSet).validate(valSet)

@@ -38,9 +38,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Stage 2 (LEGION {@code scripts/cls/train.py}): only {@code prediction_head} trains, on the CLS token of CLIP's selected layer,
- * with cross-entropy, transformers' AdamW, a cosine schedule without warmup and global-norm clipping
- * at 1.0. CLIP is frozen, so its features are computed once and reused every epoch.
+ * Stage 2 (LEGION {@code scripts/cls/train.py}, {@code model/Legion.py::LegionForCls}): only {@code prediction_head}
+ * trains, on the CLS token of CLIP's selected layer, with cross-entropy, transformers' AdamW, a cosine schedule
+ * without warmup and global-norm clipping at 1.0. CLIP is frozen, so its features are computed once and reused every
+ * epoch.
  *
  * <p>Option {@link #standardize}: train on features standardized with the training set's per-dimension
  * mean and standard deviation and fold them into the head's first layer afterwards

@@ -12,9 +12,9 @@ import java.util.function.Predicate;
 public final class Trainables {
 
     /**
-     * LEGION stage 1 (SPEC 2.10): LoRA adapters of the LLM, {@code lm_head}, {@code embed_tokens}, the
-     * SAM mask decoder and {@code text_hidden_fcs}; CLIP, the projector, the SAM image encoder and
-     * prompt encoder and the LLM's base weights are frozen.
+     * LEGION stage 1 ({@code scripts/loc_exp/train.py::set_trainable_modules}, {@code setup_lora_config}): LoRA
+     * adapters of the LLM, {@code lm_head}, {@code embed_tokens}, the SAM mask decoder and {@code text_hidden_fcs};
+     * CLIP, the projector, the SAM image encoder and prompt encoder and the LLM's base weights are frozen.
      */
     public static final Predicate<String> LEGION_STAGE1 = key -> key.contains(".lora_A.") || key.contains(".lora_B.")
             || key.equals("lm_head.weight") || key.equals("model.embed_tokens.weight")

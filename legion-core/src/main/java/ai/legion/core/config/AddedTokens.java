@@ -15,8 +15,8 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * An HF {@code added_tokens.json}: tokens appended to the base vocabulary, token → id (SPEC §3.5).
- * The map is kept in id order.
+ * An HF {@code added_tokens.json}: tokens appended to the base vocabulary, token → id (LEGION adds its seven in
+ * {@code scripts/loc_exp/train.py::setup_tokenizer_and_special_tokens}). The map is kept in id order.
  *
  * @param ids token → id, unmodifiable, iterating in id order
  */

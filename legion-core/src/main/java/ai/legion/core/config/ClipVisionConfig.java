@@ -14,7 +14,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * HF {@code CLIPVisionConfig} (transformers 4.28): the ViT vision tower of CLIP (SPEC §2.1).
+ * HF {@code CLIPVisionConfig} (transformers 4.28 {@code models/clip/configuration_clip.py}): the ViT vision tower of
+ * CLIP.
  *
  * <p>Absent fields take the {@code CLIPVisionConfig} defaults, which is also how HF fills a partial
  * {@code vision_config} inside a {@code CLIPConfig} (the openai checkpoints only store the values

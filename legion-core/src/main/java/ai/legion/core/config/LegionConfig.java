@@ -23,9 +23,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A LEGION / GLaMM {@code config.json} ({@code model_type "llava"}, SPEC §3.4): the flat LLaMA fields
- * (bound into {@link #llama()} through {@link JsonUnwrapped}, so one file yields both views) plus the
- * multimodal and grounding fields.
+ * A LEGION / GLaMM {@code config.json} ({@code model_type "llava"}, as in {@code MBZUAI/GLaMM-GranD-Pretrained};
+ * LEGION {@code model/Legion.py::LegionForCausalLM._set_model_configurations} adds fields): the flat LLaMA fields
+ * (bound into {@link #llama()} through {@link JsonUnwrapped}, so one file yields both views) plus the multimodal and
+ * grounding fields.
  *
  * <p>Defaults for absent fields are those the upstream code falls back to: LLaVA's
  * {@code getattr(config, ..., default)} values, GLaMM/LEGION constructor values, or HF

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * PEFT {@code adapter_config.json} of a LoRA adapter (PEFT 0.5 semantics; SPEC §2.9).
+ * PEFT {@code adapter_config.json} of a LoRA adapter (PEFT 0.5 semantics, {@code peft/tuners/lora.py::LoraConfig}).
  *
  * <p>Absent fields take PEFT 0.5's {@code LoraConfig} defaults. Settings this implementation cannot
  * honour are rejected instead of silently ignored: {@code layers_to_transform} (when set),
@@ -197,8 +197,9 @@ public record LoraConfig(
     }
 
     /**
-     * LEGION's stage-1 adapter (SPEC §2.9): LORA, r 8, alpha 16 (scaling 2), dropout 0.05, bias none,
-     * CAUSAL_LM, on {@code targets} (LEGION lists the full names of the q/v projections of the LLM).
+     * LEGION's stage-1 adapter ({@code scripts/loc_exp/train.py::setup_lora_config} with {@code train.sh}'s
+     * arguments): LORA, r 8, alpha 16 (scaling 2), dropout 0.05, bias none, CAUSAL_LM, on {@code targets} (LEGION
+     * lists the full names of the q/v projections of the LLM).
      */
     public static LoraConfig legionDefault(List<String> targets) {
         return new LoraConfig("LORA", 8, 16, 0.05, TargetModules.of(targets), "none", "CAUSAL_LM",

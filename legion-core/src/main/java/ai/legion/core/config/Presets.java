@@ -3,8 +3,10 @@ package ai.legion.core.config;
 import java.util.List;
 
 /**
- * Known configurations: the real LEGION-7B / CLIP / SAM dimensions (SPEC §2, §3.4) and the tiny
- * dimensions of the in-repo parity fixtures ({@code fixtures/parity}). Every preset validates.
+ * Known configurations: the real LEGION-7B / CLIP / SAM dimensions (the {@code config.json} files of
+ * {@code MBZUAI/GLaMM-GranD-Pretrained} and {@code openai/clip-vit-large-patch14-336}, segment-anything
+ * {@code build_sam.py::build_sam_vit_h}) and the tiny dimensions of the in-repo parity fixtures
+ * ({@code fixtures/parity}). Every preset validates.
  */
 public final class Presets {
 
@@ -14,9 +16,9 @@ public final class Presets {
     private Presets() {}
 
     /**
-     * LEGION-7B (GLaMM schema, SPEC §3.4): Vicuna-7B v1.5 with vocab 32007, hidden 4096, 32 layers,
-     * 32 heads (32 KV heads), intermediate 11008, 4096 positions, RMSNorm eps 1e-5; CLIP-L/336 tower
-     * ({@code mm_hidden_size} 1024) through an {@code mlp2x_gelu} projector, select layer -2, patch
+     * LEGION-7B ({@code MBZUAI/GLaMM-GranD-Pretrained}'s {@code config.json}): Vicuna-7B v1.5 with vocab 32007,
+     * hidden 4096, 32 layers, 32 heads (32 KV heads), intermediate 11008, 4096 positions, RMSNorm eps 1e-5;
+     * CLIP-L/336 tower ({@code mm_hidden_size} 1024) through an {@code mlp2x_gelu} projector, select layer -2, patch
      * features; {@code out_dim} 256.
      */
     public static LegionConfig legion7B() {
@@ -27,8 +29,8 @@ public final class Presets {
     }
 
     /**
-     * {@code openai/clip-vit-large-patch14-336} vision tower (SPEC §2.1): width 1024, 24 layers,
-     * 16 heads, MLP 4096, 336 px, patch 14 (576 patches), quick_gelu, eps 1e-5, projection 768.
+     * {@code openai/clip-vit-large-patch14-336} vision tower (that repository's {@code config.json}): width 1024, 24
+     * layers, 16 heads, MLP 4096, 336 px, patch 14 (576 patches), quick_gelu, eps 1e-5, projection 768.
      */
     public static ClipVisionConfig clipL336() {
         return new ClipVisionConfig(1024, 4096, 24, 16, 3, 336, 14, "quick_gelu", 1e-5, 768);
@@ -40,8 +42,8 @@ public final class Presets {
     }
 
     /**
-     * OpenCLIP ViT-H/14 vision tower as an HF config (SPEC §2.1): width 1280, 32 layers, 16 heads,
-     * MLP 5120, 224 px, patch 14 (256 patches), exact GELU, eps 1e-5, projection 1024.
+     * OpenCLIP ViT-H/14 vision tower as an HF config (open_clip {@code model_configs/ViT-H-14.json}): width 1280, 32
+     * layers, 16 heads, MLP 5120, 224 px, patch 14 (256 patches), exact GELU, eps 1e-5, projection 1024.
      */
     public static ClipVisionConfig clipH14() {
         return new ClipVisionConfig(1280, 5120, 32, 16, 3, 224, 14, "gelu", 1e-5, 1024);

@@ -24,12 +24,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Constructor arguments of Meta's segment-anything {@code Sam} as used by LEGION (SPEC §2.4, §2.5):
- * the format of {@code fixtures/parity/sam/config.json}. SAM has no upstream config file; the field
- * names are the Python constructor parameters, and absent fields take the constructor defaults
- * (fields without one are required). Descriptive entries such as {@code "class"}, {@code "_comment"},
- * {@code "act_layer"}, {@code "activation"} are ignored; {@code "norm_layer": "LayerNorm(eps=X)"}
- * supplies {@code layer_norm_eps} when that is absent.
+ * Constructor arguments of Meta's segment-anything {@code Sam} as used by LEGION
+ * ({@code model/SAM/build_sam.py::_build_sam}): the format of {@code fixtures/parity/sam/config.json}. SAM has no
+ * upstream config file; the field names are the Python constructor parameters, and absent fields take the constructor
+ * defaults (fields without one are required). Descriptive entries such as {@code "class"}, {@code "_comment"},
+ * {@code "act_layer"}, {@code "activation"} are ignored; {@code "norm_layer": "LayerNorm(eps=X)"} supplies
+ * {@code layer_norm_eps} when that is absent.
  *
  * <p>Presets {@link #vitH()}, {@link #vitL()}, {@link #vitB()} reproduce {@code build_sam.py}, and
  * {@link #inferFromShapes} recovers a configuration from checkpoint tensor shapes.

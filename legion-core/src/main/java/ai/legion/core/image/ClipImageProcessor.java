@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * HF transformers 4.28 {@code CLIPImageProcessor.preprocess} for one RGB uint8 image (SPEC §5), the
- * CLIP input of LEGION:
+ * HF transformers 4.28 {@code models/clip/image_processing_clip.py::CLIPImageProcessor.preprocess} for one RGB uint8
+ * image, the CLIP input of LEGION:
  *
  * <ol>
  *   <li>{@code do_resize}: shortest edge → {@code size.shortest_edge} = S, long edge

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * SAM input preprocessing as LEGION runs it (SPEC §5): segment-anything's
+ * SAM input preprocessing as LEGION runs it ({@code scripts/loc_exp/infer.py::inference}): segment-anything's
  * {@code ResizeLongestSide(T).apply_image} followed by LEGION's
  * {@code grounding_image_ecoder_preprocess}:
  *

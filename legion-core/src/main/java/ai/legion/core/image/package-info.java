@@ -1,5 +1,6 @@
 /**
- * Image decoding and the exact upstream preprocessing (SPEC §5).
+ * Image decoding and the exact upstream preprocessing (transformers 4.28 {@code CLIPImageProcessor}, segment-anything
+ * {@code ResizeLongestSide} and LEGION's {@code eval/utils.py::grounding_image_ecoder_preprocess}).
  *
  * <ul>
  *   <li>{@link ai.legion.core.image.ImageLoader} decodes files/streams into

@@ -302,7 +302,7 @@ public final class BinaryMask {
 
     /**
      * Foreground intersection over union {@code |A ∩ B| / |A ∪ B|}; 0 when both masks are empty (the
-     * pycocotools {@code rleIou} convention and SPEC §8.1's plain {@code iou}).
+     * pycocotools {@code rleIou} convention; LEGION {@code eval/utils.py::compute_iou} is the same ratio).
      */
     public double iou(BinaryMask other) {
         int u = unionArea(other);

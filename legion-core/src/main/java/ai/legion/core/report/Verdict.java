@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * The real/fake decision of LEGION's detection head (stage 2 checkpoints only).
  *
- * <p>LEGION's convention (SPEC §8.3): the head has two logits, class index 0 = fake and 1 = real, and the
- * label is their argmax ({@code torch.argmax}: a tie goes to the first index, fake). Probabilities are the
- * softmax of the two logits, so {@code pFake = softmax(logits)[0]} as in upstream's detection metrics.
+ * <p>LEGION's convention ({@code scripts/cls/train.py::LegionClsDataset.__getitem__} labels real 1, else 0;
+ * {@code scripts/cls/eval.py::validate} takes the argmax): the head has two logits, class index 0 = fake and 1 =
+ * real, and the label is their argmax ({@code torch.argmax}: a tie goes to the first index, fake). Probabilities are
+ * the softmax of the two logits, so {@code pFake = softmax(logits)[0]} as in upstream's detection metrics.
  *
  * @param label the predicted label
  * @param probability the probability of {@code label} ({@code pReal} or {@code pFake})

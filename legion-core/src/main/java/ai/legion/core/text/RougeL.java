@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * ROUGE-L as Google's {@code rouge_score} computes {@code rougeL} (the paper's Table 3 reports the F-measure
- * ×100): sentence-level longest common subsequence of the tokens of prediction and reference.
+ * ROUGE-L as Google's {@code rouge_score} computes {@code rougeL} ({@code rouge_scorer.py::_score_lcs}; Table 3
+ * reports the F-measure ×100): sentence-level longest common subsequence of the tokens of prediction and reference.
  *
  * <p>Tokenization ({@code rouge_score/tokenize.py}): lowercase, replace every run of characters outside
  * {@code [a-z0-9]} by a space, split on whitespace, with stemming Porter-stem the tokens longer than three
@@ -32,14 +32,14 @@ public final class RougeL {
     private final PorterStemmer stemmer;
 
     /**
-     * @param useStemmer rouge_score's {@code use_stemmer} (LEGION's setting is not published; the
-     *     evaluation defaults it on)
+     * @param useStemmer rouge_score's {@code use_stemmer} (LEGION's setting is not published; this project
+     *     defaults it on, docs/EVAL.md)
      */
     public RougeL(boolean useStemmer) {
         this.stemmer = useStemmer ? new PorterStemmer() : null;
     }
 
-    /** A scorer with stemming on (the evaluation's default). */
+    /** A scorer with stemming on (the default of {@code legion eval}). */
     public static RougeL withStemmer() {
         return new RougeL(true);
     }

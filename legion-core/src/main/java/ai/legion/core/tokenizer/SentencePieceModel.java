@@ -98,8 +98,8 @@ public final class SentencePieceModel {
 
     // Field numbers of sentencepiece_model.proto.
     private static final int MODEL_PIECES = 1;
-    private static final int MODEL_TRAINER_SPEC = 2;
-    private static final int MODEL_NORMALIZER_SPEC = 3;
+    private static final int MODEL_TRAINER = 2; // trainer_spec
+    private static final int MODEL_NORMALIZER = 3; // normalizer_spec
     private static final int PIECE_PIECE = 1;
     private static final int PIECE_SCORE = 2;
     private static final int PIECE_TYPE = 3;
@@ -203,9 +203,9 @@ public final class SentencePieceModel {
                     case (MODEL_PIECES << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED ->
                             pieces.add(readPiece(in.readByteArray(), pieces.size(), source));
                     // proto2 merges repeated occurrences of a singular message field: keep all, apply in order
-                    case (MODEL_TRAINER_SPEC << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED ->
+                    case (MODEL_TRAINER << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED ->
                             trainer.add(in.readByteArray());
-                    case (MODEL_NORMALIZER_SPEC << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED ->
+                    case (MODEL_NORMALIZER << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED ->
                             normalizer.add(in.readByteArray());
                     default -> skip(in, tag);
                 }

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.legion.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
-/** {@link Presets}: every preset validates; real dimensions follow the SPEC. */
+/** {@link Presets}: every preset validates; real dimensions follow the upstream config files. */
 class ConfigPresetsTest {
 
     @Test

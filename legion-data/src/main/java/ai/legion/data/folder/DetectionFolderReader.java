@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * UniversalFakeDetect / CNNSpot image folders (SPEC 7.4): every image whose path below the walked
- * root contains a {@code 0_real} or {@code 1_fake} directory, e.g.
+ * UniversalFakeDetect / CNNSpot image folders (UniversalFakeDetect {@code validate.py::recursively_read}): every
+ * image whose path below the walked root contains a {@code 0_real} or {@code 1_fake} directory, e.g.
  * <pre>
  * test/progan/car/0_real/00001.png     generator progan, class car, REAL
  * test/biggan/1_fake/00001.png         generator biggan, FAKE

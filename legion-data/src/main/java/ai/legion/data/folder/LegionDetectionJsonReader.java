@@ -23,7 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * LEGION's own detection list (SPEC 7.4): a JSON array of objects
+ * LEGION's own detection list ({@code scripts/cls/train.py::LegionClsDataset}): a JSON array of objects
  * <pre>
  * [{"image_path": "progan/car/1_fake/00001.png", "label": "fake", "category": "progan"},   (train files)
  *  {"image": "…/0_real/00002.png", "label": "real", "category": "progan"}, …]              (test files)

@@ -6,16 +6,16 @@ import java.util.Objects;
 
 /**
  * OpenCV's {@code cv2.GaussianBlur(img, (k, k), sigmaX=0)} on the float32 0–255 array with border
- * {@code REFLECT_101}, followed by upstream's {@code astype(uint8)} (truncation toward zero; SPEC §8.4).
+ * {@code REFLECT_101}, followed by upstream's {@code astype(uint8)} (truncation toward zero; LEGION
+ * {@code eval/utils.py::apply_gaussian_blur}).
  *
  * <h2>Kernel ({@link #kernel})</h2>
- * OpenCV ≥ 4.2 ({@code getGaussianKernelBitExact}, {@code imgproc/src/smooth.dispatch.cpp}) uses fixed
- * tables when {@code sigma ≤ 0} and {@code k} is 1, 3, 5, 7 or <b>9</b>:
- * {@code [1]}, {@code [1,2,1]/4}, {@code [1,4,6,4,1]/16}, {@code [2,7,14,18,14,7,2]/64} and
- * {@code [4,13,30,51,60,51,30,13,4]/256}. (OpenCV before 4.2 had no 9-tap table and used σ = 1.7 for
- * k = 9; SPEC §8.4 follows that older rule — modern {@code opencv-python} wheels use the table.) Other
- * sizes use {@code σ = 0.3·((k−1)·0.5 − 1) + 0.8} (computed as {@code fma(k, 0.15, 0.35)}), weights
- * {@code exp(−x²/(2σ²))} for integer offsets x, normalized in double and rounded to float32.
+ * OpenCV ≥ 4.2 ({@code getGaussianKernelBitExact}, {@code imgproc/src/smooth.dispatch.cpp}) uses fixed tables when
+ * {@code sigma ≤ 0} and {@code k} is 1, 3, 5, 7 or <b>9</b>: {@code [1]}, {@code [1,2,1]/4}, {@code [1,4,6,4,1]/16},
+ * {@code [2,7,14,18,14,7,2]/64} and {@code [4,13,30,51,60,51,30,13,4]/256}. (OpenCV before 4.2 had no 9-tap table and
+ * used σ = 1.7 for k = 9; modern {@code opencv-python} wheels use the table.) Other sizes use
+ * {@code σ = 0.3·((k−1)·0.5 − 1) + 0.8} (computed as {@code fma(k, 0.15, 0.35)}), weights {@code exp(−x²/(2σ²))} for
+ * integer offsets x, normalized in double and rounded to float32.
  *
  * <h2>Filtering</h2>
  * Separable: the horizontal pass over each row, then the vertical pass, both in float32, with source

@@ -5,11 +5,11 @@ import java.util.Objects;
 import java.util.Random;
 
 /**
- * Additive Gaussian noise on the [0, 1] scale (SPEC §8.4):
- * {@code x' = clamp(x/255 + σ·N(0,1) + mean/255, 0, 1)}, then {@code (int)(x'·255)} — truncation, as
- * upstream's {@code astype(uint8)} of the float 0–255 array, so the result is on average half a level
- * darker than rounding would give. With σ = 0 and mean = 0 the image is unchanged ({@code (x/255)·255}
- * is exact in double for every x in 0..255).
+ * Additive Gaussian noise on the [0, 1] scale (LEGION {@code eval/utils.py::apply_gaussian_noise}):
+ * {@code x' = clamp(x/255 + σ·N(0,1) + mean/255, 0, 1)}, then {@code (int)(x'·255)} — truncation, as upstream's
+ * {@code astype(uint8)} of the float 0–255 array, so the result is on average half a level darker than rounding would
+ * give. With σ = 0 and mean = 0 the image is unchanged ({@code (x/255)·255} is exact in double for every x in
+ * 0..255).
  *
  * <p><b>Randomness.</b> The seed initializes a {@link java.util.Random} (whose algorithms the Java SE
  * specification fixes, so the same seed gives the same noise on every JVM); one

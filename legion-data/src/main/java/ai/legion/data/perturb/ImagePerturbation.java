@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A deterministic image degradation used by the robustness evaluation (SPEC §8.4).
+ * A deterministic image degradation used by the robustness evaluation (paper Table 10).
  *
  * <p>Implementations never modify their input (an {@link RgbImage} shares its pixel array) and return
  * the same bytes for the same image and seed on every JVM. Operations without randomness ignore the
- * seed. Implementations are immutable records: {@link #equals} compares parameters, and
+ * seed. Implementations are immutable records: {@link Object#equals equals} compares parameters, and
  * {@link Perturbations#parse Perturbations.parse(p.name())} gives an equal perturbation back.
  */
 public interface ImagePerturbation {

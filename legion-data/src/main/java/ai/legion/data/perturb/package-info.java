@@ -1,6 +1,7 @@
 /**
- * Robustness perturbations for evaluation (SPEC §8.4): deterministic, composable operations on
- * decoded {@link ai.legion.core.image.RgbImage}s, applied before both preprocessings.
+ * Robustness perturbations for evaluation (LEGION {@code eval/utils.py::apply_gaussian_noise},
+ * {@code apply_jpeg_compression}, {@code apply_gaussian_blur}): deterministic, composable operations on decoded
+ * {@link ai.legion.core.image.RgbImage}s, applied before both preprocessings.
  *
  * <ul>
  *   <li>{@link ai.legion.data.perturb.GaussianNoise}: {@code clamp(x/255 + σ·N(0,1) + mean/255, 0, 1)},

@@ -19,9 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * LEGION's RichHF-18K benchmark layout (SPEC 7.3, 471 images): images under {@code raw_imgs/} and,
- * for each, a grayscale heatmap PNG at the same relative path under {@code heatmaps/} — upstream finds
- * it with {@code image_path.replace('raw_imgs', 'heatmaps')} and takes {@code convert('L') > 0} as the
+ * LEGION's RichHF-18K benchmark layout (471 images; {@code evaluate_ours.py} of commit cd7df24): images under
+ * {@code raw_imgs/} and, for each, a grayscale heatmap PNG at the same relative path under {@code heatmaps/} —
+ * upstream finds it with {@code image_path.replace('raw_imgs', 'heatmaps')} and takes {@code convert('L') > 0} as the
  * ground truth.
  *
  * <p>Images are walked recursively and lazily in sorted order ({@link SortedFileWalk}); files whose

@@ -32,8 +32,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * RichHF-18K (SPEC 7.3) read from its TFRecord files: {@code train.tfrecord} (15,810 examples),
- * {@code dev.tfrecord} (995), {@code test.tfrecord} (955), each record a {@code tf.train.Example} with
+ * RichHF-18K ({@code google-research-datasets/richhf-18k}) read from its TFRecord files: {@code train.tfrecord}
+ * (15,810 examples), {@code dev.tfrecord} (995), {@code test.tfrecord} (955), each record a {@code tf.train.Example}
+ * with
  * <ul>
  *   <li>{@code filename} (bytes): the Pick-a-Pic v1 image, e.g. {@code …/<uid>.png};</li>
  *   <li>four float scores: {@code aesthetics_score}, {@code artifact_score}, {@code misalignment_score},

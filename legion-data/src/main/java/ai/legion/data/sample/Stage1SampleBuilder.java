@@ -32,7 +32,7 @@ public final class Stage1SampleBuilder {
         BinaryMask mask(ArtifactRecord record, Ref ref, int height, int width) throws DatasetException;
     }
 
-    /** Upstream's training masks: pycocotools polygon rasterization (SPEC 6.1), boxes, heatmaps. */
+    /** Upstream's training masks: pycocotools polygon rasterization ({@code LegionGCGDataset}), boxes, heatmaps. */
     public static MaskSource trainingMasks() {
         MaskRasterizer r = MaskRasterizer.training();
         return (record, ref, h, w) -> r.rasterize(ref.region(), h, w);

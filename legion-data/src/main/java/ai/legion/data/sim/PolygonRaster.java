@@ -107,8 +107,8 @@ public final class PolygonRaster {
     }
 
     /**
-     * LEGION's per-image localization score (SPEC §8.1): the mean of the background and foreground
-     * {@code IoU_c = |P_c ∩ G_c| / (|P_c ∪ G_c| + 1e-6)}.
+     * LEGION's per-image localization score ({@code evaluate_ours.py::calculate_miou}, commit cd7df24): the mean of
+     * the background and foreground {@code IoU_c = |P_c ∩ G_c| / (|P_c ∪ G_c| + 1e-6)}.
      *
      * @param prediction predicted mask
      * @param groundTruth ground-truth mask of the same size

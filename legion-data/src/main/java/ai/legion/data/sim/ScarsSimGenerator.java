@@ -33,8 +33,8 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * "scars-sim": a procedural artifact dataset in the exact SynthScars layout and schema (SPEC §7.1),
- * plus real and fake images for stage-2 detection in a UniversalFakeDetect-style layout (§7.4):
+ * "scars-sim": a procedural artifact dataset in the exact SynthScars layout and schema (its dataset card),
+ * plus real and fake images for stage-2 detection in a UniversalFakeDetect-style layout:
  *
  * <pre>
  * ROOT/train/images/train_000000.png …    ROOT/train/annotations/train.json

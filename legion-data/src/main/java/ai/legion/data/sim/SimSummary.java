@@ -42,7 +42,7 @@ public record SimSummary(
      * @param images records (= images) written
      * @param refs refs over all records
      * @param unionArea distribution of the per-image union of all ref polygons, as a fraction of the image
-     * @param emptyMaskMiou mean per-image mIoU (SPEC §8.1, bg and fg, ε = 1e-6) of an all-background
+     * @param emptyMaskMiou mean per-image mIoU (LEGION's, bg and fg, ε = 1e-6) of an all-background
      *     prediction; NaN for an empty split
      * @param fullMaskMiou the same for an all-foreground prediction
      * @param constantCaptionRougeL mean ROUGE-L F1 (rouge_score tokens, no stemming) of one fixed caption,

@@ -1,10 +1,10 @@
 /**
  * "scars-sim": a procedural SynthScars-style dataset for training and testing a small LEGION on CPU.
  *
- * <p>{@link ai.legion.data.sim.ScarsSimGenerator#generate} writes the exact SynthScars layout and
- * schema (SPEC §7.1) plus a UniversalFakeDetect-style real/fake folder tree for stage 2; see
- * {@link ai.legion.data.sim.ScarsSimGenerator} for the layout and {@link ai.legion.data.sim.SimConfig}
- * for the knobs and their defaults.
+ * <p>{@link ai.legion.data.sim.ScarsSimGenerator#generate} writes the exact SynthScars layout and schema (the
+ * {@code khr0516/SynthScars} dataset card, read by LEGION's {@code LegionGCGDataset}) plus a
+ * UniversalFakeDetect-style real/fake folder tree for stage 2; see {@link ai.legion.data.sim.ScarsSimGenerator} for
+ * the layout and {@link ai.legion.data.sim.SimConfig} for the knobs and their defaults.
  *
  * <h2>Design</h2>
  * <ul>

@@ -107,10 +107,10 @@ final class RandomClipProbe {
     }
 
     /**
-     * The upstream stage-2 head recipe (SPEC §6.2) in fp32: Linear(d, 2d) → ReLU → Linear(2d, 2), init
-     * N(0, 0.02²) and zero biases, AdamW (0.9, 0.95, eps 1e-8, wd 0), cosine lr from {@code baseLr}
-     * without warmup, batch 64, global-norm clip 1.0; on raw or standardized features. Returns the
-     * test accuracy (labels as LEGION: real = 1).
+     * The upstream stage-2 head recipe (LEGION {@code model/Legion.py::LegionForCls}, {@code scripts/cls/train.py})
+     * in fp32: Linear(d, 2d) → ReLU → Linear(2d, 2), init N(0, 0.02²) and zero biases, AdamW (0.9, 0.95, eps 1e-8, wd
+     * 0), cosine lr from {@code baseLr} without warmup, batch 64, global-norm clip 1.0; on raw or standardized
+     * features. Returns the test accuracy (labels as LEGION: real = 1).
      */
     static double headAccuracy(Features f, boolean standardize, int epochs, double baseLr, long seed) {
         double[][] xTrain = copy(f.xTrain());

@@ -8,8 +8,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Real/fake detection metrics (SPEC §8.3, paper Table 5). Every function takes a score per image,
- * <b>the probability that the image is fake</b>, and its label with <b>fake as the positive class</b>:
+ * Real/fake detection metrics (paper Table 5; LEGION {@code scripts/cls/eval.py::validate}, UniversalFakeDetect
+ * {@code validate.py::validate}). Every function takes a score per image, <b>the probability that the image is
+ * fake</b>, and its label with <b>fake as the positive class</b>:
  * <ul>
  *   <li>LEGION: {@code p_fake = softmax(logits)[0]} because its head's index 1 means real
  *       ({@link #legionFakeProbability}); its own decision is the argmax ({@link #legionPredictsFake});

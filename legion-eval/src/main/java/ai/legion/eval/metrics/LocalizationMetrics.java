@@ -3,7 +3,7 @@ package ai.legion.eval.metrics;
 import ai.legion.core.report.BinaryMask;
 
 /**
- * Per-image localization metrics exactly as upstream LEGION computes them (SPEC §8.1): functions of a
+ * Per-image localization metrics exactly as upstream LEGION computes them: functions of a
  * binary prediction and a binary ground truth, each in {@code [0, 1]} (the paper reports ×100).
  *
  * <p>Sources: {@code calculate_miou}, {@code calculate_miou_without_background} and {@code calculate_f1}

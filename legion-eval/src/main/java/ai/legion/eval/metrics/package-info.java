@@ -1,5 +1,5 @@
 /**
- * LEGION's evaluation metrics (SPEC §8), each a documented function that reproduces the upstream
+ * LEGION's evaluation metrics (paper Tables 2, 3, 5 and 10), each a documented function that reproduces the upstream
  * reference: localization ({@link ai.legion.eval.metrics.LocalizationMetrics} per image,
  * {@link ai.legion.eval.metrics.LocalizationAccumulator} over a run, OpenCV nearest resizing in
  * {@link ai.legion.eval.metrics.MaskResize}), explanation ({@link ai.legion.core.text.RougeL} with NLTK's

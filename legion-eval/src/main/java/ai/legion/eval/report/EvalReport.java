@@ -306,7 +306,7 @@ public final class EvalReport {
             sb.append("<section id=\"failures\">\n<h2>Failures</h2>\n").append(ReportTables.failures(b.results, 50).html())
                     .append("</section>\n");
         }
-        sb.append("<p class=\"note\">Written by legion-eval. Metrics: SPEC §8 (upstream LEGION conventions); the "
+        sb.append("<p class=\"note\">Written by legion-eval. Metrics: upstream LEGION conventions (docs/EVAL.md); the "
                 + "paper's numbers are shown for reference only.</p>\n</body>\n</html>\n");
         return sb.toString();
     }

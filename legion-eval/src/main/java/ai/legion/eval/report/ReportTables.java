@@ -106,7 +106,7 @@ final class ReportTables {
             rows.add(List.of(labels[i], pct(a.miou()), pct(a.f1()), pct(a.iou()), pct(a.miouWithoutBackground()),
                     pct(a.giou()), pct(a.ciou()), pct(a.datasetMiou()), Integer.toString(a.count())));
         }
-        return new Table("localization-details", "Localization, all metrics (SPEC §8.1)", header, rows,
+        return new Table("localization-details", "Localization, all metrics", header, rows,
                 "mIoU and F1 are LEGION's per-image means (Table 2); IoU = I/U; fg IoU = I/(U+1e-6); gIoU/cIoU as "
                         + "GLaMM/LISA validation; dataset mIoU = mmseg/PAL4VST ΣI/ΣU per class.");
     }
@@ -219,8 +219,9 @@ final class ReportTables {
             rows.add(q);
         }
         return new Table("table10", "Robustness (paper Table 10 layout): value and degradation ratio perturbed / clean",
-                header, rows, "Perturbations as SPEC §8.4: JPEG quality (libjpeg tables), Gaussian noise σ on the [0, 1] "
-                        + "scale, OpenCV Gaussian blur kernel k; applied to the decoded image before both encoders.");
+                header, rows, "Perturbations as upstream's eval/utils.py: JPEG quality (libjpeg tables), Gaussian "
+                        + "noise σ on the [0, 1] scale, OpenCV Gaussian blur kernel k; applied to the decoded image "
+                        + "before both encoders.");
     }
 
     /** A degradation ratio with the paper's change in percent: {@code 0.975 (-2.5%)}; "–" when undefined. */

@@ -13,9 +13,9 @@ import java.util.Objects;
 
 /**
  * The robustness sweep (paper Appendix C, Table 10): one evaluation on clean images, then the same evaluation
- * under each perturbation of SPEC §8.4 (by default {@link Perturbations#ROBUSTNESS_SUITE}: JPEG quality
- * 50/35/20, Gaussian noise σ 0.1/0.2/0.3, Gaussian blur kernel 5/9/15), each with its own resumable results
- * file {@code results-<condition>.jsonl}.
+ * under each perturbation of upstream's {@code eval/utils.py} (by default {@link Perturbations#ROBUSTNESS_SUITE}:
+ * JPEG quality 50/35/20, Gaussian noise σ 0.1/0.2/0.3, Gaussian blur kernel 5/9/15), each with its own resumable
+ * results file {@code results-<condition>.jsonl}.
  *
  * <pre>{@code
  * RobustnessSuite.Result r = RobustnessSuite.builder()

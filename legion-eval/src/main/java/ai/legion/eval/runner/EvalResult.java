@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What {@link Evaluation#run()} returns.
+ * What {@link Evaluation.Builder#run()} returns.
  *
  * @param results one result per selected record, in dataset order (resumed and new alike)
  * @param resumed results taken from the results file of an earlier run

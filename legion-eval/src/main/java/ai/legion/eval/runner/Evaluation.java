@@ -169,7 +169,7 @@ public final class Evaluation {
             return this;
         }
 
-        /** The ROUGE-L scorer (default: with stemming, SPEC §8.2). */
+        /** The ROUGE-L scorer (default: with stemming, {@link RougeL#withStemmer()}). */
         public Builder rouge(RougeL value) {
             this.rouge = Objects.requireNonNull(value, "rouge");
             return this;
@@ -563,7 +563,7 @@ public final class Evaluation {
      * <ul>
      *   <li>{@code content_type}: the record's {@code content_type}, else its {@code type} or {@code category} when
      *       that is one of SynthScars' human / animal / object / scene (which field the published files use is
-     *       unconfirmed, SPEC §7.1);</li>
+     *       not known: no upstream reader reads one);</li>
      *   <li>{@code artifact_type}: the record's {@code artifact_type} (or a {@code type} / {@code category} that is
      *       one of physics / distortion / structure), else the refs' {@code artifact_type}s: their common value,
      *       or {@code mixed} when they differ.</li>

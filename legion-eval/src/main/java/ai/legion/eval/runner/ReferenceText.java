@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The reference an explanation is scored against (SPEC §8.2), and the whitespace rule applied to both sides.
+ * The reference an explanation is scored against (paper Table 3; LEGION publishes no scoring code for it), and the
+ * whitespace rule applied to both sides.
  *
  * <ul>
  *   <li>SynthScars (and every dataset with a caption): the record's {@code caption}, the whole answer text

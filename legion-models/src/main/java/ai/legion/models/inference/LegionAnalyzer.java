@@ -79,7 +79,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         this.modelId = b.modelDir.toAbsolutePath().normalize().getFileName().toString();
     }
 
-    /** Configures and builds an analyzer ({@link LegionAnalyzer#builder()}; {@code ai.legion.Legion.analyzer()}). */
+    /** Configures and builds an analyzer ({@link #builder()}; {@code ai.legion.Legion.analyzer()} returns one). */
     public static final class Builder {
         private Path modelDir;
         private Path clipDir;

@@ -100,7 +100,7 @@ class MaskPostprocessorTest {
                     assertEquals(expected[i][j], o[i * original[1] + j], 1e-5, "postprocess at " + i + "," + j);
                 }
             }
-            // float16 logits are post-processed in float32, like SPEC §5
+            // float16 logits are post-processed in float32, like upstream Sam.postprocess_masks under bf16
             NDArray half = MaskPostprocessor.postprocess(low.toType(DataType.FLOAT16, false), img, resized, original);
             assertEquals(DataType.FLOAT32, half.getDataType());
         }

@@ -188,7 +188,7 @@ public class LinearTest {
             ParameterStore ps = new ParameterStore(m, false);
             NDArray y32 = ref.forward(ps, x, false);
 
-            // frozen fp16 base, fp32 adapter (the GPU setting of SPEC 10.1)
+            // frozen fp16 base, fp32 adapter (the GPU setting: DJL has no autocast, README "CPU and GPU")
             Linear half = new Linear(IN, OUT, true);
             half.weightParameter().setArray(ref.weightParameter().getArray().toType(DataType.FLOAT16, true));
             half.biasParameter().setArray(ref.biasParameter().getArray().toType(DataType.FLOAT16, true));

@@ -25,7 +25,7 @@ class GroundingImageEncoderStructureTest {
 
     private static final String PREFIX = "model.grounding_encoder.image_encoder.";
 
-    /** SPEC §3.3, written out for ViT-H. */
+    /** The keys and shapes of GLaMM-GranD-Pretrained's grounding encoder (SAM ViT-H), written out. */
     private static Map<String, Shape> vitHKeys() {
         Map<String, Shape> k = new LinkedHashMap<>();
         k.put(PREFIX + "patch_embed.proj.weight", new Shape(1280, 3, 16, 16));

@@ -21,9 +21,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * AUTOMATIC1111 / Forge web UI started with {@code --api} (SPEC 9.4): {@code POST /sdapi/v1/txt2img} for
- * generation and {@code POST /sdapi/v1/img2img} with {@code init_images} and {@code mask} (base64 PNGs,
- * white = repaint) for inpainting; answers {@code {"images": [base64 PNG], "parameters", "info"}}.
+ * AUTOMATIC1111 / Forge web UI started with {@code --api} ({@code modules/api/api.py},
+ * {@code modules/api/models.py}): {@code POST /sdapi/v1/txt2img} for generation and {@code POST /sdapi/v1/img2img}
+ * with {@code init_images} and {@code mask} (base64 PNGs, white = repaint) for inpainting; answers {@code {"images":
+ * [base64 PNG], "parameters", "info"}}.
  *
  * <p>Inpainting defaults follow LEGION's settings as far as the API allows: {@code mask_blur 0},
  * {@code inpainting_fill 1} (original), whole-picture inpainting, and the request's steps, guidance,

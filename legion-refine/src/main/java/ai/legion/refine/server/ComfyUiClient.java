@@ -27,7 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A ComfyUI server (SPEC 9.4): the image (and mask) are uploaded with {@code POST /upload/image} /
+ * A ComfyUI server (its {@code server.py} routes): the image (and mask) are uploaded with {@code POST /upload/image} /
  * {@code POST /upload/mask}, a workflow template ({@link ComfyWorkflow}) is filled in and queued with
  * {@code POST /prompt}, {@code GET /history/{prompt_id}} is polled until the prompt finished, and the
  * output image is fetched with {@code GET /view}. (ComfyUI's WebSocket only speeds up the notification;

@@ -14,13 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link ai.legion.refine.PromptReviser} backed by an OpenAI-compatible chat model ({@code POST
- * /v1/chat/completions}) with upstream's reviser protocol (SPEC 9.1): a system message with the prompt
- * rules, a user message {@code user_prompt:<prompt>} + the instruction to improve it by the given
- * reflection + {@code Reflection: <LEGION's explanation>} + the request for one prompt wrapped in
- * {@code <START>} and {@code <END>}; {@code temperature 0, top_p 0.5, max_tokens 1024}. When the answer
- * has no tags the request is repeated once at temperature 0.1 (as upstream); if it still has none, the
- * current prompt is kept and a warning logged (upstream would use "blank image").
+ * A {@link ai.legion.refine.PromptReviser} backed by an OpenAI-compatible chat model
+ * ({@code POST /v1/chat/completions}) with upstream's reviser protocol
+ * ({@code scripts/refine/regenerator.py::gptv_query}, {@code optimize_image_with_reflection}): a system message with
+ * the prompt rules, a user message {@code user_prompt:<prompt>} + the instruction to improve it by the given
+ * reflection + {@code Reflection: <LEGION's explanation>} + the request for one prompt wrapped in {@code <START>} and
+ * {@code <END>}; {@code temperature 0, top_p 0.5, max_tokens 1024}. When the answer has no tags the request is
+ * repeated once at temperature 0.1 (as upstream); if it still has none, the current prompt is kept and a warning
+ * logged (upstream would use "blank image").
  *
  * <p>Upstream passes only the latest reflection; {@link Builder#fullHistory(boolean)} adds the earlier
  * rounds' prompts and reflections.
@@ -31,7 +32,7 @@ public final class OpenAiChatReviser extends OpenAiClient implements PromptRevis
 
     /*
      * The protocol strings below come from upstream scripts/refine/regenerator.py
-     * (optimize_image_with_reflection), SPEC 9.1: the "user_prompt:" and "Reflection:" prefixes, the
+     * (optimize_image_with_reflection): the "user_prompt:" and "Reflection:" prefixes, the
      * iterative-improvement sentence, the <START>/<END> tags and the under-50-words rule are what the
      * answer parsing and the paper's setup depend on; the rest of the rules is paraphrased.
      */

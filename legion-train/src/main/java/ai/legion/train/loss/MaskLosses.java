@@ -5,8 +5,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.legion.models.nn.Ops;
 
 /**
- * LISA/GLaMM/LEGION's mask losses, per mask (SPEC 6.1). Predictions are logits at the ground-truth
- * resolution; ground truth is 0/1.
+ * LISA/GLaMM/LEGION's mask losses, per mask (LEGION {@code model/Legion.py::calculate_dice_loss},
+ * {@code compute_sigmoid_cross_entropy}). Predictions are logits at the ground-truth resolution; ground truth is 0/1.
  */
 public final class MaskLosses {
 
