@@ -42,6 +42,58 @@ class LegionModelLoadTest {
     }
 
     @Test
+    void nonFiniteWeightsFailNamingTensorAndFileUnlessAllowed() throws Exception {
+        Path nanDir = poisoned("nan", k -> k.startsWith("model.grounding_encoder.") && k.endsWith(".weight"),
+                Float.NaN);
+        Path infDir = poisoned("inf", "lm_head.weight"::equals, Float.POSITIVE_INFINITY);
+        for (Path dir : java.util.List.of(nanDir, infDir)) {
+            String key = poisonedKey.get(dir);
+            long t0 = System.nanoTime();
+            CheckpointException e = assertThrows(CheckpointException.class, () -> TinyLegion.load(dir));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertEquals(key, e.tensor(), e.getMessage());
+            assertEquals(dir.resolve("model.safetensors"), e.file(), e.getMessage());
+            String counts = dir == nanDir ? "1 NaN and 0 infinite values" : "0 NaN and 1 infinite values";
+            assertTrue(e.getMessage().contains(counts) && e.getMessage().contains("allowNonFiniteWeights(true)"),
+                    e.getMessage());
+            assertTrue(seconds < 60, dir + ": " + seconds + " s"); // a whole tiny model load on a shared machine
+        }
+        try (LegionModel m = LegionModel.loader().model(infDir).clip(Parity.folder("legion_tiny/clip"))
+                .samConfig(sam()).allowNonFiniteWeights(true).load()) {
+            ai.djl.ndarray.NDArray w = m.weightMap(true).parameter("lm_head.weight").getArray();
+            assertEquals(Float.POSITIVE_INFINITY, w.toFloatArray()[3]);
+        }
+    }
+
+    private final java.util.Map<Path, String> poisonedKey = new java.util.HashMap<>();
+
+    /** A safetensors copy of the tiny model whose first key matching {@code which} has {@code value} at index 3. */
+    private Path poisoned(String name, java.util.function.Predicate<String> which, float value) throws Exception {
+        Path dir = TinyLegion.copyWithout(tmp.resolve(name), "\u0000 no key starts like this");
+        Path file = dir.resolve("model.safetensors");
+        String key;
+        long offset;
+        ai.legion.core.io.DType dtype;
+        try (ai.legion.core.io.SafetensorsFile sf = ai.legion.core.io.SafetensorsFile.open(file)) {
+            key = sf.keys().stream().filter(which).findFirst().orElseThrow();
+            offset = sf.dataOffset(key);
+            dtype = sf.info(key).dtype();
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int bits = Float.floatToRawIntBits(value);
+        switch (dtype) {
+            case F32 -> b.putInt((int) offset + 3 * 4, bits);
+            case BF16 -> b.putShort((int) offset + 3 * 2, (short) (bits >>> 16));
+            case F16 -> b.putShort((int) offset + 3 * 2, (short) (Float.isNaN(value) ? 0x7E00 : 0x7C00));
+            default -> throw new IllegalStateException(key + " is " + dtype);
+        }
+        java.nio.file.Files.write(file, bytes);
+        poisonedKey.put(dir, key);
+        return dir;
+    }
+
+    @Test
     void shapeMismatchNamesTheKeyAndBothShapes() throws Exception {
         SamConfig real = sam();
         SamConfig.ImageEncoder enc = real.imageEncoder();

@@ -49,6 +49,7 @@ public final class LegionLoader {
     private NDArrayLoader.FloatPolicy policy = NDArrayLoader.FloatPolicy.FLOAT32;
     private boolean strict = true;
     private boolean freshHead;
+    private boolean allowNonFinite;
 
     /** Use {@link LegionModel#loader()}. */
     public LegionLoader() {}
@@ -102,6 +103,15 @@ public final class LegionLoader {
     }
 
     /**
+     * Whether weights holding NaN or infinity are loaded as they are (default false: the load fails naming
+     * the tensor and file). For inspecting a damaged or diverged checkpoint, never for inference.
+     */
+    public LegionLoader allowNonFiniteWeights(boolean allow) {
+        this.allowNonFinite = allow;
+        return this;
+    }
+
+    /**
      * When the checkpoint has no detection head, add one with HF's initialization (weights N(0, 0.02²),
      * biases 0) instead of going without: to train stage 2 on a stage-1 checkpoint.
      */
@@ -114,7 +124,8 @@ public final class LegionLoader {
      * Builds the model and streams the weights into it.
      *
      * @throws CheckpointException naming the file and key when a file is missing or malformed, a shape
-     *     differs from the config, or (strict) keys are missing or unexpected
+     *     differs from the config, a weight is NaN or infinite (unless allowed), or (strict) keys are missing
+     *     or unexpected
      */
     public LegionModel load() throws CheckpointException {
         if (modelDir == null) {
@@ -146,12 +157,12 @@ public final class LegionLoader {
             }
             Predicate<String> ignorable = towerInCheckpoint ? LegionModel.IGNORABLE_KEYS
                     : LegionModel.IGNORABLE_KEYS.or(k -> k.startsWith("model.vision_tower."));
-            WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict);
+            WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict, allowNonFinite);
             if (!towerInCheckpoint) {
                 try (Checkpoint c = Checkpoints.open(clipDir)) {
                     WeightMap tower = new WeightMap();
                     parts.vision().mapWeights("vision_model.", tower);
-                    tower.load(c, manager, policy, parts.vision().unusedCheckpointKeys(), strict);
+                    tower.load(c, manager, policy, parts.vision().unusedCheckpointKeys(), strict, allowNonFinite);
                 }
             }
             return new LegionModel(parts, manager, tokenizer, modelDir, seg, report);
