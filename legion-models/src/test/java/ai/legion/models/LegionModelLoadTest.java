@@ -94,6 +94,40 @@ class LegionModelLoadTest {
     }
 
     @Test
+    void hugeDeclaredSizesFailBeforeAnyParameterIsAllocated() throws Exception {
+        Path dir = TinyLegion.copyWithout(tmp.resolve("huge"), "\u0000 no key starts like this");
+        Path config = dir.resolve("config.json");
+        String original = java.nio.file.Files.readString(config);
+        // beyond the config bounds: rejected while config.json is read, before any block is declared
+        java.nio.file.Files.writeString(config, withInt(original, "num_hidden_layers", 1_000_000_000));
+        long t0 = System.nanoTime();
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TinyLegion.load(dir));
+        assertTrue(e instanceof ai.legion.core.config.ConfigException && config.equals(e.file())
+                && e.getMessage().contains("num_hidden_layers 1000000000 exceeds 1024"), e.getMessage());
+        // within the bounds but not this checkpoint: 1024 blocks of the widest width are declared (no arrays),
+        // then the shape check of WeightMap.load names the first tensor before any data is read
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"num_attention_heads\":\\s*(\\d+)")
+                .matcher(original);
+        assertTrue(m.find(), "fixture config has num_attention_heads");
+        int heads = Integer.parseInt(m.group(1));
+        int hidden = 65536 / (2 * heads) * 2 * heads;
+        java.nio.file.Files.writeString(config, withInt(withInt(withInt(original, "num_hidden_layers", 1024),
+                "hidden_size", hidden), "intermediate_size", 1 << 18));
+        e = assertThrows(CheckpointException.class, () -> TinyLegion.load(dir));
+        assertTrue(e.tensor() != null && e.getMessage().contains("shape mismatch: checkpoint has [")
+                && e.getMessage().contains(String.valueOf(hidden)), e.getMessage());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds < 60, "both loads took " + seconds + " s"); // generous: a shared, slow machine
+    }
+
+    /** {@code json} with the integer field {@code key} set to {@code value} (it must be present). */
+    private static String withInt(String json, String key, int value) {
+        String field = "\"" + key + "\":\\s*-?\\d+";
+        assertTrue(java.util.regex.Pattern.compile(field).matcher(json).find(), key + " not in the config");
+        return json.replaceFirst(field, "\"" + key + "\": " + value);
+    }
+
+    @Test
     void shapeMismatchNamesTheKeyAndBothShapes() throws Exception {
         SamConfig real = sam();
         SamConfig.ImageEncoder enc = real.imageEncoder();
