@@ -104,8 +104,8 @@ class LegionModelLoadTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> TinyLegion.load(dir));
         assertTrue(e instanceof ai.legion.core.config.ConfigException && config.equals(e.file())
                 && e.getMessage().contains("num_hidden_layers 1000000000 exceeds 1024"), e.getMessage());
-        // within the bounds but not this checkpoint: 1024 blocks of the widest width are declared (no arrays),
-        // then the shape check of WeightMap.load names the first tensor before any data is read
+        // within the bounds but not this checkpoint: LegionLoader compares the declared LLM sizes with the
+        // checkpoint before declaring any block
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"num_attention_heads\":\\s*(\\d+)")
                 .matcher(original);
         assertTrue(m.find(), "fixture config has num_attention_heads");
@@ -114,10 +114,14 @@ class LegionModelLoadTest {
         java.nio.file.Files.writeString(config, withInt(withInt(withInt(original, "num_hidden_layers", 1024),
                 "hidden_size", hidden), "intermediate_size", 1 << 18));
         e = assertThrows(CheckpointException.class, () -> TinyLegion.load(dir));
-        assertTrue(e.tensor() != null && e.getMessage().contains("shape mismatch: checkpoint has [")
-                && e.getMessage().contains(String.valueOf(hidden)), e.getMessage());
+        assertTrue(config.equals(e.file()) && e.getMessage().contains("hidden_size " + hidden + ", but "
+                + "model.embed_tokens.weight in ") && e.getMessage().contains("does not belong"), e.getMessage());
+        java.nio.file.Files.writeString(config, withInt(original, "num_hidden_layers", 1024));
+        e = assertThrows(CheckpointException.class, () -> TinyLegion.load(dir));
+        assertTrue(config.equals(e.file()) && e.getMessage().contains("declares num_hidden_layers 1024, but ")
+                && e.getMessage().contains(" holds model.layers.0.."), e.getMessage());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertTrue(seconds < 60, "both loads took " + seconds + " s"); // generous: a shared, slow machine
+        assertTrue(seconds < 60, "three loads took " + seconds + " s"); // generous: a shared, slow machine
     }
 
     /** {@code json} with the integer field {@code key} set to {@code value} (it must be present). */

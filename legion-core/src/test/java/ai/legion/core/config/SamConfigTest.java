@@ -364,7 +364,8 @@ class SamConfigTest {
     void sizesFarAboveAnyModelAreRejectedNamingTheKey() throws Exception {
         Path src = samConfig();
         int g = 1_000_000_000;
-        assertTooLarge(tmp, src, "image_encoder.depth", g, SamConfig::read, "image_encoder.depth " + g + " exceeds 1024");
+        assertTooLarge(tmp, src, "image_encoder.depth", g, SamConfig::read,
+                "image_encoder.depth " + g + " exceeds 1024");
         assertTooLarge(tmp, src, "image_encoder.img_size", 1_000_000, SamConfig::read,
                 "image_encoder.img_size 1000000 exceeds 16384");
         assertTooLarge(tmp, src, "image_encoder.mlp_ratio", 1e9, SamConfig::read, "image_encoder.mlp hidden width");

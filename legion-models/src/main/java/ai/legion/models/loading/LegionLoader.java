@@ -20,9 +20,13 @@ import ai.legion.models.Precision;
 import ai.legion.models.nn.WeightMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class LegionLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(LegionLoader.class);
+    private static final Pattern LAYER_KEY = Pattern.compile("model\\.layers\\.(\\d+)\\.");
 
     private Path modelDir;
     private Path clipDir;
@@ -135,6 +140,7 @@ public final class LegionLoader {
         NDManager manager = NDManager.newBaseManager(device);
         LegionTokenizer tokenizer = null;
         try (Checkpoint ckpt = Checkpoints.open(modelDir)) {
+            checkDeclaredSizes(config, ckpt);
             boolean towerInCheckpoint = ckpt.contains(LegionModel.TOWER_PREFIX + "embeddings.class_embedding");
             ClipVisionConfig clip = clipConfig(config, towerInCheckpoint);
             SamConfig sam = samConfig != null ? samConfig : samConfigFor(ckpt);
@@ -170,6 +176,38 @@ public final class LegionLoader {
             IoUtils.closeQuietly(tokenizer);
             manager.close();
             throw e;
+        }
+    }
+
+    /**
+     * Compares the LLM sizes config.json declares with the checkpoint before any block is declared, so that a
+     * config that does not belong to the weights is named as such (rather than as the first of many shape
+     * mismatches). Checkpoints of another layout (no {@code model.embed_tokens.weight}, no
+     * {@code model.layers.N}) are left to the shape check of {@link WeightMap#load}; a layer count that differs
+     * is only an error for strict loads (a non-strict load may take a partial checkpoint on purpose).
+     */
+    private void checkDeclaredSizes(LegionConfig config, Checkpoint ckpt) throws CheckpointException {
+        Path configFile = modelDir.resolve("config.json");
+        String embedKey = "model.embed_tokens.weight";
+        TensorInfo embed = ckpt.info(embedKey);
+        long[] declared = {config.llama().vocabSize(), config.llama().hiddenSize()};
+        if (embed != null && !Arrays.equals(embed.shape(), declared)) {
+            throw new CheckpointException(configFile, null, "declares vocab_size " + declared[0] + " and hidden_size "
+                    + declared[1] + ", but " + embedKey + " in " + ckpt.fileOf(embedKey) + " is "
+                    + TensorInfo.format(embed.shape()) + ": the config does not belong to this checkpoint");
+        }
+        BitSet layers = new BitSet();
+        for (String key : ckpt.keys()) {
+            Matcher m = LAYER_KEY.matcher(key);
+            if (m.lookingAt() && m.group(1).length() < 6) {
+                layers.set(Integer.parseInt(m.group(1)));
+            }
+        }
+        int declaredLayers = config.llama().numHiddenLayers();
+        if (strict && !layers.isEmpty() && layers.cardinality() != declaredLayers) {
+            throw new CheckpointException(configFile, null, "declares num_hidden_layers " + declaredLayers
+                    + ", but " + modelDir + " holds model.layers." + layers.nextSetBit(0) + ".." + (layers.length() - 1)
+                    + " (" + layers.cardinality() + " layers): the config does not belong to this checkpoint");
         }
     }
 
