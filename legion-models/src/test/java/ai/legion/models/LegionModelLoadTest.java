@@ -98,12 +98,13 @@ class LegionModelLoadTest {
         Path dir = TinyLegion.copyWithout(tmp.resolve("huge"), "\u0000 no key starts like this");
         Path config = dir.resolve("config.json");
         String original = java.nio.file.Files.readString(config);
-        // beyond the config bounds: rejected while config.json is read, before any block is declared
+        // beyond the config bounds: rejected while config.json is read (LlamaConfig.validate), and in any case
+        // by the loader's own cross-check, before any block is declared (1e9 declared blocks exhaust the heap)
         java.nio.file.Files.writeString(config, withInt(original, "num_hidden_layers", 1_000_000_000));
         long t0 = System.nanoTime();
         CheckpointException e = assertThrows(CheckpointException.class, () -> TinyLegion.load(dir));
-        assertTrue(e instanceof ai.legion.core.config.ConfigException && config.equals(e.file())
-                && e.getMessage().contains("num_hidden_layers 1000000000 exceeds 1024"), e.getMessage());
+        assertTrue(config.equals(e.file()) && e.getMessage().contains("num_hidden_layers 1000000000"),
+                e.getMessage());
         // within the bounds but not this checkpoint: LegionLoader compares the declared LLM sizes with the
         // checkpoint before declaring any block
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"num_attention_heads\":\\s*(\\d+)")
