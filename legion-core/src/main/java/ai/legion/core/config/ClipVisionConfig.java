@@ -2,6 +2,12 @@ package ai.legion.core.config;
 
 import static ai.legion.core.config.ConfigJson.invalid;
 import static ai.legion.core.config.ConfigJson.or;
+import static ai.legion.core.config.ConfigJson.MAX_GRID;
+import static ai.legion.core.config.ConfigJson.MAX_IMAGE_SIZE;
+import static ai.legion.core.config.ConfigJson.MAX_LAYERS;
+import static ai.legion.core.config.ConfigJson.MAX_MLP_WIDTH;
+import static ai.legion.core.config.ConfigJson.MAX_WIDTH;
+import static ai.legion.core.config.ConfigJson.requireAtMost;
 import static ai.legion.core.config.ConfigJson.requireDivisible;
 import static ai.legion.core.config.ConfigJson.requirePositive;
 import static ai.legion.core.config.ConfigJson.requirePositiveFinite;
@@ -122,12 +128,19 @@ public record ClipVisionConfig(
 
     /**
      * Checks positive sizes, {@code hidden_size % num_attention_heads == 0},
-     * {@code image_size % patch_size == 0}, a supported activation and a positive finite eps.
+     * {@code image_size % patch_size == 0}, a supported activation, a positive finite eps and sizes below
+     * generous upper bounds (at most 1024 layers, widths 65536, 16384 px, a 1024 x 1024 patch grid).
      */
     public void validate() throws ConfigException {
         requirePositive("", "hidden_size intermediate_size num_hidden_layers num_attention_heads num_channels"
                 + " image_size patch_size projection_dim", hiddenSize, intermediateSize, numHiddenLayers,
                 numAttentionHeads, numChannels, imageSize, patchSize, projectionDim);
+        requireAtMost("num_hidden_layers", numHiddenLayers, MAX_LAYERS);
+        requireAtMost("", "hidden_size num_attention_heads num_channels projection_dim", MAX_WIDTH, hiddenSize,
+                numAttentionHeads, numChannels, projectionDim);
+        requireAtMost("intermediate_size", intermediateSize, MAX_MLP_WIDTH);
+        requireAtMost("image_size", imageSize, MAX_IMAGE_SIZE);
+        requireAtMost("patch grid image_size / patch_size", gridSize(), MAX_GRID);
         requireDivisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         requireDivisible("image_size", imageSize, "patch_size", patchSize);
         if (!"quick_gelu".equals(hiddenAct) && !"gelu".equals(hiddenAct)) {

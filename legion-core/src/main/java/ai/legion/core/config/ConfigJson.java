@@ -141,6 +141,45 @@ final class ConfigJson {
         return new ConfigException(null, null, message);
     }
 
+    /*
+     * Upper bounds of sizes: far above every released model (LLaMA-3.1-405B: 126 layers, hidden 16384,
+     * intermediate 53248, vocab 128256; SAM ViT-H: 32 blocks at 1024 px; CLIP-L/14-336: 24 layers, a 24 x 24
+     * grid), yet low enough that a config declaring 1e9 of something fails here, naming the key, rather than
+     * with an OutOfMemoryError, a raw engine message or minutes of block declarations.
+     */
+    /** Transformer blocks of one stack (also MLP depths). */
+    static final long MAX_LAYERS = 1024;
+    /** Widths, heads and channels. */
+    static final long MAX_WIDTH = 1 << 16;
+    /** MLP hidden widths. */
+    static final long MAX_MLP_WIDTH = 1 << 18;
+    /** Token vocabulary. */
+    static final long MAX_VOCAB = 1 << 22;
+    /** Context length (nothing is allocated per position, so only a sanity bound). */
+    static final long MAX_POSITIONS = 1 << 24;
+    /** Input image side in pixels. */
+    static final long MAX_IMAGE_SIZE = 16384;
+    /** Patches per side of a ViT grid (attention is quadratic in its square). */
+    static final long MAX_GRID = 1024;
+
+    static void requireAtMost(String field, long value, long max) throws ConfigException {
+        if (value > max) {
+            throw invalid(field + " " + value + " exceeds " + max + ", far above any released model (damaged or "
+                    + "hostile config)");
+        }
+    }
+
+    /** {@link #requireAtMost(String, long, long)} for several fields, named as in {@link #requirePositive}. */
+    static void requireAtMost(String prefix, String fields, long max, long... values) throws ConfigException {
+        String[] names = fields.split(" ");
+        if (names.length != values.length) {
+            throw new IllegalArgumentException(names.length + " field names for " + values.length + " values");
+        }
+        for (int i = 0; i < names.length; i++) {
+            requireAtMost(prefix + names[i], values[i], max);
+        }
+    }
+
     static void requirePositive(String field, long value) throws ConfigException {
         if (value <= 0) {
             throw invalid(field + " " + value + " must be positive");

@@ -1,6 +1,9 @@
 package ai.legion.core.config;
 
+import static ai.legion.core.config.ConfigJson.MAX_LAYERS;
+import static ai.legion.core.config.ConfigJson.MAX_WIDTH;
 import static ai.legion.core.config.ConfigJson.invalid;
+import static ai.legion.core.config.ConfigJson.requireAtMost;
 import static ai.legion.core.config.ConfigJson.or;
 import static ai.legion.core.config.ConfigJson.requirePositive;
 
@@ -211,6 +214,8 @@ public record LegionConfig(
         llama.validate();
         requirePositive("mm_hidden_size", mmHiddenSize);
         requirePositive("out_dim", outDim);
+        requireAtMost("", "mm_hidden_size out_dim", MAX_WIDTH, mmHiddenSize, outDim);
+        requireAtMost("|mm_vision_select_layer|", Math.abs((long) mmVisionSelectLayer), MAX_LAYERS);
         projectorDepth();
         if (!"patch".equals(mmVisionSelectFeature) && !"cls_patch".equals(mmVisionSelectFeature)) {
             throw invalid("mm_vision_select_feature \"" + mmVisionSelectFeature
@@ -243,11 +248,15 @@ public record LegionConfig(
             return 1;
         }
         Matcher m = MLP_GELU.matcher(mmProjectorType);
-        if (m.matches() && Integer.parseInt(m.group(1)) >= 1) {
-            return Integer.parseInt(m.group(1));
+        if (m.matches()) {
+            int depth = Integer.parseInt(m.group(1));
+            if (depth >= 1 && depth <= MAX_LAYERS) {
+                return depth;
+            }
         }
         throw invalid("mm_projector_type \"" + mmProjectorType
-                + "\" is not supported (\"linear\" or \"mlp<N>x_gelu\", e.g. \"mlp2x_gelu\")");
+                + "\" is not supported (\"linear\" or \"mlp<N>x_gelu\" with N in 1.." + MAX_LAYERS
+                + ", e.g. \"mlp2x_gelu\")");
     }
 
     /** True when the CLS token is kept among the image tokens ({@code cls_patch}). */

@@ -2,6 +2,12 @@ package ai.legion.core.config;
 
 import static ai.legion.core.config.ConfigJson.invalid;
 import static ai.legion.core.config.ConfigJson.or;
+import static ai.legion.core.config.ConfigJson.MAX_LAYERS;
+import static ai.legion.core.config.ConfigJson.MAX_MLP_WIDTH;
+import static ai.legion.core.config.ConfigJson.MAX_POSITIONS;
+import static ai.legion.core.config.ConfigJson.MAX_VOCAB;
+import static ai.legion.core.config.ConfigJson.MAX_WIDTH;
+import static ai.legion.core.config.ConfigJson.requireAtMost;
 import static ai.legion.core.config.ConfigJson.requireDivisible;
 import static ai.legion.core.config.ConfigJson.requirePositive;
 import static ai.legion.core.config.ConfigJson.requirePositiveFinite;
@@ -128,7 +134,8 @@ public record LlamaConfig(
 
     /**
      * Checks that the values describe a model this implementation can build: positive sizes, heads
-     * dividing the width, query heads a multiple of the KV heads, an even head dim (rotary pairs),
+     * dividing the width, query heads a multiple of the KV heads, an even head dim (rotary pairs), sizes
+     * below generous upper bounds (at most 1024 layers, widths 65536, vocabulary 2^22),
      * SiLU, positive finite eps/theta, token ids inside the vocabulary.
      *
      * @throws ConfigException naming the field (no file: {@link #read} adds it)
@@ -137,6 +144,12 @@ public record LlamaConfig(
         requirePositive("", "vocab_size hidden_size intermediate_size num_hidden_layers num_attention_heads"
                 + " num_key_value_heads max_position_embeddings", vocabSize, hiddenSize, intermediateSize,
                 numHiddenLayers, numAttentionHeads, numKeyValueHeads, maxPositionEmbeddings);
+        requireAtMost("num_hidden_layers", numHiddenLayers, MAX_LAYERS);
+        requireAtMost("", "hidden_size num_attention_heads num_key_value_heads", MAX_WIDTH, hiddenSize,
+                numAttentionHeads, numKeyValueHeads);
+        requireAtMost("intermediate_size", intermediateSize, MAX_MLP_WIDTH);
+        requireAtMost("vocab_size", vocabSize, MAX_VOCAB);
+        requireAtMost("max_position_embeddings", maxPositionEmbeddings, MAX_POSITIONS);
         requireDivisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         requireDivisible("num_attention_heads", numAttentionHeads, "num_key_value_heads", numKeyValueHeads);
         if (headDim() % 2 != 0) {

@@ -2,6 +2,12 @@ package ai.legion.core.config;
 
 import static ai.legion.core.config.ConfigJson.invalid;
 import static ai.legion.core.config.ConfigJson.or;
+import static ai.legion.core.config.ConfigJson.MAX_GRID;
+import static ai.legion.core.config.ConfigJson.MAX_IMAGE_SIZE;
+import static ai.legion.core.config.ConfigJson.MAX_LAYERS;
+import static ai.legion.core.config.ConfigJson.MAX_MLP_WIDTH;
+import static ai.legion.core.config.ConfigJson.MAX_WIDTH;
+import static ai.legion.core.config.ConfigJson.requireAtMost;
 import static ai.legion.core.config.ConfigJson.required;
 import static ai.legion.core.config.ConfigJson.requireDivisible;
 import static ai.legion.core.config.ConfigJson.requirePositive;
@@ -151,7 +157,10 @@ public record SamConfig(
                     or(globalAttnIndexes, List.of()), or(eps, DEFAULT_LAYER_NORM_EPS));
         }
 
-        /** Checks sizes, divisibility and the global block indexes; field names are prefixed {@code image_encoder.}. */
+        /**
+         * Checks sizes (at most 1024 blocks, widths 65536, 16384 px, a 1024 x 1024 grid), divisibility and the
+         * global block indexes; field names are prefixed {@code image_encoder.}.
+         */
         public void validate() throws ConfigException {
             String p = "image_encoder.";
             requirePositive(p, "img_size patch_size in_chans embed_dim depth num_heads out_chans", imgSize, patchSize,
@@ -159,6 +168,13 @@ public record SamConfig(
             requirePositiveFinite(p + "mlp_ratio", mlpRatio);
             requirePositive(p + "mlp hidden width int(embed_dim * mlp_ratio)", mlpDim());
             requirePositiveFinite(p + "layer_norm_eps", layerNormEps);
+            requireAtMost(p + "depth", depth, MAX_LAYERS);
+            requireAtMost(p, "in_chans embed_dim num_heads out_chans", MAX_WIDTH, inChans, embedDim, numHeads,
+                    outChans);
+            requireAtMost(p + "mlp hidden width int(embed_dim * mlp_ratio)", mlpDim(), MAX_MLP_WIDTH);
+            requireAtMost(p + "img_size", imgSize, MAX_IMAGE_SIZE);
+            requireAtMost(p + "patch grid img_size / patch_size", gridSize(), MAX_GRID);
+            requireAtMost(p + "window_size", windowSize, MAX_GRID);
             requireDivisible(p + "img_size", imgSize, p + "patch_size", patchSize);
             requireDivisible(p + "embed_dim", embedDim, p + "num_heads", numHeads);
             if (windowSize < 0) {
@@ -247,7 +263,10 @@ public record SamConfig(
             for (int i = 0; i < 2; i++) {
                 requirePositive(p + "image_embedding_size[" + i + "]", imageEmbeddingSize.get(i));
                 requirePositive(p + "input_image_size[" + i + "]", inputImageSize.get(i));
+                requireAtMost(p + "image_embedding_size[" + i + "]", imageEmbeddingSize.get(i), MAX_GRID);
+                requireAtMost(p + "input_image_size[" + i + "]", inputImageSize.get(i), MAX_IMAGE_SIZE);
             }
+            requireAtMost(p, "embed_dim mask_in_chans", MAX_WIDTH, embedDim, maskInChans);
             if (maskInChans < 4) {
                 throw invalid(p + "mask_in_chans " + maskInChans + " must be at least 4 (its first conv has mask_in_chans // 4 channels)");
             }
@@ -303,6 +322,9 @@ public record SamConfig(
             }
             requirePositive(p + "iou_head_depth", iouHeadDepth);
             requirePositive(p + "iou_head_hidden_dim", iouHeadHiddenDim);
+            requireAtMost(p, "num_multimask_outputs transformer_dim iou_head_hidden_dim", MAX_WIDTH,
+                    numMultimaskOutputs, transformerDim, iouHeadHiddenDim);
+            requireAtMost(p + "iou_head_depth", iouHeadDepth, MAX_LAYERS);
             transformer.validate();
         }
 
@@ -350,6 +372,10 @@ public record SamConfig(
             String p = "mask_decoder.transformer.";
             requirePositive(p, "depth embedding_dim mlp_dim num_heads attention_downsample_rate", depth, embeddingDim,
                     mlpDim, numHeads, attentionDownsampleRate);
+            requireAtMost(p + "depth", depth, MAX_LAYERS);
+            requireAtMost(p, "embedding_dim num_heads attention_downsample_rate", MAX_WIDTH, embeddingDim, numHeads,
+                    attentionDownsampleRate);
+            requireAtMost(p + "mlp_dim", mlpDim, MAX_MLP_WIDTH);
             requireDivisible(p + "embedding_dim", embeddingDim, p + "num_heads", numHeads);
             requireDivisible(p + "embedding_dim", embeddingDim, p + "attention_downsample_rate", attentionDownsampleRate);
             requireDivisible(p + "cross-attention width embedding_dim / attention_downsample_rate", crossAttentionDim(),

@@ -1,5 +1,6 @@
 package ai.legion.core.io;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,7 +23,7 @@ import java.util.Map;
  * A memory-mapped reader of one {@code .safetensors} file.
  *
  * <p>Opening reads and validates only the header: the header length, its JSON, every dtype, shape
- * and offset pair (inside the data section, no overlaps, {@code numel x dtype size == end - begin}).
+ * and offset pair (inside the data section, no overlaps or holes, {@code numel x dtype size == end - begin}).
  * Tensor data is mapped per tensor on {@link #read}, so files far above 2 GiB work and only the
  * tensors actually read are paged in.
  */
@@ -32,7 +33,7 @@ public final class SafetensorsFile implements Checkpoint {
     static final long MAX_HEADER = 100L * 1024 * 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
     private final FileChannel channel;
@@ -99,17 +100,7 @@ public final class SafetensorsFile implements Checkpoint {
         } catch (IOException e) {
             throw new CheckpointException(path, null, "cannot read header: " + e, e);
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(header.array());
-        } catch (JsonProcessingException e) {
-            throw new CheckpointException(path, null, "header is not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new CheckpointException(path, null, "cannot parse header: " + e, e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new CheckpointException(path, null, "header must be a JSON object");
-        }
+        JsonNode root = parseHeader(path, header.array());
         long dataStart = 8 + headerLen;
         long dataSize = fileSize - dataStart;
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -131,9 +122,43 @@ public final class SafetensorsFile implements Checkpoint {
             }
             entries.put(key, parseEntry(path, key, v, dataSize));
         }
-        checkNoOverlap(path, entries.values());
+        checkLayout(path, entries.values(), dataSize);
         return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(entries),
                 Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * The header must be exactly one JSON object starting at its first byte, followed by nothing but spaces
+     * (upstream huggingface/safetensors README "Format": "MUST begin with a {", "MAY be trailing padded with
+     * whitespace (0x20)"); bytes after the object would otherwise be silently ignored.
+     */
+    private static JsonNode parseHeader(Path path, byte[] header) throws CheckpointException {
+        if (header[0] != '{') {
+            throw new CheckpointException(path, null, String.format(
+                    "header starts with byte 0x%02x; a safetensors header is a JSON object and must begin "
+                    + "with '{'", header[0] & 0xFF));
+        }
+        JsonNode root;
+        long end;
+        try (JsonParser p = JSON.createParser(header)) {
+            root = JSON.readTree(p);
+            end = p.currentLocation().getByteOffset();
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(path, null, "header is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new CheckpointException(path, null, "cannot parse header: " + e, e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new CheckpointException(path, null, "header must be a JSON object");
+        }
+        for (long i = end; i < header.length; i++) {
+            if (header[(int) i] != ' ') {
+                throw new CheckpointException(path, null, String.format("header has %d bytes after its JSON object "
+                        + "(first 0x%02x at header byte %d); only space padding may follow it",
+                        header.length - end, header[(int) i] & 0xFF, i));
+            }
+        }
+        return root;
     }
 
     private static Entry parseEntry(Path path, String key, JsonNode v, long dataSize) throws CheckpointException {
@@ -182,18 +207,35 @@ public final class SafetensorsFile implements Checkpoint {
         return new Entry(new TensorInfo(key, dtype, shape), begin, end);
     }
 
-    private static void checkNoOverlap(Path path, Collection<Entry> entries) throws CheckpointException {
+    /**
+     * Tensors must tile the data section: no overlaps, no holes and no bytes after the last one (upstream
+     * huggingface/safetensors {@code safetensors/src/tensor.rs::Metadata::validate} rejects the same files
+     * as InvalidOffset and MetadataIncompleteBuffer).
+     */
+    private static void checkLayout(Path path, Collection<Entry> entries, long dataSize) throws CheckpointException {
         List<Entry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
         Entry prev = null;
+        long covered = 0;
         for (Entry e : sorted) {
-            if (prev != null && e.begin < prev.end && e.end > e.begin) {
+            if (e.end == e.begin) {
+                continue; // an empty tensor occupies no bytes
+            }
+            if (e.begin < covered) {
                 throw new CheckpointException(path, e.info.name(), "data [" + e.begin + ", " + e.end
                         + ") overlaps tensor '" + prev.info.name() + "' [" + prev.begin + ", " + prev.end + ")");
             }
-            if (e.end > e.begin) {
-                prev = e;
+            if (e.begin > covered) {
+                throw new CheckpointException(path, e.info.name(), "data starts at " + e.begin + " but the "
+                        + (prev == null ? "data section starts at 0" : "previous tensor '" + prev.info.name()
+                        + "' ends at " + covered) + ": " + (e.begin - covered) + " unindexed bytes");
             }
+            prev = e;
+            covered = e.end;
+        }
+        if (covered != dataSize) {
+            throw new CheckpointException(path, null, "tensors cover " + covered + " of the " + dataSize
+                    + " bytes of the data section: " + (dataSize - covered) + " trailing bytes belong to no tensor");
         }
     }
 

@@ -1,6 +1,7 @@
 package ai.legion.core.config;
 
 import static ai.legion.core.config.ConfigTestSupport.assertInvalid;
+import static ai.legion.core.config.ConfigTestSupport.assertTooLarge;
 import static ai.legion.core.config.ConfigTestSupport.doubleOr;
 import static ai.legion.core.config.ConfigTestSupport.edited;
 import static ai.legion.core.config.ConfigTestSupport.intOr;
@@ -112,6 +113,19 @@ class ClipVisionConfigTest {
         assertInvalid(f6, () -> ClipVisionConfig.read(f6), "hidden_act", "swish");
         Path f7 = edited(tmp, "notobj.json", full, n -> n.put("vision_config", 5));
         assertInvalid(f7, () -> ClipVisionConfig.read(f7), "vision_config");
+    }
+
+    @Test
+    void sizesFarAboveAnyModelAreRejectedNamingTheKey() throws Exception {
+        Path src = Fixtures.path("parity/clip_vision/config.json");
+        int g = 1_000_000_000;
+        assertTooLarge(tmp, src, "num_hidden_layers", g, ClipVisionConfig::read, "num_hidden_layers " + g + " exceeds");
+        assertTooLarge(tmp, src, "hidden_size", g, ClipVisionConfig::read, "hidden_size " + g + " exceeds 65536");
+        assertTooLarge(tmp, src, "image_size", 1_000_000, ClipVisionConfig::read, "image_size 1000000 exceeds 16384");
+        Path grid = write(tmp, "grid.json", "{\"image_size\": 16384, \"patch_size\": 8}");
+        assertInvalid(grid, () -> ClipVisionConfig.read(grid), "patch grid image_size / patch_size 2048 exceeds 1024");
+        Path full = Fixtures.path("parity/legion_tiny/clip/config.json");
+        assertTooLarge(tmp, full, "vision_config.num_hidden_layers", g, ClipVisionConfig::read, "num_hidden_layers");
     }
 
     @Test

@@ -126,4 +126,31 @@ final class ConfigTestSupport {
         }
         return false;
     }
+
+    /** Reads a config file (one of the {@code read} methods under test). */
+    @FunctionalInterface
+    interface Reader {
+        Object read(Path file) throws Exception;
+    }
+
+    /**
+     * Sets the field at the dotted {@code path} (e.g. {@code image_encoder.depth}) of a copy of {@code source}
+     * to {@code value} and asserts that reading it fails, naming the file and containing every fragment, within
+     * a generous 10 s (the validation itself takes microseconds; the machine is shared).
+     */
+    static void assertTooLarge(Path dir, Path source, String path, Object value, Reader reader, String... fragments)
+            throws IOException {
+        String[] keys = path.split("\\.");
+        Path f = edited(dir, path + ".json", source, n -> {
+            ObjectNode o = n;
+            for (int i = 0; i < keys.length - 1; i++) {
+                o = (ObjectNode) o.get(keys[i]);
+            }
+            o.set(keys[keys.length - 1], JSON.valueToTree(value));
+        });
+        long t0 = System.nanoTime();
+        assertInvalid(f, () -> reader.read(f), fragments);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds < 10, () -> path + " took " + seconds + " s");
+    }
 }

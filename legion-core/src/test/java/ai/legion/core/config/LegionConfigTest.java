@@ -1,6 +1,7 @@
 package ai.legion.core.config;
 
 import static ai.legion.core.config.ConfigTestSupport.assertInvalid;
+import static ai.legion.core.config.ConfigTestSupport.assertTooLarge;
 import static ai.legion.core.config.ConfigTestSupport.boolOr;
 import static ai.legion.core.config.ConfigTestSupport.edited;
 import static ai.legion.core.config.ConfigTestSupport.intOr;
@@ -148,6 +149,18 @@ class LegionConfigTest {
         assertInvalid(f6, () -> LegionConfig.read(f6), "architectures");
         Path f7 = edited(tmp, "mm.json", src, n -> n.put("mm_hidden_size", "wide"));
         assertInvalid(f7, () -> LegionConfig.read(f7), "mm_hidden_size");
+    }
+
+    @Test
+    void sizesFarAboveAnyModelAreRejectedNamingTheKey() throws Exception {
+        Path src = Fixtures.path("parity/legion_tiny/config.json");
+        int g = 1_000_000_000;
+        assertTooLarge(tmp, src, "num_hidden_layers", g, LegionConfig::read, "num_hidden_layers " + g + " exceeds");
+        assertTooLarge(tmp, src, "vocab_size", g, LegionConfig::read, "vocab_size " + g + " exceeds");
+        assertTooLarge(tmp, src, "mm_hidden_size", g, LegionConfig::read, "mm_hidden_size " + g + " exceeds 65536");
+        assertTooLarge(tmp, src, "mm_vision_select_layer", -g, LegionConfig::read, "|mm_vision_select_layer|");
+        assertTooLarge(tmp, src, "mm_projector_type", "mlp9999x_gelu", LegionConfig::read, "mm_projector_type",
+                "N in 1..1024");
     }
 
     @Test

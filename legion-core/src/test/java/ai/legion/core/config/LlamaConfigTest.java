@@ -1,6 +1,7 @@
 package ai.legion.core.config;
 
 import static ai.legion.core.config.ConfigTestSupport.assertInvalid;
+import static ai.legion.core.config.ConfigTestSupport.assertTooLarge;
 import static ai.legion.core.config.ConfigTestSupport.boolOr;
 import static ai.legion.core.config.ConfigTestSupport.doubleOr;
 import static ai.legion.core.config.ConfigTestSupport.edited;
@@ -121,6 +122,17 @@ class LlamaConfigTest {
         // odd head dim: rotary embeddings need pairs
         Path f8 = write(tmp, "odd.json", "{\"hidden_size\": 12, \"num_attention_heads\": 4}");
         assertInvalid(f8, () -> LlamaConfig.read(f8), "head dim", "even");
+    }
+
+    @Test
+    void sizesFarAboveAnyModelAreRejectedNamingTheKey() throws Exception {
+        Path src = Fixtures.path("parity/llama/config.json");
+        int g = 1_000_000_000;
+        assertTooLarge(tmp, src, "num_hidden_layers", g, LlamaConfig::read, "num_hidden_layers " + g + " exceeds 1024");
+        assertTooLarge(tmp, src, "hidden_size", g, LlamaConfig::read, "hidden_size " + g + " exceeds 65536");
+        assertTooLarge(tmp, src, "intermediate_size", g, LlamaConfig::read, "intermediate_size " + g + " exceeds");
+        assertTooLarge(tmp, src, "vocab_size", g, LlamaConfig::read, "vocab_size " + g + " exceeds " + (1 << 22));
+        assertTooLarge(tmp, src, "max_position_embeddings", g, LlamaConfig::read, "max_position_embeddings");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package ai.legion.core.config;
 
 import static ai.legion.core.config.ConfigTestSupport.assertInvalid;
+import static ai.legion.core.config.ConfigTestSupport.assertTooLarge;
 import static ai.legion.core.config.ConfigTestSupport.boolOr;
 import static ai.legion.core.config.ConfigTestSupport.doubleOr;
 import static ai.legion.core.config.ConfigTestSupport.doubles;
@@ -357,6 +358,23 @@ class SamConfigTest {
         assertInvalid(f3, () -> SamConfig.read(f3), "mask_decoder", "missing");
         Path f4 = edited(tmp, "size.json", src, n -> ((ObjectNode) n.get("prompt_encoder")).putArray("image_embedding_size").add(4));
         assertInvalid(f4, () -> SamConfig.read(f4), "prompt_encoder.image_embedding_size");
+    }
+
+    @Test
+    void sizesFarAboveAnyModelAreRejectedNamingTheKey() throws Exception {
+        Path src = samConfig();
+        int g = 1_000_000_000;
+        assertTooLarge(tmp, src, "image_encoder.depth", g, SamConfig::read,
+                "image_encoder.depth " + g + " exceeds 1024");
+        assertTooLarge(tmp, src, "image_encoder.img_size", 1_000_000, SamConfig::read,
+                "image_encoder.img_size 1000000 exceeds 16384");
+        assertTooLarge(tmp, src, "image_encoder.mlp_ratio", 1e9, SamConfig::read, "image_encoder.mlp hidden width");
+        assertTooLarge(tmp, src, "image_encoder.window_size", g, SamConfig::read, "image_encoder.window_size");
+        assertTooLarge(tmp, src, "mask_decoder.transformer.depth", g, SamConfig::read,
+                "mask_decoder.transformer.depth " + g + " exceeds 1024");
+        assertTooLarge(tmp, src, "mask_decoder.iou_head_depth", g, SamConfig::read, "mask_decoder.iou_head_depth");
+        assertTooLarge(tmp, src, "prompt_encoder.input_image_size", new int[] {g, g}, SamConfig::read,
+                "prompt_encoder.input_image_size[0] " + g + " exceeds 16384");
     }
 
     @Test

@@ -121,6 +121,31 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void headerIsExactlyOneObjectAndTensorsTileTheDataSection() throws Exception {
+        String w = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
+        assertRejected(withHeader(w + "garbage", 16, -1), "7 bytes after its JSON object (first 0x67");
+        assertRejected(withHeader(w + "  {}", 16, -1), "4 bytes after its JSON object");
+        assertRejected(withHeader(w + "\n", 16, -1), "1 bytes after its JSON object (first 0x0a");
+        assertRejected(withHeader(" " + w, 16, -1), "must begin with '{'");
+        assertRejected(withHeader(w, 20, -1), "tensors cover 16 of the 20 bytes");
+        assertRejected(withHeader("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[4,20]}}", 20, -1),
+                "4 unindexed bytes");
+        assertRejected(withHeader("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16, -1),
+                "previous tensor 'a' ends at 4");
+        // space padding (what the reference writer emits to align the data section) and empty tensors are fine
+        byte[] padded = withHeader(w.substring(0, w.length() - 1)
+                + ",\"e\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[16,16]}}     ", 16, -1);
+        ByteBuffer.wrap(padded).order(ByteOrder.LITTLE_ENDIAN).putFloat(padded.length - 4, 2.5f);
+        Path f = tmp.resolve("padded.safetensors");
+        Files.write(f, padded);
+        try (SafetensorsFile sf = SafetensorsFile.open(f)) {
+            assertEquals(2.5f, sf.read("w").getFloat(12));
+            assertEquals(0, sf.read("e").remaining());
+        }
+    }
+
+    @Test
     void missingTensorNamesFileAndKey() throws Exception {
         try (SafetensorsFile sf = SafetensorsFile.open(Fixtures.path("parity/sam/io.safetensors"))) {
             CheckpointException e = assertThrows(CheckpointException.class, () -> sf.read("nope"));

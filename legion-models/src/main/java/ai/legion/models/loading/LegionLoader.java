@@ -20,9 +20,13 @@ import ai.legion.models.Precision;
 import ai.legion.models.nn.WeightMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class LegionLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(LegionLoader.class);
+    private static final Pattern LAYER_KEY = Pattern.compile("model\\.layers\\.(\\d+)\\.");
 
     private Path modelDir;
     private Path clipDir;
@@ -49,6 +54,7 @@ public final class LegionLoader {
     private NDArrayLoader.FloatPolicy policy = NDArrayLoader.FloatPolicy.FLOAT32;
     private boolean strict = true;
     private boolean freshHead;
+    private boolean allowNonFinite;
 
     /** Use {@link LegionModel#loader()}. */
     public LegionLoader() {}
@@ -102,6 +108,15 @@ public final class LegionLoader {
     }
 
     /**
+     * Whether weights holding NaN or infinity are loaded as they are (default false: the load fails naming
+     * the tensor and file). For inspecting a damaged or diverged checkpoint, never for inference.
+     */
+    public LegionLoader allowNonFiniteWeights(boolean allow) {
+        this.allowNonFinite = allow;
+        return this;
+    }
+
+    /**
      * When the checkpoint has no detection head, add one with HF's initialization (weights N(0, 0.02²),
      * biases 0) instead of going without: to train stage 2 on a stage-1 checkpoint.
      */
@@ -114,7 +129,8 @@ public final class LegionLoader {
      * Builds the model and streams the weights into it.
      *
      * @throws CheckpointException naming the file and key when a file is missing or malformed, a shape
-     *     differs from the config, or (strict) keys are missing or unexpected
+     *     differs from the config, a weight is NaN or infinite (unless allowed), or (strict) keys are missing
+     *     or unexpected
      */
     public LegionModel load() throws CheckpointException {
         if (modelDir == null) {
@@ -124,6 +140,7 @@ public final class LegionLoader {
         NDManager manager = NDManager.newBaseManager(device);
         LegionTokenizer tokenizer = null;
         try (Checkpoint ckpt = Checkpoints.open(modelDir)) {
+            checkDeclaredSizes(config, ckpt);
             boolean towerInCheckpoint = ckpt.contains(LegionModel.TOWER_PREFIX + "embeddings.class_embedding");
             ClipVisionConfig clip = clipConfig(config, towerInCheckpoint);
             SamConfig sam = samConfig != null ? samConfig : samConfigFor(ckpt);
@@ -146,12 +163,12 @@ public final class LegionLoader {
             }
             Predicate<String> ignorable = towerInCheckpoint ? LegionModel.IGNORABLE_KEYS
                     : LegionModel.IGNORABLE_KEYS.or(k -> k.startsWith("model.vision_tower."));
-            WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict);
+            WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict, allowNonFinite);
             if (!towerInCheckpoint) {
                 try (Checkpoint c = Checkpoints.open(clipDir)) {
                     WeightMap tower = new WeightMap();
                     parts.vision().mapWeights("vision_model.", tower);
-                    tower.load(c, manager, policy, parts.vision().unusedCheckpointKeys(), strict);
+                    tower.load(c, manager, policy, parts.vision().unusedCheckpointKeys(), strict, allowNonFinite);
                 }
             }
             return new LegionModel(parts, manager, tokenizer, modelDir, seg, report);
@@ -159,6 +176,38 @@ public final class LegionLoader {
             IoUtils.closeQuietly(tokenizer);
             manager.close();
             throw e;
+        }
+    }
+
+    /**
+     * Compares the LLM sizes config.json declares with the checkpoint before any block is declared, so that a
+     * config that does not belong to the weights is named as such (rather than as the first of many shape
+     * mismatches). Checkpoints of another layout (no {@code model.embed_tokens.weight}, no
+     * {@code model.layers.N}) are left to the shape check of {@link WeightMap#load}; a layer count that differs
+     * is only an error for strict loads (a non-strict load may take a partial checkpoint on purpose).
+     */
+    private void checkDeclaredSizes(LegionConfig config, Checkpoint ckpt) throws CheckpointException {
+        Path configFile = modelDir.resolve("config.json");
+        String embedKey = "model.embed_tokens.weight";
+        TensorInfo embed = ckpt.info(embedKey);
+        long[] declared = {config.llama().vocabSize(), config.llama().hiddenSize()};
+        if (embed != null && !Arrays.equals(embed.shape(), declared)) {
+            throw new CheckpointException(configFile, null, "declares vocab_size " + declared[0] + " and hidden_size "
+                    + declared[1] + ", but " + embedKey + " in " + ckpt.fileOf(embedKey) + " is "
+                    + TensorInfo.format(embed.shape()) + ": the config does not belong to this checkpoint");
+        }
+        BitSet layers = new BitSet();
+        for (String key : ckpt.keys()) {
+            Matcher m = LAYER_KEY.matcher(key);
+            if (m.lookingAt() && m.group(1).length() < 6) {
+                layers.set(Integer.parseInt(m.group(1)));
+            }
+        }
+        int declaredLayers = config.llama().numHiddenLayers();
+        if (strict && !layers.isEmpty() && layers.cardinality() != declaredLayers) {
+            throw new CheckpointException(configFile, null, "declares num_hidden_layers " + declaredLayers
+                    + ", but " + modelDir + " holds model.layers." + layers.nextSetBit(0) + ".." + (layers.length() - 1)
+                    + " (" + layers.cardinality() + " layers): the config does not belong to this checkpoint");
         }
     }
 

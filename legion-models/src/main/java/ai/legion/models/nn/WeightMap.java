@@ -85,18 +85,43 @@ public final class WeightMap {
     }
 
     /**
-     * Loads every parameter from a checkpoint. Shapes are checked before any data is read, so a wrong
-     * checkpoint fails fast and names the key with both shapes.
+     * Loads every parameter from a checkpoint, rejecting floating tensors that hold NaN or infinity
+     * ({@link #load(Checkpoint, NDManager, NDArrayLoader.FloatPolicy, Predicate, boolean, boolean)} with
+     * {@code allowNonFinite = false}).
      *
      * @param checkpoint source tensors
      * @param manager owns the parameter arrays (its device is where they live)
      * @param policy what floating tensors become (bf16 is always widened)
      * @param ignorable checkpoint keys that are skipped without being reported as unexpected
      * @param strict whether missing or unexpected keys are an error (they are always in the report)
-     * @throws CheckpointException on a shape mismatch, unreadable data, or (strict) missing/unexpected keys
+     * @throws CheckpointException on a shape mismatch, unreadable data, a non-finite value, or (strict)
+     *     missing/unexpected keys
      */
     public LoadReport load(Checkpoint checkpoint, NDManager manager, NDArrayLoader.FloatPolicy policy,
             Predicate<String> ignorable, boolean strict) throws CheckpointException {
+        return load(checkpoint, manager, policy, ignorable, strict, false);
+    }
+
+    /**
+     * Loads every parameter from a checkpoint. Shapes are checked before any data is read, so a wrong
+     * checkpoint fails fast and names the key with both shapes.
+     *
+     * <p>Unless {@code allowNonFinite}, every floating tensor is checked for NaN and infinity after its
+     * conversion (one reduction on the engine): a damaged or diverged checkpoint would otherwise load and
+     * only show as NaN logits or empty masks much later. The check runs on the converted array, so a float32
+     * value that overflows float16 under {@link NDArrayLoader.FloatPolicy#FLOAT16} is caught as well.
+     *
+     * @param checkpoint source tensors
+     * @param manager owns the parameter arrays (its device is where they live)
+     * @param policy what floating tensors become (bf16 is always widened)
+     * @param ignorable checkpoint keys that are skipped without being reported as unexpected
+     * @param strict whether missing or unexpected keys are an error (they are always in the report)
+     * @param allowNonFinite whether NaN and infinite weights are loaded as they are
+     * @throws CheckpointException on a shape mismatch, unreadable data, (unless allowed) a non-finite value,
+     *     or (strict) missing/unexpected keys
+     */
+    public LoadReport load(Checkpoint checkpoint, NDManager manager, NDArrayLoader.FloatPolicy policy,
+            Predicate<String> ignorable, boolean strict, boolean allowNonFinite) throws CheckpointException {
         List<String> missing = new ArrayList<>();
         for (Entry e : entries.values()) {
             TensorInfo info = checkpoint.info(e.key);
@@ -124,11 +149,40 @@ public final class WeightMap {
                 continue;
             }
             NDArray array = NDArrayLoader.load(checkpoint, e.key, manager, policy);
+            if (!allowNonFinite) {
+                requireFinite(checkpoint, e.key, array);
+            }
             array.setName(e.key);
             setArray(e.parameter, array);
             loaded.add(e.key);
         }
         return new LoadReport(List.copyOf(loaded), List.copyOf(missing), List.copyOf(unexpected), List.copyOf(ignored));
+    }
+
+    /** Fails, closing {@code array}, when it is floating and holds NaN or infinity. */
+    private static void requireFinite(Checkpoint checkpoint, String key, NDArray array) throws CheckpointException {
+        if (!array.getDataType().isFloating()) {
+            return;
+        }
+        long nan;
+        long inf;
+        try (NDArray isNan = array.isNaN(); NDArray isInf = array.isInfinite()) {
+            try (NDArray bad = isNan.logicalOr(isInf); NDArray any = bad.any()) {
+                if (!any.getBoolean()) {
+                    return;
+                }
+            }
+            try (NDArray nans = isNan.countNonzero(); NDArray infs = isInf.countNonzero()) {
+                nan = nans.getLong();
+                inf = infs.getLong();
+            }
+        }
+        String what = TensorInfo.format(array.getShape().getShape()) + " " + array.getDataType();
+        array.close();
+        throw new CheckpointException(checkpoint.fileOf(key), key, nan + " NaN and " + inf + " infinite values in "
+                + what + " (damaged or "
+                + "diverged weights, or too large for this precision); load with allowNonFiniteWeights(true) to "
+                + "accept them");
     }
 
     /**

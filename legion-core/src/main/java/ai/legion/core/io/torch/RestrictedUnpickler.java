@@ -18,6 +18,14 @@ import java.util.Set;
  * every length is checked against the bytes that remain before anything is allocated, dictionary keys
  * are restricted to scalars (no hashing of cyclic structures), the stack is explicit (no recursion),
  * and the set of callable globals is per call rather than JVM-global.
+ *
+ * <p>Every structure is bounded as well, because one-byte opcodes (MARK, DUP, MEMOIZE, EMPTY_LIST) each
+ * cost tens of heap bytes: a few hundred MB of them otherwise exhaust the heap after a minute of work. Each
+ * opcode consumes at least one input byte, so the input size already bounds every count below; the
+ * absolute caps bound the heap a maximal input can claim to a few hundred MB and the time to well under a
+ * second. They sit far above real checkpoints: a {@code torch.save} state dict costs about 40 opcodes,
+ * 10 memo entries and a stack of at most 2 x 1000 (pickle batches SETITEMS by 1000, upstream CPython
+ * {@code Lib/pickle.py::_batch_setitems}) per tensor, with MARK nesting below 10.
  */
 final class RestrictedUnpickler {
 
@@ -40,6 +48,17 @@ final class RestrictedUnpickler {
         Object persistentLoad(Object pid) throws PickleError;
     }
 
+    /** Opcodes per pickle: 400k tensors' worth. */
+    static final int MAX_OPS = 1 << 24;
+    /** Values on the stack, MARKs included. */
+    static final int MAX_STACK = 1 << 20;
+    /** Open MARKs. */
+    static final int MAX_MARKS = 1 << 12;
+    /** Memo entries. */
+    static final int MAX_MEMO = 1 << 20;
+    /** Items of one list, dict (keys plus values) or tuple. */
+    static final int MAX_ITEMS = 1 << 20;
+
     private static final Object MARK = new Object();
 
     private final byte[] in;
@@ -49,6 +68,8 @@ final class RestrictedUnpickler {
     private final Map<Long, Object> memo = new HashMap<>();
     private int pos;
     private int opPos;
+    private int op;
+    private int ops;
 
     RestrictedUnpickler(byte[] data, Resolver resolver) {
         this.in = data;
@@ -59,7 +80,10 @@ final class RestrictedUnpickler {
     Object load() throws PickleError {
         while (true) {
             opPos = pos;
-            int op = u8();
+            op = u8();
+            if (++ops > MAX_OPS) {
+                throw limit("opcode count", MAX_OPS);
+            }
             switch (op) {
                 case 0x80: // PROTO
                     int proto = u8();
@@ -77,8 +101,11 @@ final class RestrictedUnpickler {
                     }
                     return pop();
                 case '(':
+                    if (marks.size() >= MAX_MARKS) {
+                        throw limit("MARK nesting", MAX_MARKS);
+                    }
                     marks.add(stack.size());
-                    stack.add(MARK);
+                    push(MARK);
                     break;
                 case '0': // POP
                     if (!stack.isEmpty() && stack.get(stack.size() - 1) == MARK) {
@@ -175,12 +202,16 @@ final class RestrictedUnpickler {
                     break;
                 case 'a': { // APPEND
                     Object v = pop();
-                    list(peek()).add(v);
+                    List<Object> l = list(peek());
+                    checkItems(l.size() + 1L);
+                    l.add(v);
                     break;
                 }
                 case 'e': { // APPENDS
                     List<Object> items = popToMark();
-                    list(peek()).addAll(items);
+                    List<Object> l = list(peek());
+                    checkItems((long) l.size() + items.size());
+                    l.addAll(items);
                     break;
                 }
                 case '}':
@@ -196,7 +227,9 @@ final class RestrictedUnpickler {
                 case 's': { // SETITEM
                     Object v = pop();
                     Object k = pop();
-                    dict(peek()).put(key(k), v);
+                    Map<Object, Object> d = dict(peek());
+                    checkItems(2L * d.size() + 2);
+                    d.put(key(k), v);
                     break;
                 }
                 case 'u': { // SETITEMS
@@ -205,13 +238,13 @@ final class RestrictedUnpickler {
                     break;
                 }
                 case 'q': // BINPUT
-                    memo.put((long) u8(), peek());
+                    memoPut(u8());
                     break;
                 case 'r': // LONG_BINPUT
-                    memo.put(i32() & 0xFFFFFFFFL, peek());
+                    memoPut(i32() & 0xFFFFFFFFL);
                     break;
                 case 0x94: // MEMOIZE
-                    memo.put((long) memo.size(), peek());
+                    memoPut(memo.size());
                     break;
                 case 'h': // BINGET
                     push(memoGet(u8()));
@@ -275,6 +308,26 @@ final class RestrictedUnpickler {
 
     private PickleError error(String message) {
         return new PickleError("data.pkl offset " + opPos + ": " + message);
+    }
+
+    /** A structure outgrew its cap: names the opcode, its offset (via {@link #error}) and the limit. */
+    private PickleError limit(String what, int max) {
+        return error(String.format("opcode 0x%02x would take the %s past its limit of %d; a weights "
+                + "checkpoint never comes near it (hostile or damaged pickle)", op, what, max));
+    }
+
+    private void checkItems(long n) throws PickleError {
+        if (n > MAX_ITEMS) {
+            throw limit("container size", MAX_ITEMS);
+        }
+    }
+
+    private void memoPut(long key) throws PickleError {
+        Object v = peek();
+        if (memo.size() >= MAX_MEMO && !memo.containsKey(key)) {
+            throw limit("memo size", MAX_MEMO);
+        }
+        memo.put(key, v);
     }
 
     private void need(long n) throws PickleError {
@@ -363,7 +416,10 @@ final class RestrictedUnpickler {
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
-    private void push(Object o) {
+    private void push(Object o) throws PickleError {
+        if (stack.size() >= MAX_STACK) {
+            throw limit("stack depth", MAX_STACK);
+        }
         stack.add(o);
     }
 
@@ -426,6 +482,7 @@ final class RestrictedUnpickler {
         if (items.size() % 2 != 0) {
             throw error("odd number of items for a dict");
         }
+        checkItems(2L * m.size() + items.size());
         for (int i = 0; i < items.size(); i += 2) {
             m.put(key(items.get(i)), items.get(i + 1));
         }

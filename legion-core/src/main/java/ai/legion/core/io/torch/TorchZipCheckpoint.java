@@ -38,8 +38,11 @@ import org.apache.commons.compress.archivers.zip.ZipFile;
  */
 public final class TorchZipCheckpoint implements Checkpoint {
 
-    /** A real 7B shard's data.pkl is ~100 kB; anything near this is not a weights file. */
-    private static final long MAX_PICKLE = 512L * 1024 * 1024;
+    /**
+     * A real 7B shard's data.pkl is ~100 kB (~300 bytes per tensor); 64 MiB would index some 200k tensors.
+     * Bounding it up front keeps a hostile pickle from costing even the read.
+     */
+    private static final long MAX_PICKLE = 64L * 1024 * 1024;
     private static final int MAX_DEPTH = 64;
 
     private final Path path;

@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -203,6 +204,60 @@ class TorchZipCheckpointTest {
         Path f = zip("past.bin", p.toByteArray(), Map.of("data/0", new byte[16]));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(f));
         assertTrue(e.getMessage().contains("reaches element 5 of storage '0' with 4 elements"), e.getMessage());
+    }
+
+    /**
+     * Pickles of a few MB of one cheap opcode used to take a minute and 8 GB of heap before an
+     * OutOfMemoryError; each must now fail fast with the file, the offset and the limit it hit.
+     */
+    @Test
+    void repeatedOpcodesHitALimitFast() throws Exception {
+        int n = 4 << 20;
+        assertHitsLimit("marks.bin", repeat(new byte[0], new byte[] {'('}, n), "MARK nesting",
+                RestrictedUnpickler.MAX_MARKS);
+        assertHitsLimit("dup.bin", repeat(new byte[] {'N'}, new byte[] {'2'}, n), "stack depth",
+                RestrictedUnpickler.MAX_STACK);
+        assertHitsLimit("memoize.bin", repeat(new byte[] {'N'}, new byte[] {(byte) 0x94}, n), "memo size",
+                RestrictedUnpickler.MAX_MEMO);
+        assertHitsLimit("binget.bin", repeat(new byte[] {'N', 'q', 0}, new byte[] {'h', 0}, n / 2), "stack depth",
+                RestrictedUnpickler.MAX_STACK);
+        byte[] batch = new byte[1002];
+        Arrays.fill(batch, (byte) 'N');
+        batch[0] = '(';
+        batch[batch.length - 1] = 'e';
+        assertHitsLimit("appends.bin", repeat(new byte[] {']'}, batch, 1100), "container size",
+                RestrictedUnpickler.MAX_ITEMS);
+        byte[] puts = repeat(new byte[] {'N'}, new byte[] {'r', 0, 0, 0, 0}, 1_100_000);
+        ByteBuffer keys = ByteBuffer.wrap(puts).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 1_100_000; i++) {
+            keys.putInt(3 + 5 * i + 1, i); // LONG_BINPUT under a new key each time
+        }
+        assertHitsLimit("binput.bin", puts, "memo size", RestrictedUnpickler.MAX_MEMO);
+        assertHitsLimit("ops.bin", repeat(new byte[0], new byte[] {'N', '0'}, RestrictedUnpickler.MAX_OPS / 2 + 1),
+                "opcode count", RestrictedUnpickler.MAX_OPS);
+    }
+
+    private static byte[] repeat(byte[] head, byte[] unit, int times) {
+        byte[] out = new byte[2 + head.length + unit.length * times];
+        out[0] = (byte) 0x80;
+        out[1] = 2;
+        System.arraycopy(head, 0, out, 2, head.length);
+        for (int i = 0, at = 2 + head.length; i < times; i++, at += unit.length) {
+            System.arraycopy(unit, 0, out, at, unit.length);
+        }
+        return out;
+    }
+
+    private void assertHitsLimit(String name, byte[] pickle, String what, int limit) throws IOException {
+        Path f = zip(name, pickle, Map.of());
+        long t0 = System.nanoTime();
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(f));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String m = e.getMessage();
+        assertTrue(m.contains(name) && m.contains("data.pkl offset ") && m.contains(what + " past its limit of "
+                + limit), m);
+        // a generous bound for a shared machine; the work is a few million array appends
+        assertTrue(seconds < 10, name + " took " + seconds + " s");
     }
 
     private Path zip(String name, byte[] pickle, Map<String, byte[]> entries) throws IOException {
