@@ -182,18 +182,19 @@ final class AnalyzeCommand implements Callable<Integer> {
         System.out.println(SafeText.forTerminalLine(p) + ":");
         List<Long> tokens = new ArrayList<>();
         String[] shown = {""};
+        GenerationListener print = GenerationListener.tokens((seq, token) -> {
+            tokens.add(token);
+            String text = analyzer.tokenizer().decode(tokens.stream().mapToLong(Long::longValue).toArray(), false);
+            if (text.startsWith(shown[0])) {
+                // model output: newlines kept, anything a terminal would act on escaped, no cut
+                System.out.print(SafeText.forTerminal(text.substring(shown[0].length()), SafeText.UNLIMITED));
+                System.out.flush();
+            }
+            shown[0] = text;
+        });
         ArtifactReport r;
         try {
-            r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), GenerationListener.tokens((seq, token) -> {
-                tokens.add(token);
-                String text = analyzer.tokenizer().decode(tokens.stream().mapToLong(Long::longValue).toArray(), false);
-                if (text.startsWith(shown[0])) {
-                    // model output: newlines kept, anything a terminal would act on escaped, no cut
-                    System.out.print(SafeText.forTerminal(text.substring(shown[0].length()), SafeText.UNLIMITED));
-                    System.out.flush();
-                }
-                shown[0] = text;
-            }));
+            r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), print);
         } catch (RuntimeException e) { // one image's failure must not stop the others
             System.out.println();
             return emit(BatchItem.failed(p.toString(), e));

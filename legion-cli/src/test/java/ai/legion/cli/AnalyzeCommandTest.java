@@ -107,7 +107,8 @@ class AnalyzeCommandTest {
         assertEquals(printed.rawText(), written.rawText());
         assertEquals(written.union(), MaskImages.read(dir.resolve(MaskImages.UNION_FILE)));
         for (int i = 0; i < written.artifacts().size(); i++) {
-            assertEquals(written.artifacts().get(i).mask(), MaskImages.read(dir.resolve(MaskImages.artifactFileName(i))));
+            assertEquals(written.artifacts().get(i).mask(),
+                    MaskImages.read(dir.resolve(MaskImages.artifactFileName(i))));
         }
         assertTrue(Files.size(dir.resolve("overlay.png")) > 0);
         Map<?, ?> upstream = new ObjectMapper().readValue(dir.resolve("explanation.json").toFile(), Map.class);
@@ -196,11 +197,13 @@ class AnalyzeCommandTest {
         assertEquals(List.of("fake-1", "fake-2"), entries(out));
         assertComplete(out.resolve("fake-1"), printed.get(FAKE_1.toString()));
         assertComplete(out.resolve("fake-2"), printed.get(FAKE_2.toString()));
-        assertFalse(Files.exists(previous.resolve("artifact_07.png")), "the earlier run's folder was merged, not replaced");
+        assertFalse(Files.exists(previous.resolve("artifact_07.png")),
+                "the earlier run's folder was merged, not replaced");
         assertNoTemporaries(out);
     }
 
-    private static List<String> entries(Path dir) throws IOException {
+    /** The names in {@code dir}, sorted. */
+    static List<String> entries(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
