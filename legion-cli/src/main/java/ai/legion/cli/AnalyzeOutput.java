@@ -28,6 +28,9 @@ final class AnalyzeOutput {
 
     private static final int MAX_NAME = 100;
 
+    /** Path separators and what Windows refuses in file names. */
+    private static final String FORBIDDEN = "/\\:*?\"<>|";
+
     /** Device names Windows refuses as file names, whatever the extension. */
     private static final Pattern RESERVED = Pattern.compile("(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])(\\..*)?");
 
@@ -66,8 +69,9 @@ final class AnalyzeOutput {
     }
 
     /**
-     * The folder name of {@code image} in this run: its file name without extension, reduced to letters,
-     * digits, {@code . _ -} (others become {@code _}), no leading dot, at most 100 characters, and suffixed
+     * The folder name of {@code image} in this run: its file name without extension, with control and
+     * invisible format characters, path separators and {@code : * ? " < > |} replaced by {@code _}, no leading
+     * dot, no trailing dot or space, at most 100 characters, and suffixed
      * {@code -2}, {@code -3}, ... when an earlier image of the run already has it (compared ignoring case, for
      * case-insensitive file systems). Call once per image, in input order, so reruns give the same names.
      */
@@ -84,14 +88,15 @@ final class AnalyzeOutput {
         int dot = fileName.lastIndexOf('.');
         String stem = dot > 0 ? fileName.substring(0, dot) : fileName;
         StringBuilder sb = new StringBuilder();
-        stem.codePoints().forEach(c -> {
-            boolean ok = Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-';
-            sb.appendCodePoint(ok && !Character.isISOControl(c) ? c : '_');
-        });
-        String name = sb.toString().replaceFirst("^[.]+", "").replaceFirst("[. ]+$", "");
-        if (name.length() > MAX_NAME) {
-            name = name.substring(0, name.offsetByCodePoints(0, name.codePointCount(0, MAX_NAME)));
+        // names stay as upstream and `legion eval --predictions` expect them (NAME/mask.png) wherever they are safe
+        stem.codePoints().forEach(c -> sb.appendCodePoint(FORBIDDEN.indexOf(c) >= 0 || Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT || Character.getType(c) == Character.SURROGATE ? '_' : c));
+        String name = sb.toString();
+        if (name.codePointCount(0, name.length()) > MAX_NAME) {
+            name = name.substring(0, name.offsetByCodePoints(0, MAX_NAME));
         }
+        // a leading dot would hide the folder (or make it "." or ".."); Windows drops trailing dots and spaces
+        name = name.replaceFirst("^[.]+", "").replaceFirst("[. ]+$", "");
         if (name.isEmpty()) {
             name = "image";
         }

@@ -26,12 +26,15 @@ class AnalyzeOutputTest {
         assertEquals("x_y__", out.assign(Path.of("x:y*?.png")));
         assertEquals("a_b", out.assign(Path.of("a\nb.png")));
         assertEquals("_CON", out.assign(Path.of("CON.png")));
+        assertEquals("shot (1), été", out.assign(Path.of("shot (1), été.png")));
+        assertEquals("rtl_gnp", out.assign(Path.of("rtl\u202egnp.png")));
+        assertEquals("a_b_c", out.assign(Path.of("a\\b|c.png")));
         assertEquals("fake", out.assign(Path.of("a/fake.png")));
         assertEquals("Fake-2", out.assign(Path.of("b/Fake.jpg")));
         assertEquals("fake-3", out.assign(Path.of("c/fake.webp")));
         assertEquals("hidden", out.assign(Path.of(".hidden.png")));
         assertEquals(100, out.assign(Path.of("l".repeat(300) + ".png")).length());
-        for (String name : List.of("image", "image-2", "x_y__", "_CON", "Fake-2")) {
+        for (String name : List.of("image", "image-2", "x_y__", "_CON", "Fake-2", "a_b_c")) {
             assertEquals(tmp.resolve("out").toAbsolutePath().normalize(), out.folder(name).getParent());
         }
     }
