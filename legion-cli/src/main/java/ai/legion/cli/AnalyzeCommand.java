@@ -39,8 +39,8 @@ import picocli.CommandLine.Parameters;
             "(masks as COCO RLE), mask.png (union, 0/255 like upstream), artifact_NN.png, overlay.png and",
             "explanation.json (upstream's {image_path: text}), written as each image finishes. Folder names are the",
             "file name with control characters, / \\ : * ? \" < > | replaced by _ and no leading dot; a name seen",
-            "earlier in the run gets -2, -3, ... Each folder appears whole (written under DIR/.legion-tmp-*, then renamed); leftovers of a killed",
-            "run are removed.",
+            "earlier in the run gets -2, -3, ... Each folder appears whole (written under DIR/.legion-tmp-*, then",
+            "renamed); leftovers of a killed run are removed.",
             "Exit code: 0 = every image analyzed, 1 = failure (nothing analyzed), 2 = bad arguments, missing",
             "inputs or a model that cannot be loaded, 3 = some images failed and the others were analyzed."})
 final class AnalyzeCommand implements Callable<Integer> {
