@@ -21,22 +21,16 @@ class AnalyzeOutputTest {
     @Test
     void namesAreCleanedAndUniqueWithinARun() {
         AnalyzeOutput out = new AnalyzeOutput(tmp.resolve("out"));
-        assertEquals("image", out.assign(Path.of("...")));
-        assertEquals("image-2", out.assign(Path.of("in/..")));
-        assertEquals("x_y__", out.assign(Path.of("x:y*?.png")));
-        assertEquals("a_b", out.assign(Path.of("a\nb.png")));
-        assertEquals("_CON", out.assign(Path.of("CON.png")));
-        assertEquals("shot (1), été", out.assign(Path.of("shot (1), été.png")));
-        assertEquals("rtl_gnp", out.assign(Path.of("rtl\u202egnp.png")));
-        assertEquals("a_b_c", out.assign(Path.of("a\\b|c.png")));
-        assertEquals("fake", out.assign(Path.of("a/fake.png")));
-        assertEquals("Fake-2", out.assign(Path.of("b/Fake.jpg")));
-        assertEquals("fake-3", out.assign(Path.of("c/fake.webp")));
-        assertEquals("hidden", out.assign(Path.of(".hidden.png")));
-        assertEquals(100, out.assign(Path.of("l".repeat(300) + ".png")).length());
-        for (String name : List.of("image", "image-2", "x_y__", "_CON", "Fake-2", "a_b_c")) {
-            assertEquals(tmp.resolve("out").toAbsolutePath().normalize(), out.folder(name).getParent());
+        // input, folder name: in this order, so that repeated names get their suffixes
+        String[][] cases = {{"...", "image"}, {"in/..", "image-2"}, {"x:y*?.png", "x_y__"}, {"a\nb.png", "a_b"},
+            {"CON.png", "_CON"}, {"shot (1), été.png", "shot (1), été"}, {"rtl\u202egnp.png", "rtl_gnp"},
+            {"a\\b|c.png", "a_b_c"}, {"a/fake.png", "fake"}, {"b/Fake.jpg", "Fake-2"}, {"c/fake.webp", "fake-3"},
+            {".hidden.png", "hidden"}};
+        for (String[] c : cases) {
+            assertEquals(c[1], out.assign(Path.of(c[0])), c[0]);
+            assertEquals(tmp.resolve("out").toAbsolutePath().normalize(), out.folder(c[1]).getParent());
         }
+        assertEquals(100, out.assign(Path.of("l".repeat(300) + ".png")).length());
     }
 
     @Test
