@@ -18,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,16 +37,21 @@ import picocli.CommandLine.Parameters;
         description = {"Analyze images: real/fake verdict (if the checkpoint has a detection head), a grounded",
             "explanation and one mask per artifact. With --out DIR each image gets DIR/<image name>/ with report.json",
             "(masks as COCO RLE), mask.png (union, 0/255 like upstream), artifact_NN.png, overlay.png and",
-            "explanation.json (upstream's {image_path: text}).",
-            "Exit code: 0 = every image analyzed, 1 = some images failed (the others were analyzed), 2 = bad",
-            "arguments or the model could not be loaded."})
+            "explanation.json (upstream's {image_path: text}), written as each image finishes. Folder names are the",
+            "file name with control characters, / \\ : * ? \" < > | replaced by _ and no leading dot; a name seen",
+            "earlier in the run gets -2, -3, ... Each folder appears whole (written under DIR/.legion-tmp-*, then",
+            "renamed); leftovers of a killed run are removed.",
+            "Exit code: 0 = every image analyzed, 1 = failure (nothing analyzed), 2 = bad arguments, missing",
+            "inputs or a model that cannot be loaded, 3 = some images failed and the others were analyzed."})
 final class AnalyzeCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (PNG, JPEG, WebP, BMP, GIF, TIFF).")
-    List<Path> images;
+    @Parameters(arity = "1..*", paramLabel = "IMAGE",
+            description = {"Image files (PNG, JPEG, WebP, BMP, GIF, TIFF), folders (searched recursively for those",
+                "extensions) or globs (quoted, e.g. 'shots/**.jpg')."})
+    List<String> inputs;
 
     @Option(names = "--model", paramLabel = "DIR",
             description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo model",
@@ -88,10 +94,24 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--max-pixels", defaultValue = "100000000", description = "Reject larger images (default ${DEFAULT-VALUE}).")
     long maxPixels;
 
+    /** Exit code when some images failed and the others were analyzed. */
+    static final int PARTIAL = 3;
+
+    private AnalyzeOutput output;
+    private final Map<String, String> folders = new HashMap<>();
+
     @Override
     public Integer call() throws Exception {
-        if (model == null) {
-            model = DemoModel.folder();
+        List<Path> images = checkInputs();
+        if (out != null) {
+            output = new AnalyzeOutput(out);
+            for (Path stale : output.removeStale()) {
+                spec.commandLine().getErr().println("legion: removed " + SafeText.forTerminalLine(stale)
+                        + " (left by an interrupted run)");
+            }
+            for (Path p : images) {
+                folders.put(p.toString(), output.assign(p));
+            }
         }
         GenerationOptions gen = new GenerationOptions(load.maxNewTokens, temperature, topK, topP, seed, !noKvCache,
                 null);
@@ -107,22 +127,49 @@ final class AnalyzeCommand implements Callable<Integer> {
                     failed += streamOne(analyzer, p) ? 0 : 1;
                 }
             } else {
-                List<BatchItem> items;
+                int[] bad = {0};
+                // each result is printed and written as soon as its batch is done, so an interrupted run
+                // keeps everything finished before it
                 if (images.size() > 1) {
                     try (ProgressBar bar = new ProgressBarBuilder().setTaskName("analyze").setInitialMax(images.size())
                             .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
                                     System.err)).build()) {
-                        items = analyzer.analyzeAll(images, item -> bar.step());
+                        analyzer.analyzeAll(images, item -> {
+                            bad[0] += emit(item) ? 0 : 1;
+                            bar.step();
+                        });
                     }
                 } else {
-                    items = analyzer.analyzeAll(images);
+                    analyzer.analyzeAll(images, item -> bad[0] += emit(item) ? 0 : 1);
                 }
-                for (BatchItem item : items) {
-                    failed += emit(item) ? 0 : 1;
-                }
+                failed = bad[0];
             }
         }
-        return failed == 0 ? 0 : 1;
+        return failed == 0 ? 0 : failed < images.size() ? PARTIAL : 1;
+    }
+
+    /**
+     * The image list, with every missing input, the model folder and the CLIP folder checked before anything is
+     * loaded: one error names all that are missing.
+     */
+    private List<Path> checkInputs() {
+        AnalyzeInputs in = AnalyzeInputs.expand(inputs);
+        if (model == null) {
+            try {
+                model = DemoModel.folder();
+            } catch (IllegalArgumentException e) {
+                in.problem(e.getMessage());
+            }
+        } else if (!Files.exists(model)) {
+            in.problem("--model " + model + ": no such folder");
+        }
+        if (load.clip != null && !Files.isDirectory(load.clip)) {
+            in.problem("--clip " + load.clip + ": no such folder");
+        }
+        if (!in.problems().isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", in.problems()));
+        }
+        return in.images();
     }
 
     private boolean streamOne(LegionAnalyzer analyzer, Path p) throws Exception {
@@ -135,7 +182,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         System.out.println(SafeText.forTerminalLine(p) + ":");
         List<Long> tokens = new ArrayList<>();
         String[] shown = {""};
-        ArtifactReport r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), GenerationListener.tokens((seq, token) -> {
+        GenerationListener print = GenerationListener.tokens((seq, token) -> {
             tokens.add(token);
             String text = analyzer.tokenizer().decode(tokens.stream().mapToLong(Long::longValue).toArray(), false);
             if (text.startsWith(shown[0])) {
@@ -144,19 +191,23 @@ final class AnalyzeCommand implements Callable<Integer> {
                 System.out.flush();
             }
             shown[0] = text;
-        }));
+        });
+        ArtifactReport r;
+        try {
+            r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), print);
+        } catch (RuntimeException e) { // one image's failure must not stop the others
+            System.out.println();
+            return emit(BatchItem.failed(p.toString(), e));
+        }
         System.out.println();
         return emit(BatchItem.ok(p.toString(), r));
     }
 
-    /** Prints and writes one result; false if the image failed. */
-    private boolean emit(BatchItem item) throws Exception {
+    /** Prints and writes one result; false if the image failed or its outputs could not be written. */
+    private boolean emit(BatchItem item) {
         if (!item.succeeded()) {
             String msg = item.error().getMessage();
-            java.io.PrintWriter err = spec.commandLine().getErr();
-            err.println("legion: " + SafeText.forTerminalLine(msg != null && msg.contains(item.source()) ? msg
-                    : item.source() + ": " + msg));
-            err.flush();
+            error(msg != null && msg.contains(item.source()) ? msg : item.source() + ": " + msg);
             return false;
         }
         ArtifactReport r = item.report();
@@ -167,10 +218,22 @@ final class AnalyzeCommand implements Callable<Integer> {
             stdout.println(summary(r));
         }
         stdout.flush();
-        if (out != null) {
-            write(r, out.resolve(folderName(Path.of(item.source()))));
+        if (output != null) {
+            String name = folders.get(item.source());
+            try {
+                output.publish(name, dir -> write(r, dir));
+            } catch (Exception e) {
+                error(item.source() + ": cannot write " + output.folder(name) + ": " + e.getMessage());
+                return false;
+            }
         }
         return true;
+    }
+
+    private void error(String message) {
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        err.println("legion: " + SafeText.forTerminalLine(message));
+        err.flush();
     }
 
     /** The printed summary: model output and the source name are escaped (one line each, raw output multi-line). */
@@ -194,15 +257,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    /** One folder per input file name, as upstream writes its outputs. */
-    private static String folderName(Path source) {
-        String name = source.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
-    }
-
+    /** Writes one image's outputs into {@code dir} (an existing folder). */
     static void write(ArtifactReport r, Path dir) throws Exception {
-        Files.createDirectories(dir);
         ReportJson.write(dir.resolve("report.json"), r);
         MaskImages.writeAll(dir, r);
         Map<String, String> upstream = new LinkedHashMap<>();
