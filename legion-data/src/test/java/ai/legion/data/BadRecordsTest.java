@@ -1,10 +1,12 @@
 package ai.legion.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.legion.data.loki.LokiReader;
+import ai.legion.data.raster.MaskRasterizer;
 import ai.legion.data.synthscars.SynthScarsReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +76,20 @@ class BadRecordsTest {
                     "#10: ", "is a number", "good: ", "more than once")) {
                 assertTrue(text.contains(s), s + " not in\n" + text);
             }
+        }
+    }
+
+    @Test
+    void theRasterizerRefusesAPolygonOverTheLimitQuickly() {
+        double[] huge = new double[2 * (Region.MAX_POLYGON_POINTS + 1)];
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] = i % 7;
+        }
+        Region.Polygons region = new Region.Polygons(List.of(huge));
+        for (MaskRasterizer r : List.of(MaskRasterizer.evaluation(), MaskRasterizer.training())) {
+            IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> assertThrows(IllegalArgumentException.class, () -> r.rasterize(region, 64, 64)));
+            assertTrue(e.getMessage().contains("100001 points, more than the 100000"), e.getMessage());
         }
     }
 

@@ -576,8 +576,8 @@ public final class SynthScarsReader extends StreamingDatasetReader {
                     return "polygon " + p + " coordinate " + i + " is " + d;
                 }
                 if (Math.abs(d) > Region.MAX_COORDINATE) {
-                    return "polygon " + p + " coordinate " + i + " is " + d + ", beyond +-" + (long) Region.MAX_COORDINATE
-                            + " px";
+                    return "polygon " + p + " coordinate " + i + " is " + d + ", beyond +-"
+                            + (long) Region.MAX_COORDINATE + " px";
                 }
                 xy[i] = d;
             }
