@@ -10,6 +10,19 @@ import java.util.Objects;
 public sealed interface Region permits Region.Polygons, Region.Box, Region.Heatmap, Region.None {
 
     /**
+     * The most points a reader accepts in one polygon: a polygon tracing every pixel of a 4096 x 4096 image's
+     * outline has about 16k points, so more than this is broken data, and a million points would keep the
+     * scan-line rasterizer busy for minutes.
+     */
+    int MAX_POLYGON_POINTS = 100_000;
+
+    /**
+     * The largest absolute coordinate (and box side) a reader accepts, in pixels: 2^20, far beyond any image a
+     * model is evaluated on; larger values are corrupt annotations, not artifacts.
+     */
+    double MAX_COORDINATE = 1 << 20;
+
+    /**
      * COCO-style polygons: each a flat {@code [x0, y0, x1, y1, ...]} list (SynthScars {@code segmentation}).
      * Polygons of fewer than 3 points are kept as published; rasterizers decide what they cover.
      */

@@ -23,6 +23,7 @@ public final class ValidationReport {
     private static final int EXAMPLES_PER_KIND = 10;
 
     private final Map<String, Integer> counts = new LinkedHashMap<>();
+    private final Map<String, Integer> skippedByKind = new LinkedHashMap<>();
     private final Map<String, List<Issue>> examples = new LinkedHashMap<>();
     private int records;
     private int skipped;
@@ -41,6 +42,16 @@ public final class ValidationReport {
         records++;
     }
 
+    /**
+     * Records a problem that made the reader skip the record: {@link #add} plus {@link #recordSkipped}, and
+     * counted under {@code kind} in {@link #skippedReasons()}.
+     */
+    public synchronized void skip(String kind, String recordId, String message) {
+        add(kind, recordId, message);
+        skipped++;
+        skippedByKind.merge(kind, 1, Integer::sum);
+    }
+
     /** Counts a record that had to be skipped (also {@link #add} why). */
     public synchronized void recordSkipped() {
         skipped++;
@@ -52,6 +63,14 @@ public final class ValidationReport {
 
     public synchronized int recordsSkipped() {
         return skipped;
+    }
+
+    /**
+     * Skipped records per reason (the kind passed to {@link #skip}), in first-seen order; records counted by
+     * {@link #recordSkipped()} alone have no reason here.
+     */
+    public synchronized Map<String, Integer> skippedReasons() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(skippedByKind));
     }
 
     /** Problems per kind, in first-seen order. */

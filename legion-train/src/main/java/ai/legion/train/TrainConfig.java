@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The JSON configuration of {@code legion train stage1|stage2} (documented in docs/TRAINING.md).
@@ -62,7 +67,7 @@ public record TrainConfig(
         @JsonProperty("model") String model,
         @JsonProperty("create") JsonNode create,
         @JsonProperty("trainable") String trainable,
-        @JsonProperty("frozen") java.util.List<String> frozen,
+        @JsonProperty("frozen") List<String> frozen,
         @JsonProperty("lora") JsonNode lora,
         @JsonProperty("epochs") Integer epochs,
         @JsonProperty("max_steps") Long maxSteps,
@@ -90,15 +95,134 @@ public record TrainConfig(
         @JsonProperty("device") String device,
         @JsonProperty("precision") String precision) {
 
-    /** Reads a config (unknown keys are an error naming the key, so that typos do not pass silently). */
+    /** The values {@code save_precision} accepts. */
+    public static final List<String> SAVE_PRECISIONS = List.of("float32", "mixed_bf16");
+
+    /** The values {@code precision} accepts. */
+    public static final List<String> PRECISIONS = List.of("float32", "fp32", "float16", "fp16");
+
+    /** The values {@code trainable} accepts. */
+    public static final List<String> TRAINABLES = List.of("legion_stage1", "legion_stage2", "all");
+
+    private static final Pattern DEVICE = Pattern.compile("cpu|gpu|cuda|(gpu|cuda):\\d{1,3}");
+
+    /**
+     * Reads a config and {@link #validate()}s it (unknown keys are an error naming the key, so that typos do not
+     * pass silently).
+     *
+     * @throws IOException when the file cannot be read or parsed, or a value is out of range (the message names
+     *     the file and the key)
+     */
     public static TrainConfig read(Path file) throws IOException {
+        TrainConfig cfg;
         try {
-            return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            cfg = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .readValue(file.toFile(), TrainConfig.class);
         } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
             throw new IOException(file + ": unknown key '" + e.getPropertyName() + "' (known: " + e.getKnownPropertyIds()
                     + ")", e);
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            String key = e.getPath().isEmpty() ? "?" : e.getPath().get(e.getPath().size() - 1).getFieldName();
+            throw new IOException(file + ": key '" + key + "' has the wrong type: " + e.getOriginalMessage(), e);
         }
+        if (cfg == null) {
+            throw new IOException(file + ": expected a JSON object of training settings, found null");
+        }
+        try {
+            cfg.validate();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        return cfg;
+    }
+
+    /**
+     * Checks every value that is set, so that a bad one fails before any data or weights are loaded rather
+     * than as a crash mid-run (or never: a negative checkpoint interval would silently mean "never").
+     *
+     * @throws IllegalArgumentException naming the first bad key, its value and what is expected
+     */
+    public void validate() {
+        positive("epochs", epochs);
+        atLeastZero("max_steps", maxSteps);
+        atLeastZero("stop_at_step", stopAtStep);
+        positive("batch_size", batchSize);
+        positive("accumulate", accumulate);
+        if (lr != null && !(lr > 0 && Double.isFinite(lr))) {
+            throw bad("lr", lr, "a finite number > 0");
+        }
+        atLeastZero("warmup", warmup);
+        if (clipNorm != null && !(clipNorm > 0 && Double.isFinite(clipNorm))) {
+            throw bad("clip_norm", clipNorm, "a finite number > 0");
+        }
+        finiteAtLeastZero("weight_decay", weightDecay);
+        finiteAtLeastZero("ce_weight", ceWeight);
+        finiteAtLeastZero("bce_weight", bceWeight);
+        finiteAtLeastZero("dice_weight", diceWeight);
+        atLeastZero("checkpoint_every", checkpointEvery);
+        atLeastZero("validate_every", validateEvery);
+        if (prefetchThreads != null && (prefetchThreads < 0 || prefetchThreads > 256)) {
+            throw bad("prefetch_threads", prefetchThreads, "0..256");
+        }
+        oneOf("save_precision", savePrecision, SAVE_PRECISIONS);
+        oneOf("precision", precision, PRECISIONS);
+        oneOf("trainable", trainable, TRAINABLES);
+        if (device != null && !DEVICE.matcher(device.strip().toLowerCase(Locale.ROOT)).matches()) {
+            throw bad("device", "\"" + device + "\"", "cpu, gpu or gpu:N");
+        }
+        if (frozen != null) {
+            for (String f : frozen) {
+                try {
+                    Pattern.compile(Objects.requireNonNull(f, "null"));
+                } catch (PatternSyntaxException | NullPointerException e) {
+                    throw bad("frozen", f == null ? "null" : "\"" + f + "\"", "regular expressions (" + e.getMessage()
+                            + ")");
+                }
+            }
+        }
+        if (lora != null && !lora.isNull()) {
+            if (!lora.isObject()) {
+                throw bad("lora", lora, "an object {r, alpha, dropout} or null");
+            }
+            if (lora.has("r") && !(lora.get("r").canConvertToInt() && lora.get("r").asInt() > 0)) {
+                throw bad("lora.r", lora.get("r"), "an integer > 0");
+            }
+            if (lora.has("alpha") && !(lora.get("alpha").isNumber() && lora.get("alpha").asDouble() > 0)) {
+                throw bad("lora.alpha", lora.get("alpha"), "a number > 0");
+            }
+            if (lora.has("dropout") && !(lora.get("dropout").isNumber() && lora.get("dropout").asDouble() >= 0
+                    && lora.get("dropout").asDouble() < 1)) {
+                throw bad("lora.dropout", lora.get("dropout"), "a number in [0, 1)");
+            }
+        }
+    }
+
+    private static void positive(String key, Number v) {
+        if (v != null && v.longValue() <= 0) {
+            throw bad(key, v, "an integer > 0");
+        }
+    }
+
+    private static void atLeastZero(String key, Number v) {
+        if (v != null && v.longValue() < 0) {
+            throw bad(key, v, "an integer >= 0 (0 = off)");
+        }
+    }
+
+    private static void finiteAtLeastZero(String key, Double v) {
+        if (v != null && !(v >= 0 && Double.isFinite(v))) {
+            throw bad(key, v, "a finite number >= 0");
+        }
+    }
+
+    private static void oneOf(String key, String v, List<String> allowed) {
+        if (v != null && !allowed.contains(v.strip().toLowerCase(Locale.ROOT))) {
+            throw bad(key, "\"" + v + "\"", "one of " + allowed);
+        }
+    }
+
+    private static IllegalArgumentException bad(String key, Object value, String expected) {
+        return new IllegalArgumentException("config key '" + key + "' is " + value + ", expected " + expected);
     }
 
     /** {@code value} or a default. */

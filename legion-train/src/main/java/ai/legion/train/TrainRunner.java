@@ -1,6 +1,7 @@
 package ai.legion.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.legion.data.sample.ClassIndex;
 import ai.legion.core.config.ClipImageProcessorConfig;
 import ai.legion.core.config.ClipVisionConfig;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -36,8 +38,12 @@ public final class TrainRunner {
     private final TrainConfig cfg;
     private final Path base;
 
-    /** @param configFile the config's path (relative paths in it are resolved against its folder) */
+    /**
+     * @param configFile the config's path (relative paths in it are resolved against its folder)
+     * @throws IllegalArgumentException when a value of {@code cfg} is out of range ({@link TrainConfig#validate()})
+     */
     public TrainRunner(TrainConfig cfg, Path configFile) {
+        cfg.validate();
         this.cfg = cfg;
         this.base = configFile.toAbsolutePath().getParent();
     }
@@ -125,19 +131,38 @@ public final class TrainRunner {
         return target;
     }
 
-    /** The configured device: {@code cpu}, {@code gpu} or {@code gpu:N}. */
+    /**
+     * The configured device: {@code cpu}, {@code gpu} or {@code gpu:N}, checked against the GPUs the engine
+     * reports (libtorch's own message for a missing device names neither the key nor what exists).
+     */
     Device device() {
-        String d = TrainConfig.or(cfg.device(), "cpu").trim().toLowerCase(java.util.Locale.ROOT);
+        return device(cfg.device(), Engine.getInstance()::getGpuCount);
+    }
+
+    /**
+     * {@code value} of the {@code device} key as a device, {@code gpus} asked only for a GPU.
+     *
+     * @throws IllegalArgumentException naming the key and the GPU count when the index is not below it
+     */
+    static Device device(String value, IntSupplier gpus) {
+        String d = TrainConfig.or(value, "cpu").trim().toLowerCase(java.util.Locale.ROOT);
         if (d.equals("cpu")) {
             return Device.cpu();
         }
+        int index;
         if (d.equals("gpu") || d.equals("cuda")) {
-            return Device.gpu();
+            index = 0;
+        } else if (d.matches("(gpu|cuda):\\d{1,3}")) {
+            index = Integer.parseInt(d.substring(d.indexOf(':') + 1));
+        } else {
+            throw new IllegalArgumentException("config key 'device' is \"" + value + "\", expected cpu, gpu or gpu:N");
         }
-        if (d.matches("(gpu|cuda):\\d{1,3}")) {
-            return Device.gpu(Integer.parseInt(d.substring(d.indexOf(':') + 1)));
+        int count = gpus.getAsInt();
+        if (index >= count) {
+            throw new IllegalArgumentException("config key 'device' is \"" + value + "\", but the engine reports "
+                    + count + " GPU(s)" + (count == 0 ? "; use \"cpu\"" : ": valid indices are 0.." + (count - 1)));
         }
-        throw new IllegalArgumentException("device must be cpu, gpu or gpu:N, got \"" + cfg.device() + "\"");
+        return Device.gpu(index);
     }
 
     private Precision precision() {

@@ -17,7 +17,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,15 +74,15 @@ class TrainRunnerTest {
 
         ObjectNode bad = stage1Config();
         bad.put("device", "tpu");
-        IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> runner(bad).device());
-        assertTrue(d.getMessage().contains("\"tpu\""), d.getMessage());
+        IOException d = assertThrows(IOException.class, () -> runner(bad));
+        assertTrue(d.getMessage().contains("'device' is \"tpu\""), d.getMessage());
 
         ObjectNode half = stage1Config();
         half.put("precision", "float16");
         IllegalArgumentException h = assertThrows(IllegalArgumentException.class, () -> runner(half).model());
         assertTrue(h.getMessage().contains("float16"), h.getMessage());
 
-        assertEquals("gpu(2)", runner(configWith("device", "gpu:2")).device().toString());
+        assertEquals("gpu(2)", TrainRunner.device("gpu:2", () -> 3).toString());
 
         ObjectNode frozen = stage1Config();
         frozen.put("trainable", "all");
@@ -92,14 +94,55 @@ class TrainRunnerTest {
         assertTrue(!trainable.test("prediction_head.0.weight"));
         ObjectNode badRegex = stage1Config();
         badRegex.putArray("frozen").add("model.(");
-        IllegalArgumentException r = assertThrows(IllegalArgumentException.class, () -> runner(badRegex).trainable());
-        assertTrue(r.getMessage().contains("\"model.(\""), r.getMessage());
+        IOException r = assertThrows(IOException.class, () -> runner(badRegex));
+        assertTrue(r.getMessage().contains("'frozen' is \"model.(\""), r.getMessage());
     }
 
-    private ObjectNode configWith(String key, String value) throws IOException {
-        ObjectNode c = stage1Config();
-        c.put(key, value);
-        return c;
+    /** Every bad value fails when the config is read, before any data or weights, naming its key. */
+    @Test
+    void everyBadValueIsRefusedNamingItsKey() throws Exception {
+        Map<String, Object> bad = new LinkedHashMap<>();
+        bad.put("checkpoint_every", -5);
+        bad.put("save_precision", "bfloat8");
+        bad.put("batch_size", 0);
+        bad.put("max_steps", -1);
+        bad.put("epochs", 0);
+        bad.put("lr", -1e-4);
+        bad.put("accumulate", -2);
+        bad.put("validate_every", -1);
+        bad.put("device", "gpu99");
+        bad.put("precision", "int8");
+        bad.put("trainable", "everything");
+        for (Map.Entry<String, Object> e : bad.entrySet()) {
+            ObjectNode c = stage1Config();
+            c.set(e.getKey(), JSON.valueToTree(e.getValue()));
+            Path file = tmp.resolve("bad-" + e.getKey() + ".json");
+            JSON.writeValue(file.toFile(), c);
+            IOException x = assertThrows(IOException.class, () -> TrainConfig.read(file), e.getKey());
+            assertTrue(x.getMessage().contains("config key '" + e.getKey() + "' is " + e.getValue())
+                    || x.getMessage().contains("config key '" + e.getKey() + "' is \"" + e.getValue() + "\""),
+                    x.getMessage());
+            assertTrue(x.getMessage().contains(file.toString()), x.getMessage());
+        }
+        ObjectNode typed = stage1Config();
+        typed.put("batch_size", "eight");
+        Path file = tmp.resolve("typed.json");
+        JSON.writeValue(file.toFile(), typed);
+        IOException x = assertThrows(IOException.class, () -> TrainConfig.read(file));
+        assertTrue(x.getMessage().contains("key 'batch_size'"), x.getMessage());
+
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> TrainRunner.device("gpu:3", () -> 0));
+        assertTrue(none.getMessage().contains("'device'") && none.getMessage().contains("0 GPU(s)"), none.getMessage());
+        IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+                () -> TrainRunner.device("cuda:2", () -> 2));
+        assertTrue(beyond.getMessage().contains("2 GPU(s)") && beyond.getMessage().contains("0..1"), beyond.getMessage());
+        assertEquals("gpu(1)", TrainRunner.device("gpu:1", () -> 2).toString());
+        // the real engine on this machine: no GPU, so any gpu index is refused with the key
+        ObjectNode gpu = stage1Config();
+        gpu.put("device", "gpu:999");
+        IllegalArgumentException real = assertThrows(IllegalArgumentException.class, () -> runner(gpu).device());
+        assertTrue(real.getMessage().contains("'device'") && real.getMessage().contains("GPU(s)"), real.getMessage());
     }
 
     @Test

@@ -67,9 +67,10 @@ import java.util.Set;
  *
  * <p>{@link ValidationReport} kinds: {@code malformed_record} (not an object, no {@code image_path}, a
  * {@code problems} entry of the wrong shape, a region that is not 4 finite numbers — upstream raises
- * {@code ValueError} there: the item is skipped), {@code missing_image} (skipped unless
- * {@link Options#keepMissingImages()}), {@code missing_id}, {@code duplicate_id},
- * {@code degenerate_box} (width or height {@code <= 0}), {@code empty_explanation}. Each {@link #iterator()}
+ * {@code ValueError} there — or holds a value beyond {@link Region#MAX_COORDINATE}: the item is skipped),
+ * {@code missing_image} (skipped unless {@link Options#keepMissingImages()}), {@code duplicate_id} (the later
+ * item is skipped: results are keyed by id), {@code degenerate_box} (width or height {@code <= 0}: skipped),
+ * {@code missing_id}, {@code empty_explanation}. Each {@link #iterator()}
  * reads the file afresh with a new report; {@link #validation()} is the latest one.
  */
 public final class LokiReader extends StreamingDatasetReader {
@@ -315,8 +316,7 @@ public final class LokiReader extends StreamingDatasetReader {
         }
 
         private ArtifactRecord skip(String id, String message) {
-            report.add("malformed_record", id, message);
-            report.recordSkipped();
+            report.skip("malformed_record", id, message);
             return null;
         }
 
@@ -336,6 +336,12 @@ public final class LokiReader extends StreamingDatasetReader {
             boolean missingId = id == null;
             if (missingId) {
                 id = FileNames.stem(base);
+            }
+            if (ids.contains(id)) {
+                // results are keyed by id: a second item would overwrite or double-count the first
+                report.skip("duplicate_id", id, "id appears more than once in " + jsonFile.getFileName()
+                        + "; the first item is kept, this one skipped");
+                return null;
             }
             List<Ref> refs = new ArrayList<>();
             List<String> globals = new ArrayList<>();
@@ -360,6 +366,18 @@ public final class LokiReader extends StreamingDatasetReader {
                             return skip(id, "problems.regional[" + k + "].region is " + nodeType(r.get("region"))
                                     + ", expected [x, y, w, h] (4 finite numbers)");
                         }
+                        if (box[2] <= 0 || box[3] <= 0) {
+                            // upstream's cv2.rectangle would draw the corners swapped: a box the annotator never drew
+                            report.skip("degenerate_box", id, "problems.regional[" + k + "].region has size "
+                                    + box[2] + " x " + box[3] + ", expected a positive width and height");
+                            return null;
+                        }
+                        for (double c : box) {
+                            if (Math.abs(c) > Region.MAX_COORDINATE) {
+                                return skip(id, "problems.regional[" + k + "].region " + r.get("region")
+                                        + " has a value beyond +-" + (long) Region.MAX_COORDINATE + " px");
+                            }
+                        }
                         JsonNode desc = r.get("desc");
                         if (desc != null && !desc.isNull() && !desc.isTextual()) {
                             return skip(id, "problems.regional[" + k + "].desc is " + nodeType(desc)
@@ -368,10 +386,6 @@ public final class LokiReader extends StreamingDatasetReader {
                         String text = desc == null || desc.isNull() ? "" : desc.asText();
                         if (text.isBlank()) {
                             deferred.add(new String[] {"empty_explanation", "region " + (k + 1) + " has no desc"});
-                        }
-                        if (box[2] <= 0 || box[3] <= 0) {
-                            deferred.add(new String[] {"degenerate_box", "region " + (k + 1) + " has size "
-                                    + box[2] + " x " + box[3]});
                         }
                         refs.add(new Ref("region " + (k + 1), text, new Region.Box(box[0], box[1], box[2], box[3])));
                     }
@@ -393,12 +407,13 @@ public final class LokiReader extends StreamingDatasetReader {
             }
             Path image = resolveImage(imagePath, base);
             if (image == null) {
-                report.add("missing_image", id, "image " + imagePath + " not found under " + root + " nor as " + base
-                        + " in " + imagesDir + (options.keepMissingImages() ? "; item kept" : "; item skipped"));
+                String message = "image " + imagePath + " not found under " + root + " nor as " + base + " in "
+                        + imagesDir;
                 if (!options.keepMissingImages()) {
-                    report.recordSkipped();
+                    report.skip("missing_image", id, message + "; item skipped");
                     return null;
                 }
+                report.add("missing_image", id, message + "; item kept");
                 image = imagesDir.resolve(base);
             }
             if (missingId) {
@@ -406,9 +421,7 @@ public final class LokiReader extends StreamingDatasetReader {
             }
             String finalId = id;
             deferred.forEach(d -> report.add(d[0], finalId, d[1]));
-            if (!ids.add(id)) {
-                report.add("duplicate_id", id, "id appears more than once in " + jsonFile.getFileName());
-            }
+            ids.add(id);
             Map<String, String> attributes = new LinkedHashMap<>();
             attributes.put("image_path", imagePath);
             for (String f : TEXT_ATTRIBUTES) {

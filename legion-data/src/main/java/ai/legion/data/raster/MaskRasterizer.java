@@ -168,6 +168,7 @@ public final class MaskRasterizer {
     public static SummedMask trainingSum(List<double[]> polygons, int height, int width) {
         byte[] sum = new byte[checkedArea(height, width)];
         for (double[] p : polygons) {
+            checkSize(p);
             CocoPolygons.addDecoded(CocoPolygons.rle(p, height, width), sum);
         }
         return new SummedMask(height, width, sum);
@@ -202,6 +203,7 @@ public final class MaskRasterizer {
 
     private void drawPolygons(List<double[]> polygons, int height, int width, byte[] acc) {
         for (double[] p : polygons) {
+            checkSize(p);
             if (semantics == Semantics.TRAINING) {
                 CocoPolygons.addDecoded(CocoPolygons.rle(p, height, width), acc);
                 // keep acc 0/1: the sum wraps at 256, which must not clear a covered pixel
@@ -220,6 +222,14 @@ public final class MaskRasterizer {
         } else {
             int[] c = evaluationBoxCorners(b, height, width);
             OpenCvFill.fillRectangle(acc, height, width, c[0], c[1], c[2], c[3], (byte) 1);
+        }
+    }
+
+    /** Refuses a polygon the readers would have refused, so that regions built in code cannot stall a fill. */
+    private static void checkSize(double[] polygon) {
+        if (polygon.length > 2 * Region.MAX_POLYGON_POINTS) {
+            throw new IllegalArgumentException("polygon of " + polygon.length / 2 + " points, more than the "
+                    + Region.MAX_POLYGON_POINTS + " a polygon may have");
         }
     }
 

@@ -65,12 +65,14 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>{@link ValidationReport} kinds: {@code malformed_record} (not an object, missing or mistyped
  * {@code caption}/{@code img_file_name}/{@code refs}/{@code sentence}/{@code segmentation}, a non-numeric or
- * non-finite coordinate, an odd coordinate count: the record is skipped), {@code missing_image} (skipped
- * unless {@link Options#keepMissingImages()}), {@code duplicate_id}, {@code duplicate_image} (another record
+ * non-finite coordinate, a coordinate beyond {@link Region#MAX_COORDINATE}, an odd coordinate count, a polygon
+ * of more than {@link Region#MAX_POLYGON_POINTS} points: the record is skipped), {@code missing_image} (skipped
+ * unless {@link Options#keepMissingImages()}), {@code duplicate_id} (the later record is skipped: results are
+ * keyed by id), {@code duplicate_image} (another record
  * annotates the same file), {@code duplicate_stem} (another record's file has the same stem but another
  * name), {@code degenerate_polygon} (fewer than 3 points, zero area, or a ref without polygons),
  * {@code empty_explanation}, {@code phrase_not_in_caption}, and with {@link Options#checkBounds()}
- * {@code coordinates_out_of_bounds} and {@code unreadable_image}. All but the first two keep the record.
+ * {@code coordinates_out_of_bounds} and {@code unreadable_image}. All but the first three keep the record.
  *
  * <p>Each {@link #iterator()} reads the file afresh with a new report; {@link #validation()} is the report of
  * the most recent iteration (complete once it has finished). Open iterations are closed by {@link #close()}.
@@ -319,8 +321,7 @@ public final class SynthScarsReader extends StreamingDatasetReader {
         }
 
         private void skip(String id, String message) {
-            report.add("malformed_record", id, message);
-            report.recordSkipped();
+            report.skip("malformed_record", id, message);
         }
 
         /** Validates one record; null when it has to be skipped (already reported). */
@@ -342,6 +343,12 @@ public final class SynthScarsReader extends StreamingDatasetReader {
             }
             if (refsNode == null || !refsNode.isArray()) {
                 skip(id, "refs is " + nodeType(refsNode) + ", expected a list of {sentence, explanation, segmentation}");
+                return null;
+            }
+            if (ids.contains(id)) {
+                // the scores are keyed by id: a second record would overwrite or double-count the first
+                report.skip("duplicate_id", id, "id appears more than once in " + annotationFile.getFileName()
+                        + "; the first record is kept, this one skipped");
                 return null;
             }
             String caption = stripCaption(captionNode.asText());
@@ -402,20 +409,18 @@ public final class SynthScarsReader extends StreamingDatasetReader {
             Path image = resolveImage(fileNode.asText(), base);
             if (image == null) {
                 String sibling = sameStemSibling(base);
-                report.add("missing_image", id, "image " + base + " not found in " + imagesDir
+                String message = "image " + base + " not found in " + imagesDir
                         + (sibling == null ? "" : " (" + sibling + " exists: a same-stem file is a different image,"
-                                + " not substituted)")
-                        + (options.keepMissingImages() ? "; record kept" : "; record skipped"));
+                                + " not substituted)");
                 if (!options.keepMissingImages()) {
-                    report.recordSkipped();
+                    report.skip("missing_image", id, message + "; record skipped");
                     return null;
                 }
+                report.add("missing_image", id, message + "; record kept");
                 image = imagesDir.resolve(base);
             }
             deferred.forEach(d -> report.add(d[0], id, d[1]));
-            if (!ids.add(id)) {
-                report.add("duplicate_id", id, "id appears more than once in " + annotationFile.getFileName());
-            }
+            ids.add(id);
             if (!baseNames.add(base)) {
                 report.add("duplicate_image", id, "another record annotates " + base);
             } else {
@@ -553,6 +558,10 @@ public final class SynthScarsReader extends StreamingDatasetReader {
             if (!poly.isArray()) {
                 return "polygon " + p + " is " + nodeType(poly) + ", expected a list of numbers";
             }
+            if (poly.size() > 2 * Region.MAX_POLYGON_POINTS) {
+                return "polygon " + p + " has " + poly.size() / 2 + " points, more than the "
+                        + Region.MAX_POLYGON_POINTS + " a polygon may have";
+            }
             if (poly.size() % 2 != 0) {
                 return "polygon " + p + " has an odd number of coordinates (" + poly.size() + ")";
             }
@@ -565,6 +574,10 @@ public final class SynthScarsReader extends StreamingDatasetReader {
                 double d = n.asDouble();
                 if (!Double.isFinite(d)) {
                     return "polygon " + p + " coordinate " + i + " is " + d;
+                }
+                if (Math.abs(d) > Region.MAX_COORDINATE) {
+                    return "polygon " + p + " coordinate " + i + " is " + d + ", beyond +-"
+                            + (long) Region.MAX_COORDINATE + " px";
                 }
                 xy[i] = d;
             }

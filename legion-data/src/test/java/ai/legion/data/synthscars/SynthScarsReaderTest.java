@@ -232,16 +232,16 @@ class SynthScarsReaderTest {
         try (SynthScarsReader reader = SynthScarsReader.open(root, "test")) {
             List<ArtifactRecord> records = readAll(reader);
             List<String> ids = records.stream().map(ArtifactRecord::id).toList();
-            assertEquals(List.of("good1", "good2", "good1", "stem", "multi1", "multi2"), ids);
+            assertEquals(List.of("good1", "good2", "stem", "multi1", "multi2"), ids, "a repeated id is skipped");
             ValidationReport v = reader.validation();
             Map<String, Integer> counts = v.counts();
             assertEquals(9, counts.get("malformed_record"), v.toString());
             assertEquals(1, counts.get("missing_image"), v.toString());
-            assertEquals(10, v.recordsSkipped());
-            assertEquals(6, v.recordsRead());
+            assertEquals(11, v.recordsSkipped());
+            assertEquals(5, v.recordsRead());
             assertEquals(1, counts.get("duplicate_id"));
-            assertEquals(2, counts.get("duplicate_stem"), v.toString()); // b.png after b.jpg, a.jpg after a.png
-            assertEquals(2, counts.get("duplicate_image"), v.toString()); // multi1 a.png, multi2 b.png
+            assertEquals(2, counts.get("duplicate_stem"), v.toString()); // a.jpg after a.png, multi2 b.png after b.jpg
+            assertEquals(1, counts.get("duplicate_image"), v.toString()); // multi1 a.png
             assertEquals(1, counts.get("empty_explanation"));
             assertEquals(1, counts.get("phrase_not_in_caption"), v.toString()); // "leg"
             assertEquals(3, counts.get("degenerate_polygon"), v.toString()); // 2 points, collinear, no polygon
@@ -258,7 +258,7 @@ class SynthScarsReaderTest {
             assertEquals(3, good2.refs().size());
             assertEquals("", good2.refs().get(0).explanation());
             assertEquals(0, ((Region.Polygons) good2.refs().get(2).region()).polygons().size());
-            assertEquals(root.resolve("test/images/a.jpg"), records.get(3).image(), "full names, never stems");
+            assertEquals(root.resolve("test/images/a.jpg"), records.get(2).image(), "full names, never stems");
         }
     }
 

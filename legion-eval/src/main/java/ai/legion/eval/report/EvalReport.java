@@ -6,6 +6,7 @@ import ai.legion.core.image.ImageLoader;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.text.SafeText;
+import ai.legion.data.ValidationReport;
 import ai.legion.eval.metrics.DetectionAccumulator;
 import ai.legion.eval.metrics.LocalizationSummary;
 import ai.legion.eval.robust.Metric;
@@ -209,6 +210,11 @@ public final class EvalReport {
         m.put("predictions", b.source);
         m.put("tasks", String.join(", ", s.tasks().stream().map(Task::shortName).toList()));
         m.put("images", s.images() + " (" + s.scored() + " scored, " + s.failed() + " failed)");
+        if (s.skipped().count() > 0) {
+            ValidationReport.Issue first = s.skipped().examples().isEmpty() ? null : s.skipped().examples().get(0);
+            m.put("records skipped by the reader", s.skipped().line()
+                    + (first == null ? "" : "; first: " + first.recordId() + ": " + first.message()));
+        }
         m.putAll(b.facts);
         m.put("written", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         return m;
@@ -461,6 +467,14 @@ public final class EvalReport {
         s.tasks().forEach(t -> tasks.add(t.shortName()));
         n.put("images", s.images());
         n.put("failed", s.failed());
+        ObjectNode skipped = n.putObject("skipped_records");
+        skipped.put("count", s.skipped().count());
+        ObjectNode reasons = skipped.putObject("reasons");
+        s.skipped().reasons().forEach(reasons::put);
+        ArrayNode examples = skipped.putArray("examples");
+        for (ValidationReport.Issue i : s.skipped().examples()) {
+            examples.addObject().put("id", i.recordId()).put("reason", i.kind()).put("message", i.message());
+        }
         if (s.localization() != null) {
             ObjectNode loc = n.putObject("localization");
             locJson(loc.putObject("prediction"), s.localization());

@@ -25,13 +25,16 @@ import java.util.Set;
  * @param explanation ROUGE-L (and CSS) with the constant-caption baseline
  * @param detection accuracy, AP, AUC, EER per generator and pooled, at the run's threshold
  * @param alwaysFake the detection baseline that calls every image fake ({@code p(fake) = 1})
+ * @param skipped dataset records the reader rejected before scoring ({@link SkippedRecords#NONE} when the
+ *     records were given in memory)
  */
 public record EvalSummary(Set<Task> tasks, int images, int failed, LocalizationResults localization,
         LocalizationResults emptyMask, LocalizationResults fullMask, ExplanationSummary explanation,
-        DetectionAccumulator.Report detection, DetectionAccumulator.Report alwaysFake) {
+        DetectionAccumulator.Report detection, DetectionAccumulator.Report alwaysFake, SkippedRecords skipped) {
 
     /** Copies the task set. */
     public EvalSummary {
+        skipped = skipped == null ? SkippedRecords.NONE : skipped;
         tasks = Collections.unmodifiableSet(tasks.isEmpty() ? EnumSet.noneOf(Task.class) : EnumSet.copyOf(tasks));
     }
 
@@ -82,7 +85,13 @@ public record EvalSummary(Set<Task> tasks, int images, int failed, LocalizationR
         ExplanationSummary exp = exps.isEmpty() ? null : ExplanationSummary.of(exps, rouge);
         DetectionAccumulator.Report d = det.size() == 0 ? null : det.report(threshold);
         DetectionAccumulator.Report a = always.size() == 0 ? null : always.report(threshold);
-        return new EvalSummary(tasks, results.size(), failed, loc, emptyMask, fullMask, exp, d, a);
+        return new EvalSummary(tasks, results.size(), failed, loc, emptyMask, fullMask, exp, d, a, SkippedRecords.NONE);
+    }
+
+    /** This summary with {@code value} as its {@link #skipped()} records. */
+    public EvalSummary withSkipped(SkippedRecords value) {
+        return new EvalSummary(tasks, images, failed, localization, emptyMask, fullMask, explanation, detection,
+                alwaysFake, value);
     }
 
     /** Images scored. */

@@ -321,7 +321,9 @@ public final class Evaluation {
             if (c.css != null) {
                 addMissingCss(results);
             }
-            EvalSummary summary = EvalSummary.of(results, c.tasks, c.threshold, c.rouge);
+            // the reader's report of the pass that produced `selected`: what it rejected is part of the result
+            SkippedRecords skipped = c.records != null ? SkippedRecords.NONE : SkippedRecords.of(c.data.validation());
+            EvalSummary summary = EvalSummary.of(results, c.tasks, c.threshold, c.rouge).withSkipped(skipped);
             return new EvalResult(results, resumed, todo.size(), summary, c.resultsFile);
         }
 
