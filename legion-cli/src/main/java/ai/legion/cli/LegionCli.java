@@ -16,6 +16,11 @@ public final class LegionCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Show the libraries' log messages (DJL's engine and GPU probing); without it only warnings of "
+                    + "this program and errors of the libraries are shown.")
+    boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -61,6 +66,19 @@ public final class LegionCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        quietLibraries(java.util.Arrays.asList(args).contains("--verbose"));
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Log levels of slf4j-simple, set before the first logger exists: DJL logs its engine set-up at INFO and, on a
+     * machine without CUDA, "Failed to detect GPU count" at WARN on every run; a user sees them only with
+     * {@code --verbose}. Levels already given as system properties win.
+     */
+    static void quietLibraries(boolean verbose) {
+        System.getProperties().putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+        if (!verbose) {
+            System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "error");
+        }
     }
 }
