@@ -34,28 +34,30 @@ import picocli.CommandLine.Parameters;
 
 /** {@code legion analyze IMAGES...}: verdict, artifact masks and explanations. */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
-        description = {"Analyze images: real/fake verdict (if the checkpoint has a detection head), a grounded",
-            "explanation and one mask per artifact. With --out DIR each image gets DIR/<image name>/ with report.json",
-            "(masks as COCO RLE), mask.png (union, 0/255 like upstream), artifact_NN.png, overlay.png and",
-            "explanation.json (upstream's {image_path: text}), written as each image finishes. Folder names are the",
-            "file name with control characters, / \\ : * ? \" < > | replaced by _ and no leading dot; a name seen",
-            "earlier in the run gets -2, -3, ... Each folder appears whole (written under DIR/.legion-tmp-*, then",
-            "renamed); leftovers of a killed run are removed.",
-            "Exit code: 0 = every image analyzed, 1 = failure (nothing analyzed), 2 = bad arguments, missing",
-            "inputs or a model that cannot be loaded, 3 = some images failed and the others were analyzed."})
+        header = "Analyze images: verdict, artifact masks and their explanations.",
+        description = {"Analyze images: real/fake verdict (if the checkpoint has a detection head), a grounded "
+                + "explanation and one mask per artifact. With --out DIR each image gets DIR/<image name>/ with "
+                + "report.json (masks as COCO RLE), mask.png (union, 0/255 like upstream), artifact_NN.png, "
+                + "overlay.png and explanation.json (upstream's {image_path: text}), written as each image finishes.",
+            "Folder names are the file name with control characters, / \\ : * ? \" < > | replaced by _ and no "
+                + "leading dot; a name seen earlier in the run gets -2, -3, ... Each folder appears whole (written "
+                + "under DIR/.legion-tmp-*, then renamed); leftovers of a killed run are removed.",
+            "Exit code: 0 = every image analyzed, 1 = failure (nothing analyzed), 2 = bad arguments, missing inputs "
+                + "or a model that cannot be loaded, 3 = some images failed and the others were analyzed."})
 final class AnalyzeCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE",
-            description = {"Image files (PNG, JPEG, WebP, BMP, GIF, TIFF), folders (searched recursively for those",
-                "extensions) or globs (quoted, e.g. 'shots/**.jpg')."})
+            description = {"Image files (PNG, JPEG, WebP, BMP, GIF, TIFF), folders (searched recursively for those "
+                    + "extensions) or globs (quoted, e.g. 'shots/**.jpg')."})
     List<String> inputs;
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo model",
-                "bundled with the repository (examples/demo-model, trained on scars-sim only; see README)."})
+            description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo "
+                    + "model bundled with the repository (examples/demo-model, trained on scars-sim only; see "
+                    + "README)."})
     Path model;
 
     @Mixin

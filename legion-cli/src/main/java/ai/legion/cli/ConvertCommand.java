@@ -8,9 +8,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code legion convert SRC OUT_DIR}: torch .bin shards to safetensors shards. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
+        header = "Convert a torch checkpoint to safetensors.",
         description = {"Convert a torch checkpoint (.bin/.pth/.pt file, shard index or model folder) to safetensors.",
-            "Tensors are copied bit-exactly (BF16 stays BF16), one at a time; config and tokenizer files of a folder",
-            "are copied along."})
+            "Tensors are copied bit-exactly (BF16 stays BF16), one at a time; config and tokenizer files of a folder "
+                    + "are copied along."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SRC", description = "Checkpoint file, *.index.json or model folder.")

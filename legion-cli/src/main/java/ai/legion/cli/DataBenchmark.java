@@ -95,7 +95,8 @@ final class DataBenchmark implements Callable<Integer> {
             } finally {
                 pool.shutdownNow();
             }
-            System.out.printf("prefetch off: %.1f samples/s%nprefetch on (%d threads, %d batches ahead): %.1f samples/s%n",
+            System.out.printf("prefetch off: %.1f samples/s%nprefetch on (%d threads, %d batches ahead): %.1f "
+                    + "samples/s%n",
                     off, threads, prefetch, on);
         } finally {
             if (tmp != null) {

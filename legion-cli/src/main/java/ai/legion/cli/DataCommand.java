@@ -29,9 +29,11 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "sim", mixinStandardHelpOptions = true,
-            description = {"Generate scars-sim: procedural scenes with injected structure/distortion/physics artifacts in",
-                "the SynthScars layout (train/test images + annotations with polygons, phrases, explanations) and",
-                "real/fake detection folders (detect/{train,test}/{0_real,1_fake}). Deterministic by seed."})
+            header = "Generate scars-sim, a procedural dataset in the SynthScars layout.",
+            description = {"Generate scars-sim: procedural scenes with injected structure/distortion/physics "
+                    + "artifacts in the SynthScars layout (train/test images + annotations with polygons, phrases, "
+                    + "explanations) and real/fake detection folders (detect/{train,test}/{0_real,1_fake}). "
+                    + "Deterministic by seed."})
     static final class Sim implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "DIR")
         Path out;
@@ -68,7 +70,8 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Read a dataset as published and print the validation summary (exit 1 if problems were found).")
+            description = "Read a dataset as published and print the validation summary (exit 1 if problems were "
+                    + "found).")
     static final class Check implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FORMAT", description = "synthscars | loki | folder")
         String format;

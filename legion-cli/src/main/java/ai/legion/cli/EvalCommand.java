@@ -48,8 +48,10 @@ import picocli.CommandLine.Option;
  * 2 = bad arguments, an unreadable dataset or model.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate localization (mIoU/F1), explanation (ROUGE-L/CSS) and detection (accuracy/AP) like the",
-            "paper's Tables 2, 3, 5 and 10; score a model or another tool's stored predictions; write an HTML report."},
+        header = "Evaluate localization, explanation and detection as the paper does.",
+        description = {"Evaluate localization (mIoU/F1), explanation (ROUGE-L/CSS) and detection (accuracy/AP) like "
+                + "the paper's Tables 2, 3, 5 and 10; score a model or another tool's stored predictions; write an "
+                + "HTML report."},
         subcommands = {EvalCommand.Loc.class, EvalCommand.Exp.class, EvalCommand.Det.class, EvalCommand.Robust.class,
             EvalCommand.Report.class})
 public final class EvalCommand implements Runnable {
@@ -308,8 +310,8 @@ public final class EvalCommand implements Runnable {
     }
 
     @Command(name = "loc", mixinStandardHelpOptions = true,
-            description = {"Localization: the predicted union mask against the ground-truth regions, per-image mIoU and",
-                "pixel F1 overall and per content type (Table 2), with the empty/full-mask baselines."})
+            description = {"Localization: the predicted union mask against the ground-truth regions, per-image mIoU "
+                    + "and pixel F1 overall and per content type (Table 2), with the empty/full-mask baselines."})
     static final class Loc extends SingleTask {
         Loc() {
             super(Task.LOCALIZATION, "loc");
@@ -317,8 +319,8 @@ public final class EvalCommand implements Runnable {
     }
 
     @Command(name = "exp", mixinStandardHelpOptions = true,
-            description = {"Explanation: ROUGE-L (and CSS with --css-model) of the generated explanation against the",
-                "reference caption (Table 3), with a constant-caption baseline."})
+            description = {"Explanation: ROUGE-L (and CSS with --css-model) of the generated explanation against the "
+                    + "reference caption (Table 3), with a constant-caption baseline."})
     static final class Exp extends SingleTask {
         Exp() {
             super(Task.EXPLANATION, "exp");
@@ -326,8 +328,8 @@ public final class EvalCommand implements Runnable {
     }
 
     @Command(name = "det", mixinStandardHelpOptions = true,
-            description = {"Detection: p(fake) against the labels, accuracy/AP/AUC/EER per generator and their mean",
-                "(Table 5). With --model only CLIP and the detection head run."})
+            description = {"Detection: p(fake) against the labels, accuracy/AP/AUC/EER per generator and their mean "
+                    + "(Table 5). With --model only CLIP and the detection head run."})
     static final class Det extends SingleTask {
         Det() {
             super(Task.DETECTION, "det");
@@ -335,11 +337,13 @@ public final class EvalCommand implements Runnable {
     }
 
     @Command(name = "robust", mixinStandardHelpOptions = true,
-            description = {"Robustness (Table 10): the evaluation on clean images and under JPEG quality 50/35/20,",
-                "Gaussian noise sigma 0.1/0.2/0.3 and Gaussian blur kernel 5/9/15, with ratios perturbed / clean."})
+            description = {"Robustness (Table 10): the evaluation on clean images and under JPEG quality 50/35/20, "
+                    + "Gaussian noise sigma 0.1/0.2/0.3 and Gaussian blur kernel 5/9/15, with ratios perturbed / "
+                    + "clean."})
     static final class Robust extends Runner {
         @Option(names = "--tasks", defaultValue = "loc", paramLabel = "LIST",
-                description = "Tasks evaluated under each perturbation: loc, exp, det, comma-separated (default ${DEFAULT-VALUE}).")
+                description = "Tasks evaluated under each perturbation: loc, exp, det, comma-separated (default "
+                        + "${DEFAULT-VALUE}).")
         String taskList;
 
         @Option(names = "--perturbations", paramLabel = "LIST", split = ",",
@@ -386,7 +390,8 @@ public final class EvalCommand implements Runnable {
         private Integer execute() throws Exception {
             Path runFile = out.resolve(RUN_FILE);
             if (!Files.isRegularFile(runFile)) {
-                throw new IllegalArgumentException(runFile + ": not found (expected the output folder of a legion eval run)");
+                throw new IllegalArgumentException(runFile + ": not found (expected the output folder of a legion "
+                        + "eval run)");
             }
             JsonNode run = JSON.readTree(runFile.toFile());
             Set<Task> tasks = EnumSet.noneOf(Task.class);

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 final class EvalOptions {
 
     @Option(names = "--data", required = true, paramLabel = "DIR",
-            description = {"Dataset folder: SynthScars/scars-sim root or split, LOKI root or its JSON, RichHF-18K",
-                "(raw_imgs/ + heatmaps/, or TFRecords with --images), UniversalFakeDetect 0_real/1_fake tree."})
+            description = {"Dataset folder: SynthScars/scars-sim root or split, LOKI root or its JSON, RichHF-18K "
+                    + "(raw_imgs/ + heatmaps/, or TFRecords with --images), UniversalFakeDetect 0_real/1_fake tree."})
     Path data;
 
     @Option(names = "--split", defaultValue = "test", description = "Split (default ${DEFAULT-VALUE}).")
@@ -38,8 +38,8 @@ final class EvalOptions {
     Path model;
 
     @Option(names = "--predictions", paramLabel = "PATH",
-            description = {"Score another tool's outputs instead of a model: loc = folder of mask PNGs, exp = JSON of",
-                "explanations (or folder of upstream explanation.json), det = JSON of p(fake) scores."})
+            description = {"Score another tool's outputs instead of a model: loc = folder of mask PNGs, exp = JSON "
+                    + "of explanations (or folder of upstream explanation.json), det = JSON of p(fake) scores."})
     Path predictions;
 
     @Option(names = "--missing-as-empty", description = "With --predictions: a missing mask/text scores as empty.")

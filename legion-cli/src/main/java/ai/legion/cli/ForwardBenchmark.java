@@ -41,10 +41,11 @@ import picocli.CommandLine.Option;
  * any config file (random weights), so the same sizes can be timed side by side with PyTorch.
  */
 @Command(name = "forward", mixinStandardHelpOptions = true,
+        header = "Median forward time and peak RSS per block, with random weights.",
         description = {"Median forward time and peak RSS per block, random weights, sizes from a config file:",
-            "  SAM constructor JSON (image_encoder/prompt_encoder/mask_decoder) or a preset name vit_h|vit_l|vit_b;",
-            "  LLaMA config.json (model_type llama); CLIP vision or CLIP config.json;",
-            "  GLaMM/LEGION config.json (model_type llava: CLIP-L/336, LLM, heads and SAM vit_h unless overridden)."})
+            "  SAM constructor JSON (image_encoder/prompt_encoder/mask_decoder) or a preset name vit_h|vit_l|vit_b; "
+                    + "LLaMA config.json (model_type llama); CLIP vision or CLIP config.json; GLaMM/LEGION "
+                    + "config.json (model_type llava: CLIP-L/336, LLM, heads and SAM vit_h unless overridden)."})
 final class ForwardBenchmark implements Callable<Integer> {
 
     @Option(names = "--config", required = true, paramLabel = "FILE|PRESET", description = "Config file or SAM preset.")

@@ -28,9 +28,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code legion inspect CHECKPOINT}: what a checkpoint holds and whether it fits LEGION, without loading it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show a checkpoint's config, tensors (key, dtype, shape), parameter count and, for a",
-            "GLaMM/LEGION folder, the keys missing, unexpected or mis-shaped against the model. Reads headers and",
-            "the pickle index only (a pickle referencing anything but tensors is rejected, nothing is executed).",
+        header = "Show a checkpoint's config, tensors and parameter count, and check its keys.",
+        description = {"Show a checkpoint's config, tensors (key, dtype, shape), parameter count and, for a "
+                + "GLaMM/LEGION folder, the keys missing, unexpected or mis-shaped against the model. Reads headers "
+                + "and the pickle index only (a pickle referencing anything but tensors is rejected, nothing is "
+                + "executed).",
             "Exit code: 0 = readable (and matching, for a LEGION folder), 1 = mismatching keys, 2 = unreadable."})
 final class InspectCommand implements Callable<Integer> {
 

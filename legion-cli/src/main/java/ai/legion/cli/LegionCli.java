@@ -17,7 +17,8 @@ public final class LegionCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-            description = "Show the libraries' log messages (DJL's engine and GPU probing); without it only warnings of "
+            description = "Show the libraries' log messages (DJL's engine and GPU probing); without it only warnings "
+                    + "of "
                     + "this program and errors of the libraries are shown.")
     boolean verbose;
 
@@ -32,6 +33,7 @@ public final class LegionCli implements Runnable {
      */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new LegionCli());
+        cl.setUsageHelpAutoWidth(true); // wrap help at the terminal's width (80 columns when unknown)
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             printError(cmd.getErr(), cmd.getColorScheme(), "legion", ex);
             // 2: bad arguments or unreadable input; 1: anything else that failed

@@ -42,9 +42,11 @@ import picocli.CommandLine.Spec;
  * or input could not be read.
  */
 @Command(name = "refine", mixinStandardHelpOptions = true,
-        description = {"LEGION as a generation controller: regenerate with revised prompts (regen, Eq. 5) or inpaint",
-            "artifact regions (inpaint, Eq. 6) through an AUTOMATIC1111/Forge (--api), ComfyUI or OpenAI-compatible",
-            "server. Writes OUT/iteration_N/{image.png, report.json, prompt.txt, mask_K.png} and OUT/summary.json."},
+        header = "Use LEGION as a generation controller: regenerate or inpaint until clean.",
+        description = {"LEGION as a generation controller: regenerate with revised prompts (regen, Eq. 5) or inpaint "
+                + "artifact regions (inpaint, Eq. 6) through an AUTOMATIC1111/Forge (--api), ComfyUI or "
+                + "OpenAI-compatible server. Writes OUT/iteration_N/{image.png, report.json, prompt.txt, mask_K.png} "
+                + "and OUT/summary.json."},
         subcommands = {RefineCommand.Regen.class, RefineCommand.Inpaint.class})
 public final class RefineCommand implements Runnable {
 
@@ -64,8 +66,8 @@ public final class RefineCommand implements Runnable {
     /** The LEGION model of both subcommands (a mixin). */
     static final class LegionModelOptions {
         @Option(names = "--model", paramLabel = "DIR",
-                description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo",
-                    "model bundled with the repository (examples/demo-model, trained on scars-sim only)."})
+                description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo "
+                        + "model bundled with the repository (examples/demo-model, trained on scars-sim only)."})
         Path model;
 
         @Mixin
@@ -87,7 +89,8 @@ public final class RefineCommand implements Runnable {
         String server;
 
         @Option(names = "--checkpoint", paramLabel = "NAME",
-                description = "Model checkpoint: a1111 switches to it (override_settings); comfyui fills {{checkpoint}}.")
+                description = "Model checkpoint: a1111 switches to it (override_settings); comfyui fills "
+                        + "{{checkpoint}}.")
         String checkpoint;
 
         @Option(names = "--workflow", paramLabel = "FILE",
@@ -95,7 +98,8 @@ public final class RefineCommand implements Runnable {
         Path workflow;
 
         @Option(names = "--mask-mode", defaultValue = "alpha",
-                description = "comfyui: alpha (/upload/mask into the image's alpha, LoadImage) or separate (LoadImageMask).")
+                description = "comfyui: alpha (/upload/mask into the image's alpha, LoadImage) or separate "
+                        + "(LoadImageMask).")
         String maskMode;
 
         @Option(names = "--api-key-env", paramLabel = "VAR", defaultValue = "OPENAI_API_KEY",
@@ -208,7 +212,8 @@ public final class RefineCommand implements Runnable {
     static void progress(CommandSpec spec, IterationResult it) {
         long withMask = it.report().artifacts().stream().filter(a -> a.hasMask()).count();
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "iteration %d: %d artifact%s, artifact area %.1f%%%s (LEGION %.1f s, generator %.1f s)%n",
+        out.printf(Locale.ROOT, "iteration %d: %d artifact%s, artifact area %.1f%%%s (LEGION %.1f s, generator %.1f "
+                + "s)%n",
                 it.iteration(), withMask, withMask == 1 ? "" : "s", 100 * it.artifactArea(),
                 it.edits().isEmpty() ? "" : ", " + it.edits().size() + " region" + (it.edits().size() == 1 ? "" : "s")
                         + " repainted", it.analyzeMillis() / 1000.0, it.generateMillis() / 1000.0);
@@ -217,8 +222,8 @@ public final class RefineCommand implements Runnable {
 
     /** {@code legion refine inpaint}. */
     @Command(name = "inpaint", mixinStandardHelpOptions = true,
-            description = {"Inpainting loop (Eq. 6): analyze, repaint each artifact region with its dilated mask and a",
-                "prompt from its explanation, composite so pixels outside the masks never change; repeat."})
+            description = {"Inpainting loop (Eq. 6): analyze, repaint each artifact region with its dilated mask and "
+                    + "a prompt from its explanation, composite so pixels outside the masks never change; repeat."})
     static final class Inpaint implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -290,8 +295,9 @@ public final class RefineCommand implements Runnable {
 
     /** {@code legion refine regen}. */
     @Command(name = "regen", mixinStandardHelpOptions = true,
-            description = {"Regeneration loop (Eq. 5): generate from the prompt, analyze, keep LEGION's explanation in a",
-                "memory bank, revise the prompt from it (rule-based offline, or an OpenAI-compatible chat model), repeat."})
+            description = {"Regeneration loop (Eq. 5): generate from the prompt, analyze, keep LEGION's explanation "
+                    + "in a memory bank, revise the prompt from it (rule-based offline, or an OpenAI-compatible chat "
+                    + "model), repeat."})
     static final class Regen implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -347,7 +353,8 @@ public final class RefineCommand implements Runnable {
         String reviserModel;
 
         @Option(names = "--reviser-key-env", paramLabel = "VAR", defaultValue = "OPENAI_API_KEY",
-                description = "openai reviser: environment variable with the key (default ${DEFAULT-VALUE}; unset = no key).")
+                description = "openai reviser: environment variable with the key (default ${DEFAULT-VALUE}; unset = "
+                        + "no key).")
         String reviserKeyEnv;
 
         @Option(names = "--max-words", defaultValue = "49", description = "rule reviser: word budget (default ${DEFAULT-VALUE}).")

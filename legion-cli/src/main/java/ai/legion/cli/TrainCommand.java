@@ -12,9 +12,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code legion train stage1|stage2 --config FILE}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train LEGION. Stage 1: localization + explanation (SynthScars layout); stage 2: the detection",
-            "head (0_real/1_fake folders). The JSON config is documented in docs/TRAINING.md; a run resumes from the",
-            "latest checkpoint in checkpoint_dir. 'export' writes a stage-1 checkpoint as a model folder (LoRA merged)."})
+        header = "Train LEGION: stage 1 (localization + explanation), stage 2 (detection), export.",
+        description = {"Train LEGION. Stage 1: localization + explanation (SynthScars layout); stage 2: the "
+                + "detection head (0_real/1_fake folders). The JSON config is documented in docs/TRAINING.md; a run "
+                + "resumes from the latest checkpoint in checkpoint_dir. 'export' writes a stage-1 checkpoint as a "
+                + "model folder (LoRA merged)."})
 final class TrainCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "STAGE", description = "stage1 | stage2 | export")
