@@ -19,6 +19,7 @@ import ai.legion.models.grounding.GroundingModel;
 import ai.legion.models.heads.DetectionHead;
 import ai.legion.models.heads.TextHiddenProjection;
 import ai.legion.models.heads.VisionLanguageProjector;
+import ai.legion.models.llama.LlamaModel;
 import ai.legion.models.lm.CausalLm;
 import ai.legion.models.lm.CausalLmOutput;
 import ai.legion.models.lm.GenerationOptions;
@@ -64,8 +65,8 @@ import java.util.function.Predicate;
 public final class LegionModel implements AutoCloseable {
 
     /** Checkpoint keys that exist upstream but are not used: rotary buffers, GLaMM's region encoder. */
-    public static final Predicate<String> IGNORABLE_KEYS = key -> key.endsWith(".rotary_emb.inv_freq")
-            || key.startsWith("model.region_encoder.");
+    public static final Predicate<String> IGNORABLE_KEYS = LlamaModel.IGNORABLE_KEYS
+            .or(key -> key.startsWith("model.region_encoder."));
 
     /** Where GLaMM checkpoints that do carry the CLIP tower keep it. */
     public static final String TOWER_PREFIX = "model.vision_tower.vision_tower.vision_model.";

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * {@code [a-z0-9]} by a space, split on whitespace, with stemming Porter-stem the tokens longer than three
  * characters ({@link PorterStemmer}, NLTK's default mode), keep the tokens matching {@code ^[a-z0-9]+$}.
  * Scores: {@code P = LCS/|prediction|}, {@code R = LCS/|reference|}, {@code F = 2PR/(P+R)} (0 when
- * {@code P + R = 0}); all three are 0 when either side has no token. The summary-level
- * {@code rougeLsum} (newline-split sentences) is not implemented.
+ * {@code P + R = 0}); all three are 0 when either side has no token. This is the sentence-level score the
+ * paper reports; rouge_score's summary-level {@code rougeLsum} is a different metric and not offered.
  *
  * <p>One implementation serves the evaluation (stemming on) and scars-sim's constant-caption baseline
  * (stemming off). Instances are immutable and thread-safe.
