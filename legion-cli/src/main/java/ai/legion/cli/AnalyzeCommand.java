@@ -5,6 +5,7 @@ import ai.legion.core.image.RgbImage;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
+import ai.legion.core.report.Explanations;
 import ai.legion.core.report.MaskImages;
 import ai.legion.core.report.Overlay;
 import ai.legion.core.report.ReportJson;
@@ -90,6 +91,11 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--instruction", description = "Replace LEGION's instruction.")
     String instruction;
 
+    @Option(names = "--explain-real", description = "Explain images the detector calls REAL too (marked "
+            + "\"explanations\": \"forced\"; by default they get only their verdict, as upstream runs localization "
+            + "and explanation on fakes).")
+    boolean explainReal;
+
     @Option(names = "--stream", description = "Print the explanation as it is generated (one image at a time).")
     boolean stream;
 
@@ -117,7 +123,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         GenerationOptions gen = new GenerationOptions(load.maxNewTokens, temperature, topK, topP, seed, !noKvCache,
                 null);
-        LegionAnalyzer.Builder b = load.analyzer(model).generation(gen).batchSize(batch)
+        LegionAnalyzer.Builder b = load.analyzer(model).generation(gen).batchSize(batch).explainReal(explainReal)
                 .imageOptions(ImageLoader.Options.defaults().withMaxPixels(maxPixels));
         if (instruction != null) {
             b.instruction(instruction);
@@ -243,6 +249,13 @@ final class AnalyzeCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append(SafeText.forTerminalLine(r.source())).append(": ");
         r.verdict().ifPresent(v -> sb.append(v.describe()).append("; "));
+        if (r.explanations() == Explanations.SKIPPED) {
+            return sb.append(String.format("not explained (judged real; --explain-real to explain it anyway) (%.0f ms)",
+                    r.timings().totalMs())).toString();
+        }
+        if (r.explanations() == Explanations.FORCED) {
+            sb.append("explained on request although judged real, low confidence: ");
+        }
         sb.append(r.artifacts().size()).append(r.artifacts().size() == 1 ? " artifact" : " artifacts")
                 .append(String.format(", %.1f%% of the image marked", 100 * r.union().areaFraction()))
                 .append(String.format(" (%d tokens, %.0f ms)", r.generatedTokens(), r.timings().totalMs()));

@@ -91,7 +91,9 @@ final class EvalOptions {
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException(model + ": model folder not found");
         }
-        LegionAnalyzer.Builder b = load.analyzer(model).batchSize(batch).imageOptions(imageOptions());
+        // upstream evaluates localization and explanation on every test image (scripts/loc_exp), whatever the
+        // detector would say, so the analyzer explains images it calls REAL too
+        LegionAnalyzer.Builder b = load.analyzer(model).batchSize(batch).imageOptions(imageOptions()).explainReal(true);
         return AnalyzerPredictions.owning(b.build(), modelName(), batch);
     }
 

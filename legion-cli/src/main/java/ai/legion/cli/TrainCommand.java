@@ -1,25 +1,29 @@
 package ai.legion.cli;
 
 import ai.legion.train.StepMetrics;
+import ai.legion.train.TrainListener;
 import ai.legion.train.TrainConfig;
 import ai.legion.train.TrainRunner;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code legion train stage1|stage2 --config FILE}. */
+/** {@code legion train clip|stage1|stage2|export --config FILE}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        header = "Train LEGION: stage 1 (localization + explanation), stage 2 (detection), export.",
-        description = {"Train LEGION. Stage 1: localization + explanation (SynthScars layout); stage 2: the "
-                + "detection head (0_real/1_fake folders). The JSON config is documented in docs/TRAINING.md; a run "
+        header = "Train LEGION: vision pretraining, stage 1 (localization + explanation), stage 2 (detection).",
+        description = {"Train LEGION. clip: contrastive pretraining of a CLIP vision tower on image/caption pairs "
+                + "(SynthScars layout), the frozen tower of a model created from scratch; stage 1: localization + "
+                + "explanation (SynthScars layout); stage 2: the detection head (0_real/1_fake folders). The JSON config is documented in docs/TRAINING.md; a run "
                 + "resumes from the latest checkpoint in checkpoint_dir. 'export' writes a stage-1 checkpoint as a "
                 + "model folder (LoRA merged)."})
 final class TrainCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "STAGE", description = "stage1 | stage2 | export")
+    @Parameters(index = "0", paramLabel = "STAGE", description = "clip | stage1 | stage2 | export")
     String stage;
 
     @Option(names = "--checkpoint", paramLabel = "DIR",
@@ -43,15 +47,26 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("model written to " + runner.export(checkpoint, out));
             return 0;
         }
+        // validation passes are printed as they happen: the learning curve a run leaves in its log
+        TrainListener printer = new TrainListener() {
+            @Override
+            public void onValidation(long step, Map<String, Double> metrics) {
+                StringBuilder line = new StringBuilder("validation at step ").append(step).append(':');
+                metrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
+                System.out.println(line);
+            }
+        };
         List<StepMetrics> history = switch (stage) {
-            case "stage1" -> runner.stage1(null, !noProgress);
+            case "stage1" -> runner.stage1(printer, !noProgress);
             case "stage2" -> runner.stage2(null, !noProgress);
-            default -> throw new IllegalArgumentException("STAGE must be stage1 or stage2, got " + stage);
+            case "clip" -> runner.clip(printer, !noProgress);
+            default -> throw new IllegalArgumentException("STAGE must be clip, stage1, stage2 or export, got " + stage);
         };
         if (!history.isEmpty()) {
             StepMetrics last = history.get(history.size() - 1);
-            System.out.printf("done: %d steps, last loss %.4f (ce %.4f, bce %.4f, dice %.4f)%s%n", last.step(), last.loss(),
-                    last.ce(), last.bce(), last.dice(), stage.equals("stage1") && cfg.stopAtStep() != null
+            String parts = stage.equals("clip") ? "contrastive" : String.format("ce %.4f, bce %.4f, dice %.4f",
+                    last.ce(), last.bce(), last.dice());
+            System.out.printf("done: %d steps, last loss %.4f (%s)%s%n", last.step(), last.loss(), parts, stage.equals("stage1") && cfg.stopAtStep() != null
                             && last.step() == cfg.stopAtStep() ? "; stopped at stop_at_step (checkpoint in "
                             + cfg.checkpointDir() + ", resume it with another config)"
                             : cfg.output() == null ? "" : "; model written to " + cfg.output());

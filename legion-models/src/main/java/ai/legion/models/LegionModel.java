@@ -12,7 +12,10 @@ import ai.djl.training.ParameterStore;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
 import ai.legion.core.config.SamConfig;
+import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.Checkpoints;
+import ai.legion.core.io.NDArrayLoader;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.models.grounding.GroundingModel;
@@ -508,6 +511,32 @@ public final class LegionModel implements AutoCloseable {
     /** The vision tower. */
     public VisionTower vision() {
         return parts.vision();
+    }
+
+    /**
+     * Replaces the vision tower's weights with those of a CLIP folder, e.g. a tower pretrained contrastively for a
+     * model created from scratch (upstream starts from a pretrained CLIP too). The folder's vision config must
+     * describe this tower; its text tower and projections are ignored.
+     *
+     * @param clipDir a CLIP folder (config.json with a {@code vision_config} or a bare vision config, weights)
+     * @return what was loaded
+     * @throws CheckpointException if the folder's tower differs from this one, or on unreadable or missing weights
+     */
+    public WeightMap.LoadReport loadVisionTower(Path clipDir) throws CheckpointException {
+        ClipVisionConfig theirs = ClipVisionConfig.read(clipDir.resolve("config.json"));
+        ClipVisionConfig ours = clipConfig();
+        // projection_dim sizes CLIP's projection, which is not part of the tower
+        if (!new ClipVisionConfig(theirs.hiddenSize(), theirs.intermediateSize(), theirs.numHiddenLayers(),
+                theirs.numAttentionHeads(), theirs.numChannels(), theirs.imageSize(), theirs.patchSize(),
+                theirs.hiddenAct(), theirs.layerNormEps(), ours.projectionDim(), ours.modelType()).equals(ours)) {
+            throw new CheckpointException(clipDir.resolve("config.json"), null, "describes the vision tower " + theirs
+                    + ", but this model's is " + ours);
+        }
+        try (Checkpoint c = Checkpoints.open(clipDir)) {
+            WeightMap tower = new WeightMap();
+            vision().mapWeights("vision_model.", tower);
+            return tower.load(c, manager, NDArrayLoader.FloatPolicy.FLOAT32, vision().unusedCheckpointKeys(), true);
+        }
     }
 
     /** The grounding model (encoder + pixel decoder). */

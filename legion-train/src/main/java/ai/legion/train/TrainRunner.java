@@ -3,6 +3,7 @@ package ai.legion.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.legion.data.sample.ClassIndex;
+import ai.legion.core.config.ClipConfig;
 import ai.legion.core.config.ClipImageProcessorConfig;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
@@ -12,6 +13,8 @@ import ai.legion.core.image.ClipImageProcessor;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.SamImageProcessor;
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.IoUtils;
+import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.DatasetException;
 import ai.legion.data.dataset.Stage1Dataset;
@@ -90,6 +93,75 @@ public final class TrainRunner {
             }
             return history;
         }
+    }
+
+    /**
+     * Vision pretraining ({@link ClipPretrainer}): contrastive training of a CLIP created from
+     * {@code create.clip_config} (an HF {@code CLIPConfig}) on the image/caption pairs of {@code data}
+     * (SynthScars layout), written to {@code output} as a CLIP folder that stage 1 takes as {@code create.clip}.
+     *
+     * @return the step metrics of this call
+     */
+    public List<StepMetrics> clip(TrainListener listener, boolean progress) throws IOException, CheckpointException,
+            DatasetException {
+        Path data = require(path(cfg.data()), "data");
+        JsonNode c = cfg.create();
+        if (cfg.model() != null || c == null || c.isNull() || c.get("clip_config") == null) {
+            throw new IllegalArgumentException("vision pretraining needs \"create\" with \"clip_config\" (an HF "
+                    + "CLIPConfig with text_config and vision_config) and \"tokenizer\"; \"model\" does not apply");
+        }
+        Path tmp = Files.createTempDirectory("legion-create");
+        ClipConfig config;
+        try {
+            config = ClipConfig.read(write(tmp, "clip.json", c.get("clip_config")));
+        } finally {
+            IoUtils.deleteRecursively(tmp);
+        }
+        Path tokenizerDir = require(path(c.path("tokenizer").asText(null)), "create.tokenizer");
+        try (LegionTokenizer tokenizer = LegionTokenizer.load(tokenizerDir)) {
+            ClipPretrainer.Builder b = ClipPretrainer.builder().config(config).tokenizer(tokenizer)
+                    .train(pairs(records(data, TrainConfig.or(cfg.trainSplit(), "train"))))
+                    .device(device()).std((float) c.path("std").asDouble(0.02))
+                    .epochs(TrainConfig.or(cfg.epochs(), 1)).maxSteps(TrainConfig.or(cfg.maxSteps(), 0L))
+                    .batchSize(TrainConfig.or(cfg.batchSize(), 128)).lr(TrainConfig.or(cfg.lr(), 5e-4))
+                    .warmup(TrainConfig.or(cfg.warmup(), 100L)).clipNorm(TrainConfig.or(cfg.clipNorm(), 1.0))
+                    .weightDecay(TrainConfig.or(cfg.weightDecay(), 0.2)).seed(TrainConfig.or(cfg.seed(), 0L))
+                    .checkpointDir(path(cfg.checkpointDir())).checkpointEvery(TrainConfig.or(cfg.checkpointEvery(), 0L))
+                    .validateEvery(TrainConfig.or(cfg.validateEvery(), 0L)).metricsFile(path(cfg.metricsFile()))
+                    .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress);
+            List<ClipPretrainer.Pair> val = pairs(records(data, TrainConfig.or(cfg.valSplit(), "test")));
+            if (!val.isEmpty()) {
+                b.validate(val);
+            }
+            if (listener != null) {
+                b.listener(listener);
+            }
+            try (ClipPretrainer trainer = b.build().resume()) {
+                List<StepMetrics> history = trainer.fit();
+                if (!val.isEmpty()) {
+                    ClipPretrainer.Validation v = trainer.validate();
+                    System.out.printf("vision pretraining: held-out loss %.4f, top-1 retrieval image->text %.3f, "
+                            + "text->image %.3f (batches of %d)%n", v.loss(), v.imageToText(), v.textToImage(),
+                            TrainConfig.or(cfg.batchSize(), 128));
+                }
+                Path out = path(cfg.output());
+                if (out != null && trainer.step() >= trainer.totalSteps()) {
+                    trainer.save(out);
+                }
+                return history;
+            }
+        }
+    }
+
+    /** Image/caption pairs of the records that have a caption. */
+    private static List<ClipPretrainer.Pair> pairs(List<ArtifactRecord> records) {
+        List<ClipPretrainer.Pair> out = new ArrayList<>();
+        for (ArtifactRecord r : records) {
+            if (r.caption() != null && !r.caption().isBlank()) {
+                out.add(new ClipPretrainer.Pair(r.image(), r.caption()));
+            }
+        }
+        return out;
     }
 
     /**
@@ -314,12 +386,27 @@ public final class TrainRunner {
         Path tmp = Files.createTempDirectory("legion-create");
         try {
             LegionConfig legion = LegionConfig.read(write(tmp, "legion.json", c.get("legion_config")));
-            ClipVisionConfig clip = ClipVisionConfig.read(write(tmp, "clip.json", c.get("clip_config")));
+            Path clipDir = c.hasNonNull("clip") ? require(path(c.get("clip").asText()), "create.clip") : null;
+            if (clipDir != null && c.hasNonNull("clip_config")) {
+                throw new IllegalArgumentException("create: give \"clip\" (a pretrained CLIP folder) or \"clip_config\""
+                        + " (a vision tower created at random), not both");
+            }
+            ClipVisionConfig clip = clipDir != null ? ClipVisionConfig.read(clipDir.resolve("config.json"))
+                    : ClipVisionConfig.read(write(tmp, "clip.json", c.get("clip_config")));
             SamConfig sam = c.get("sam_config").isTextual() ? SamConfig.preset(c.get("sam_config").asText())
                     : SamConfig.read(write(tmp, "sam.json", c.get("sam_config")));
             Path tokenizer = require(path(c.path("tokenizer").asText(null)), "create.tokenizer");
-            return LegionModel.create(legion, clip, sam, tokenizer, c.path("detection_head").asBoolean(true), device(),
-                    (float) c.path("std").asDouble(0.02), TrainConfig.or(cfg.seed(), 0L));
+            LegionModel m = LegionModel.create(legion, clip, sam, tokenizer, c.path("detection_head").asBoolean(true),
+                    device(), (float) c.path("std").asDouble(0.02), TrainConfig.or(cfg.seed(), 0L));
+            if (clipDir != null) {
+                try {
+                    m.loadVisionTower(clipDir);
+                } catch (CheckpointException | RuntimeException e) {
+                    m.close();
+                    throw e;
+                }
+            }
+            return m;
         } finally {
             try (var s = Files.list(tmp)) {
                 for (Path p : (Iterable<Path>) s::iterator) {

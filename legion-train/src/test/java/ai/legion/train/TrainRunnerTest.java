@@ -11,6 +11,7 @@ import ai.legion.core.io.NDArrayLoader;
 import ai.djl.ndarray.NDManager;
 import ai.legion.data.sim.ScarsSimGenerator;
 import ai.legion.data.sim.SimConfig;
+import ai.legion.models.LegionModel;
 import ai.legion.testing.Fixtures;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -96,6 +97,45 @@ class TrainRunnerTest {
         badRegex.putArray("frozen").add("model.(");
         IOException r = assertThrows(IOException.class, () -> runner(badRegex));
         assertTrue(r.getMessage().contains("'frozen' is \"model.(\""), r.getMessage());
+    }
+
+    /** {@code train clip} writes a CLIP folder; stage 1 takes it as {@code create.clip} (not with clip_config). */
+    @Test
+    void clipStageWritesTheTowerStageOneStartsFrom() throws Exception {
+        Stage1TrainerTest.simRecords(tmp.resolve("sim"));
+        Path tiny = Fixtures.path("parity/legion_tiny");
+        ObjectNode clipConfig = (ObjectNode) JSON.readTree(tiny.resolve("clip/config.json").toFile());
+        try (var tok = ai.legion.core.tokenizer.LegionTokenizer.load(tiny)) {
+            ((ObjectNode) clipConfig.get("text_config")).put("vocab_size", tok.vocabSize());
+        }
+        ObjectNode create = JSON.createObjectNode();
+        create.put("tokenizer", tiny.toString());
+        create.set("clip_config", clipConfig);
+        ObjectNode c = JSON.createObjectNode();
+        c.put("data", "sim");
+        c.set("create", create);
+        c.put("max_steps", 2);
+        c.put("batch_size", 4);
+        c.put("warmup", 1);
+        c.put("output", "clip-out");
+        List<StepMetrics> h = runner(c).clip(null, false);
+        assertEquals(2, h.size());
+        assertTrue(Files.isRegularFile(tmp.resolve("clip-out/model.safetensors")));
+
+        ObjectNode stage1 = stage1Config();
+        ((ObjectNode) stage1.get("create")).remove("clip_config");
+        ((ObjectNode) stage1.get("create")).put("clip", "clip-out");
+        try (LegionModel m = runner(stage1).model()) {
+            String key = LegionModel.TOWER_PREFIX + "embeddings.class_embedding";
+            try (Checkpoint ckpt = Checkpoints.open(tmp.resolve("clip-out"))) {
+                assertArrayEquals(NDArrayLoader.load(ckpt, "vision_model.embeddings.class_embedding", m.manager(),
+                        NDArrayLoader.FloatPolicy.FLOAT32).toFloatArray(),
+                        m.weightMap(true).parameter(key).getArray().toFloatArray());
+            }
+        }
+        ((ObjectNode) stage1.get("create")).set("clip_config", clipConfig.get("vision_config"));
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> runner(stage1).model());
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
     }
 
     /** Every bad value fails when the config is read, before any data or weights, naming its key. */

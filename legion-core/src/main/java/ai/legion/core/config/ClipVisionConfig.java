@@ -54,7 +54,7 @@ public record ClipVisionConfig(
         @JsonProperty("hidden_act") String hiddenAct,
         @JsonProperty("layer_norm_eps") double layerNormEps,
         @JsonProperty("projection_dim") int projectionDim,
-        @JsonProperty("model_type") String modelType) {
+        @JsonProperty("model_type") String modelType) implements ClipEncoderConfig {
 
     /** HF's {@code model_type} of a bare CLIP vision config. */
     public static final String CLIP_VISION_MODEL_TYPE = "clip_vision_model";
@@ -131,6 +131,7 @@ public record ClipVisionConfig(
      * {@code image_size % patch_size == 0}, a supported activation, a positive finite eps and sizes below
      * generous upper bounds (at most 1024 layers, widths 65536, 16384 px, a 1024 x 1024 patch grid).
      */
+    @Override
     public void validate() throws ConfigException {
         requirePositive("", "hidden_size intermediate_size num_hidden_layers num_attention_heads num_channels"
                 + " image_size patch_size projection_dim", hiddenSize, intermediateSize, numHiddenLayers,
@@ -162,10 +163,5 @@ public record ClipVisionConfig(
     /** Sequence length including the class token: {@code numPatches() + 1} (rows of position_embedding). */
     public int numPositions() {
         return numPatches() + 1;
-    }
-
-    /** Per-head width: {@code hidden_size / num_attention_heads}. */
-    public int headDim() {
-        return hiddenSize / numAttentionHeads;
     }
 }

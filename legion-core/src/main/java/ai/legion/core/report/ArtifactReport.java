@@ -24,10 +24,12 @@ import java.util.Set;
  * @param generatedTokens how many tokens were generated (including the final {@code </s>} if emitted)
  * @param timings per-stage durations
  * @param modelId an identifier of the checkpoint that produced the report (a name, path or hash; may be "")
+ * @param explanations whether the summary and artifacts were generated ({@link Explanations#SKIPPED} for an image
+ *     judged REAL under the default policy, {@link Explanations#FORCED} when explanations were asked for anyway)
  */
 public record ArtifactReport(String source, int imageWidth, int imageHeight, Optional<Verdict> verdict, String summary,
         List<Artifact> artifacts, BinaryMask union, String rawText, String explanationText, int generatedTokens,
-        Timings timings, String modelId) {
+        Timings timings, String modelId, Explanations explanations) {
 
     /** Validates sizes and indexes and copies the artifact list. */
     public ArtifactReport {
@@ -43,6 +45,14 @@ public record ArtifactReport(String source, int imageWidth, int imageHeight, Opt
         Objects.requireNonNull(explanationText, "explanationText");
         Objects.requireNonNull(timings, "timings");
         Objects.requireNonNull(modelId, "modelId");
+        Objects.requireNonNull(explanations, "explanations");
+        if (explanations != Explanations.GENERATED && !verdict.map(v -> v.label() == Verdict.Label.REAL).orElse(false)) {
+            throw new IllegalArgumentException("explanations " + explanations.jsonName() + " applies to a REAL verdict, "
+                    + "got " + verdict.map(v -> v.label().name()).orElse("no verdict"));
+        }
+        if (explanations == Explanations.SKIPPED && (!artifacts.isEmpty() || !summary.isEmpty())) {
+            throw new IllegalArgumentException("skipped explanations leave no summary and no artifacts");
+        }
         if (generatedTokens < 0) {
             throw new IllegalArgumentException("generatedTokens must be >= 0, got " + generatedTokens);
         }
@@ -98,6 +108,7 @@ public record ArtifactReport(String source, int imageWidth, int imageHeight, Opt
         private int generatedTokens;
         private Timings timings = Timings.NONE;
         private String modelId = "";
+        private Explanations explanations = Explanations.GENERATED;
 
         private Builder(String source, int width, int height) {
             this.source = source;
@@ -165,12 +176,18 @@ public record ArtifactReport(String source, int imageWidth, int imageHeight, Opt
             return this;
         }
 
+        /** Sets whether the explanations were generated (default {@link Explanations#GENERATED}). */
+        public Builder explanations(Explanations e) {
+            explanations = e;
+            return this;
+        }
+
         /** The report (validated). */
         public ArtifactReport build() {
             BinaryMask u = union != null ? union
                     : BinaryMask.union(height, width, artifacts.stream().map(Artifact::mask).toList());
             return new ArtifactReport(source, width, height, Optional.ofNullable(verdict), summary, artifacts, u,
-                    rawText, explanationText, generatedTokens, timings, modelId);
+                    rawText, explanationText, generatedTokens, timings, modelId, explanations);
         }
     }
 }

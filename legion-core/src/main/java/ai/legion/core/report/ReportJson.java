@@ -39,6 +39,7 @@ import java.util.function.Supplier;
  *     "p_real": 0.03, "p_fake": 0.97,      // softmax of the two logits
  *     "logits": [2.1, -1.3]                // [fake, real], float32
  *   },
+ *   "explanations": "generated",           // or "skipped" / "forced" for a REAL verdict
  *   "summary": "…",                        // the "I have found:" sentence, or ""
  *   "artifact_area_fraction": 0.0123,      // union area / (width * height)
  *   "union": MASK,                         // upstream mask.png (OR of all predicted masks)
@@ -125,6 +126,7 @@ public final class ReportJson {
         } else {
             root.putNull("verdict");
         }
+        root.put("explanations", r.explanations().jsonName());
         root.put("summary", r.summary());
         root.put("artifact_area_fraction", r.artifactAreaFraction());
         root.set("union", maskNode(r.union()));
@@ -249,6 +251,7 @@ public final class ReportJson {
                 throw fail("image", "size must be positive, got " + width + "x" + height);
             }
             Optional<Verdict> verdict = verdict(root.get("verdict"));
+            Explanations explanations = explanations(root.get("explanations"));
             String summary = text(root, "summary", "");
             BinaryMask union = mask(object(root, "union", ""), "union", height, width);
             JsonNode arts = root.get("artifacts");
@@ -275,7 +278,22 @@ public final class ReportJson {
             int tokens = integer(text, "generated_tokens", "text.");
             Timings timings = timings(object(root, "timings_ms", ""));
             return build("", () -> new ArtifactReport(source, width, height, verdict, summary, artifacts, union, raw,
-                    expl, tokens, timings, model));
+                    expl, tokens, timings, model, explanations));
+        }
+
+        /** Absent in reports written before the field existed, which always explained. */
+        private Explanations explanations(JsonNode e) throws ReportException {
+            if (e == null || e.isNull()) {
+                return Explanations.GENERATED;
+            }
+            if (!e.isTextual()) {
+                throw fail("explanations", "expected a string");
+            }
+            try {
+                return Explanations.fromJson(e.asText());
+            } catch (IllegalArgumentException x) {
+                throw fail("explanations", x.getMessage());
+            }
         }
 
         private Optional<Verdict> verdict(JsonNode v) throws ReportException {

@@ -107,6 +107,27 @@ class ArtifactReportTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ArtifactReport.builder("x", 6, 4).generatedTokens(-1).build());
         assertThrows(NullPointerException.class, () -> new ArtifactReport("x", 6, 4, null, "", List.of(),
-                BinaryMask.empty(4, 6), "", "", 0, Timings.NONE, ""));
+                BinaryMask.empty(4, 6), "", "", 0, Timings.NONE, "", Explanations.GENERATED));
+    }
+
+    @Test
+    void explanationStatusMustFitTheVerdict() throws Exception {
+        Verdict real = Verdict.fromLogits(new float[] {-1f, 2f});
+        Verdict fake = Verdict.fromLogits(new float[] {2f, -1f});
+        ArtifactReport skipped = ArtifactReport.builder("x", 6, 4).verdict(real).explanations(Explanations.SKIPPED)
+                .build();
+        assertEquals(skipped, ReportJson.fromJson(ReportJson.toJson(skipped)));
+        assertTrue(ReportJson.toJson(skipped, false).contains("\"explanations\":\"skipped\""),
+                ReportJson.toJson(skipped, false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ArtifactReport.builder("x", 6, 4).verdict(fake).explanations(Explanations.FORCED).build());
+        assertTrue(e.getMessage().contains("REAL verdict"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ArtifactReport.builder("x", 6, 4).verdict(real)
+                .explanations(Explanations.SKIPPED).summary("A beach.").build());
+        assertTrue(e.getMessage().contains("no summary"), e.getMessage());
+        // reports written before the field existed read as generated
+        String old = ReportJson.toJson(ArtifactReport.builder("x", 6, 4).build(), false)
+                .replace("\"explanations\":\"generated\",", "");
+        assertEquals(Explanations.GENERATED, ReportJson.fromJson(old).explanations());
     }
 }

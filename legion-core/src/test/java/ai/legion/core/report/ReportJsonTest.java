@@ -62,8 +62,8 @@ class ReportJsonTest {
     void schemaFieldsAndOrder() throws Exception {
         ArtifactReport r = SampleReports.rich();
         JsonNode root = MAPPER.readTree(ReportJson.toJson(r));
-        assertEquals(List.of("format", "version", "source", "model", "image", "verdict", "summary",
-                "artifact_area_fraction", "union", "artifacts", "text", "timings_ms"), names(root));
+        assertEquals(List.of("format", "version", "source", "model", "image", "verdict", "explanations",
+                "summary", "artifact_area_fraction", "union", "artifacts", "text", "timings_ms"), names(root));
         assertEquals("legion-report", root.get("format").textValue());
         assertEquals(1, root.get("version").intValue());
         assertEquals(96, root.at("/image/width").intValue());

@@ -2,14 +2,14 @@ package ai.legion.models.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
-import ai.legion.core.config.ClipVisionConfig;
+import ai.legion.core.config.ClipEncoderConfig;
 import ai.legion.models.nn.Checks;
 import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.UnaryBlock;
 
 /**
- * HF {@code CLIPAttention}: multi-head self-attention without a mask. {@code q = q_proj(x) · d^-0.5}
+ * HF {@code CLIPAttention}: multi-head self-attention, unmasked in the vision tower and causal in the text tower. {@code q = q_proj(x) · d^-0.5}
  * (scaled before {@code q·kᵀ}), {@code softmax(q·kᵀ)·v}, {@code out_proj}; all four projections have
  * biases. The softmax runs in the activation dtype, as upstream's {@code nn.functional.softmax} does.
  * There is no dropout: CLIP's {@code attention_dropout} is 0 and the tower is always frozen.
@@ -29,7 +29,7 @@ public final class ClipAttention extends UnaryBlock {
     private final Linear outProj;
 
     /** Declares the projections for {@code hidden_size} and {@code num_attention_heads} of {@code config}. */
-    public ClipAttention(ClipVisionConfig config) {
+    public ClipAttention(ClipEncoderConfig config) {
         ClipChecks.valid(NAME, config);
         hidden = config.hiddenSize();
         heads = config.numAttentionHeads();
@@ -52,11 +52,23 @@ public final class ClipAttention extends UnaryBlock {
      */
     @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, null, training);
+    }
+
+    /**
+     * Self-attention with an additive mask (HF's {@code causal_attention_mask} of the text tower).
+     *
+     * @param mask added to the attention logits, broadcastable to {@code [B, H, T, T]} ({@code -inf} or the
+     *     dtype's minimum where a token may not look), or null for none
+     * @return {@code [B, T, C]}
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
         Checks.tokens(NAME, x, hidden);
         NDArray q = Ops.splitHeads(Ops.mul(qProj.forward(ps, x, training), scale), heads); // [B, H, T, D]
         NDArray kT = Ops.splitHeads(kProj.forward(ps, x, training), heads).transpose(0, 1, 3, 2); // [B, H, D, T]
         NDArray v = Ops.splitHeads(vProj.forward(ps, x, training), heads); // [B, H, T, D]
-        NDArray probs = q.matMul(kT).softmax(-1); // [B, H, T, T]
+        NDArray logits = q.matMul(kT); // [B, H, T, T]
+        NDArray probs = (mask == null ? logits : logits.add(mask)).softmax(-1);
         return outProj.forward(ps, Ops.mergeHeads(probs.matMul(v)), training);
     }
 }

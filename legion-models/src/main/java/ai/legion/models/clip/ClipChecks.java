@@ -1,6 +1,6 @@
 package ai.legion.models.clip;
 
-import ai.legion.core.config.ClipVisionConfig;
+import ai.legion.core.config.ClipEncoderConfig;
 import ai.legion.core.config.ConfigException;
 
 /** The config check of the CLIP blocks, with messages that name the block. */
@@ -9,14 +9,15 @@ final class ClipChecks {
     private ClipChecks() {}
 
     /** Validates a config at construction time, turning its checked exception into an IllegalArgumentException. */
-    static ClipVisionConfig valid(String block, ClipVisionConfig config) {
+    static <C extends ClipEncoderConfig> C valid(String block, C config) {
         if (config == null) {
             throw new IllegalArgumentException(block + ": config must not be null");
         }
         try {
             config.validate();
         } catch (ConfigException e) {
-            throw new IllegalArgumentException(block + ": invalid CLIPVisionConfig: " + e.getMessage(), e);
+            throw new IllegalArgumentException(block + ": invalid " + config.getClass().getSimpleName() + ": "
+                    + e.getMessage(), e);
         }
         return config;
     }

@@ -2,7 +2,7 @@ package ai.legion.models.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
-import ai.legion.core.config.ClipVisionConfig;
+import ai.legion.core.config.ClipEncoderConfig;
 import ai.legion.models.nn.Checks;
 import ai.legion.models.nn.LayerNorm;
 import ai.legion.models.nn.Mlp;
@@ -29,7 +29,7 @@ public final class ClipEncoderLayer extends UnaryBlock {
     private final Mlp mlp;
 
     /** Declares the layer for {@code config}. */
-    public ClipEncoderLayer(ClipVisionConfig config) {
+    public ClipEncoderLayer(ClipEncoderConfig config) {
         ClipChecks.valid(NAME, config);
         hidden = config.hiddenSize();
         layerNorm1 = child("layer_norm1", new LayerNorm(hidden, config.layerNormEps()));
@@ -51,8 +51,16 @@ public final class ClipEncoderLayer extends UnaryBlock {
      */
     @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, null, training);
+    }
+
+    /**
+     * One encoder layer with an additive attention mask ({@link ClipAttention#forward(ParameterStore, NDArray,
+     * NDArray, boolean)}), or none when {@code mask} is null.
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
         Checks.tokens(NAME, x, hidden);
-        NDArray h = x.add(attention.forward(ps, layerNorm1.forward(ps, x, training), training));
+        NDArray h = x.add(attention.forward(ps, layerNorm1.forward(ps, x, training), mask, training));
         return h.add(mlp.forward(ps, layerNorm2.forward(ps, h, training), training));
     }
 

@@ -23,6 +23,7 @@ import ai.legion.core.prompt.LegionPrompt;
 import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
+import ai.legion.core.report.Explanations;
 import ai.legion.core.report.Timings;
 import ai.legion.core.report.Verdict;
 import ai.legion.core.tokenizer.LegionTokenizer;
@@ -65,6 +66,7 @@ public final class LegionAnalyzer implements AutoCloseable {
     private final long[] promptIds;
     private final int batchSize;
     private final String modelId;
+    private final boolean explainReal;
 
     private LegionAnalyzer(Builder b, LegionModel model, ClipImageProcessor clipProcessor) {
         this.model = model;
@@ -76,6 +78,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         this.promptIds = b.promptIds != null ? b.promptIds.clone()
                 : tokenizer.encodeWithImage(LegionPrompt.inferencePrompt(b.instruction));
         this.batchSize = b.batchSize;
+        this.explainReal = b.explainReal;
         this.modelId = b.modelDir.toAbsolutePath().normalize().getFileName().toString();
     }
 
@@ -91,6 +94,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         private long[] promptIds;
         private ImageLoader.Options imageOptions = ImageLoader.Options.defaults();
         private int batchSize = 4;
+        private boolean explainReal;
 
         Builder() {}
 
@@ -165,6 +169,18 @@ public final class LegionAnalyzer implements AutoCloseable {
                 throw new IllegalArgumentException("batch size must be positive, got " + n);
             }
             this.batchSize = n;
+            return this;
+        }
+
+        /**
+         * Whether images the detection head calls REAL are explained too (default false). Upstream runs
+         * localization and explanation only on fakes; by default such an image gets its verdict and
+         * {@link Explanations#SKIPPED} (no summary, no artifacts, and the LLM and SAM do not run). With true, it is
+         * explained and marked {@link Explanations#FORCED}: its artifacts contradict the verdict and are
+         * low-confidence. Without a detection head every image is explained.
+         */
+        public Builder explainReal(boolean value) {
+            this.explainReal = value;
             return this;
         }
 
@@ -338,6 +354,47 @@ public final class LegionAnalyzer implements AutoCloseable {
      */
     private List<ArtifactReport> analyzeLoaded(List<Loaded> batch, GenerationOptions generation,
             GenerationListener listener) {
+        if (explainReal || !model.hasDetectionHead()) {
+            return generateReports(batch, generation, listener, explainReal ? Explanations.FORCED : null);
+        }
+        // the verdict first (CLIP and the head), then the LLM and SAM only for the images called FAKE
+        long start = System.nanoTime();
+        List<Verdict> verdicts = new ArrayList<>(batch.size());
+        List<Loaded> fakes = new ArrayList<>();
+        try (NDManager m = model.manager().newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            List<ClipImageProcessor.Result> px = batch.stream().map(l -> clipProcessor.process(l.image)).toList();
+            LegionModel.ImageFeatures f = model.encodeImage(ps,
+                    stack(m, px.stream().map(ClipImageProcessor.Result::pixelValues).toList(), px.get(0).shape()), false);
+            float[] logits = model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray();
+            for (int i = 0; i < batch.size(); i++) {
+                Verdict v = Verdict.fromLogits(Arrays.copyOfRange(logits, 2 * i, 2 * i + 2));
+                verdicts.add(v);
+                if (v.label() == Verdict.Label.FAKE) {
+                    fakes.add(batch.get(i));
+                }
+            }
+        }
+        double classifyMs = ms(start) / batch.size();
+        List<ArtifactReport> explained = fakes.isEmpty() ? List.of() : generateReports(fakes, generation, listener, null);
+        List<ArtifactReport> out = new ArrayList<>(batch.size());
+        int next = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            Loaded l = batch.get(i);
+            if (verdicts.get(i).label() == Verdict.Label.FAKE) {
+                out.add(explained.get(next++));
+            } else {
+                out.add(ArtifactReport.builder(l.source, l.image.width(), l.image.height()).verdict(verdicts.get(i))
+                        .explanations(Explanations.SKIPPED).modelId(modelId).timings(Timings.builder().load(l.loadMs)
+                                .clip(classifyMs).total(l.loadMs + classifyMs).build()).build());
+            }
+        }
+        return out;
+    }
+
+    /** {@link LegionModel#generate} and the reports of a batch; {@code forced} marks REAL verdicts explained anyway. */
+    private List<ArtifactReport> generateReports(List<Loaded> batch, GenerationOptions generation,
+            GenerationListener listener, Explanations forced) {
         int b = batch.size();
         long start = System.nanoTime();
         List<ClipImageProcessor.Result> clipPx = new ArrayList<>(b);
@@ -366,14 +423,14 @@ public final class LegionAnalyzer implements AutoCloseable {
                         .samEncoder(phases.ms(GenerationListener.Phase.GROUNDING) / b)
                         .masks(phases.ms(GenerationListener.Phase.MASKS) / b)
                         .total(l.loadMs + ms(start) / b).build();
-                reports.add(report(l, g, timings));
+                reports.add(report(l, g, timings, forced));
             }
             return reports;
         }
     }
 
     /** One image's report: the decoded answer parsed into artifacts, each with the mask of its [SEG]. */
-    private ArtifactReport report(Loaded l, Generation g, Timings timings) {
+    private ArtifactReport report(Loaded l, Generation g, Timings timings, Explanations forced) {
         int h = l.image.height();
         int w = l.image.width();
         int k = (int) g.masks().getShape().get(0);
@@ -395,7 +452,11 @@ public final class LegionAnalyzer implements AutoCloseable {
                 .rawText(tokenizer.decode(g.tokens(), false)).explanationText(answer.text())
                 .generatedTokens(g.tokens().length).timings(timings).modelId(modelId);
         if (g.clsLogits() != null) {
-            rb.verdict(Verdict.fromLogits(g.clsLogits()));
+            Verdict v = Verdict.fromLogits(g.clsLogits());
+            rb.verdict(v);
+            if (forced != null && v.label() == Verdict.Label.REAL) {
+                rb.explanations(forced);
+            }
         }
         return rb.build();
     }

@@ -11,6 +11,7 @@ import ai.legion.core.io.IoUtils;
 import ai.legion.core.io.SafetensorsWriter;
 import ai.legion.core.io.TensorInfo;
 import ai.legion.models.LegionModel;
+import ai.legion.models.clip.ClipModel;
 import ai.legion.models.nn.WeightMap;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +49,25 @@ public final class LegionSaver {
             ConfigFiles.write(dir.resolve("added_tokens.json"), model.tokenizer().addedTokens());
             copyTokenizerFiles(model.tokenizerDir(), dir);
         }
+    }
+
+    /**
+     * Writes a whole CLIP model as an HF {@code CLIPModel} folder ({@code save_pretrained}): config.json (a
+     * {@code CLIPConfig}), float32 model.safetensors with every key, and the image processor config. Stage 1 takes
+     * such a folder as its frozen vision tower ({@link LegionModel#loadVisionTower}).
+     */
+    public static void saveClip(ClipModel model, Path dir) throws CheckpointException {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CheckpointException(dir, null, "cannot create: " + e, e);
+        }
+        ConfigFiles.write(dir.resolve("config.json"), model.config());
+        ConfigFiles.write(dir.resolve("preprocessor_config.json"),
+                ClipImageProcessorConfig.square(model.config().visionConfig().imageSize()));
+        WeightMap all = new WeightMap();
+        model.mapWeights("", all);
+        writeWeights(all, dir.resolve("model.safetensors"), LegionModel.SavePrecision.FLOAT32);
     }
 
     /** Like the released checkpoints: bf16 for everything but the grounding model and {@code text_hidden_fcs}. */

@@ -12,9 +12,10 @@ import java.util.Objects;
  * rather than to a key pattern.
  *
  * @param kind the distribution
- * @param std the standard deviation of {@link Kind#FIXED_NORMAL} (unused by the other kinds)
+ * @param value the standard deviation of {@link Kind#FIXED_NORMAL} or the value of {@link Kind#CONSTANT} (unused
+ *     by the other kinds)
  */
-public record Init(Kind kind, float std) {
+public record Init(Kind kind, float value) {
 
     /** The distributions. */
     public enum Kind {
@@ -25,7 +26,9 @@ public record Init(Kind kind, float std) {
         /** All zeros. */
         ZEROS,
         /** All ones. */
-        ONES
+        ONES,
+        /** Every element the init's own value (e.g. CLIP's {@code logit_scale}). */
+        CONSTANT
     }
 
     /** Linear, convolution and embedding weights: {@code N(0, σ²)} with the model-wide σ. */
@@ -48,6 +51,14 @@ public record Init(Kind kind, float std) {
         return new Init(Kind.FIXED_NORMAL, std);
     }
 
+    /** Every element {@code value}. */
+    public static Init constant(float value) {
+        if (!Float.isFinite(value)) {
+            throw new IllegalArgumentException("Init.constant: value must be finite, got " + value);
+        }
+        return new Init(Kind.CONSTANT, value);
+    }
+
     /**
      * A fresh array of this init. Only the normal kinds draw from the engine's generator, one call per
      * parameter, so the arrays of a model depend on the seed and on the order of the parameters.
@@ -57,14 +68,19 @@ public record Init(Kind kind, float std) {
     public NDArray create(NDManager manager, Shape shape, DataType dataType, float modelStd) {
         return switch (kind) {
             case NORMAL -> manager.randomNormal(0, modelStd, shape, dataType);
-            case FIXED_NORMAL -> manager.randomNormal(0, std, shape, dataType);
+            case FIXED_NORMAL -> manager.randomNormal(0, value, shape, dataType);
             case ZEROS -> manager.zeros(shape, dataType);
             case ONES -> manager.ones(shape, dataType);
+            case CONSTANT -> manager.full(shape, value, dataType);
         };
     }
 
     @Override
     public String toString() {
-        return kind == Kind.FIXED_NORMAL ? "N(0, " + std + "²)" : kind.name();
+        return switch (kind) {
+            case FIXED_NORMAL -> "N(0, " + value + "²)";
+            case CONSTANT -> "constant " + value;
+            default -> kind.name();
+        };
     }
 }

@@ -23,6 +23,7 @@ import ai.legion.core.image.RgbImage;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
+import ai.legion.core.report.Explanations;
 import ai.legion.core.report.Verdict;
 import ai.legion.models.testing.Parity;
 import ai.legion.models.testing.TinyLegion;
@@ -187,6 +188,45 @@ class LegionAnalyzerTest {
             assertTrue(r.verdict().isEmpty());
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> noHead.classify(png));
             assertTrue(e.getMessage().contains("no detection head"), e.getMessage());
+        }
+    }
+
+    @Test
+    void imagesJudgedRealAreNotExplainedUnlessAskedFor() throws Exception {
+        for (Verdict.Label forced : Verdict.Label.values()) {
+            try (LegionAnalyzer a = builder(Parity.folder("legion_tiny"))
+                    .generation(GenerationOptions.DEFAULT.withMaxNewTokens(4)).build();
+                    LegionAnalyzer explaining = builder(Parity.folder("legion_tiny")).explainReal(true)
+                            .generation(GenerationOptions.DEFAULT.withMaxNewTokens(4)).build()) {
+                forceVerdict(a, forced);
+                forceVerdict(explaining, forced);
+                ArtifactReport r = a.analyze(png);
+                ArtifactReport all = explaining.analyze(png);
+                assertEquals(forced, r.verdict().orElseThrow().label());
+                assertEquals(r.verdict(), all.verdict());
+                assertEquals(4, all.generatedTokens(), "explained on request: the LLM ran");
+                if (forced == Verdict.Label.REAL) {
+                    assertEquals(Explanations.SKIPPED, r.explanations());
+                    assertEquals(0, r.generatedTokens(), "the LLM did not run");
+                    assertTrue(r.artifacts().isEmpty() && r.summary().isEmpty() && r.union().area() == 0);
+                    assertEquals(Explanations.FORCED, all.explanations());
+                } else {
+                    assertEquals(Explanations.GENERATED, r.explanations());
+                    assertEquals(all.rawText(), r.rawText(), "a FAKE verdict is explained either way");
+                    assertEquals(Explanations.GENERATED, all.explanations());
+                }
+            }
+        }
+    }
+
+    /** Makes the detection head answer {@code label} for every image: output bias +-50 on the final layer. */
+    private static void forceVerdict(LegionAnalyzer a, Verdict.Label label) {
+        NDArray bias = a.model().weightMap(true).parameter("prediction_head.2.bias").getArray();
+        float[] b = new float[2];
+        b[label.classIndex()] = 50f;
+        b[1 - label.classIndex()] = -50f;
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.legion.models.nn.Ops.assign(bias, m.create(b));
         }
     }
 

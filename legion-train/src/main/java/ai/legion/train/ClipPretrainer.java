@@ -1,0 +1,579 @@
+package ai.legion.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.legion.core.config.ClipConfig;
+import ai.legion.core.config.ClipImageProcessorConfig;
+import ai.legion.core.image.ClipImageProcessor;
+import ai.legion.core.image.ImageException;
+import ai.legion.core.image.ImageLoader;
+import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.IoUtils;
+import ai.legion.core.tokenizer.LegionTokenizer;
+import ai.legion.data.dataset.SeededShuffleSampler;
+import ai.legion.models.clip.ClipModel;
+import ai.legion.models.loading.LegionSaver;
+import ai.legion.models.nn.Ops;
+import ai.legion.models.nn.WeightMap;
+import ai.legion.train.optim.AdamW;
+import ai.legion.train.optim.GradientClipping;
+import ai.legion.train.optim.LrSchedule;
+import ai.legion.train.optim.TrainableParameter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Vision pretraining, the stage before stage 1: CLIP's contrastive image-text objective (Radford et al. 2021;
+ * HF {@code modeling_clip.py::clip_loss}) on image/caption pairs. Upstream LEGION starts from OpenAI's pretrained
+ * CLIP ViT-L/14-336 and keeps it frozen; a model built from scratch needs a tower that was trained the same way,
+ * and this is that training at any size.
+ *
+ * <p>Per batch of B pairs: {@code L = exp(t)·text·imageᵀ} over L2-normalized projections with learnable
+ * temperature {@code t} ({@code logit_scale}), loss {@code (CE(L, diag) + CE(Lᵀ, diag)) / 2}. {@code t} is clamped
+ * to {@code [0, ln 100]} after each step (OpenCLIP's {@code training/train.py}), the schedule is linear warmup then
+ * cosine decay. Captions are tokenized with the LEGION tokenizer, truncated to the text tower's context with an
+ * end token appended. Checkpoints, resume (bit-exact on CPU: the data order is a seeded permutation per epoch and
+ * nothing else is random), metrics lines and the progress bar follow stage 1; the output is an HF
+ * {@code CLIPModel} folder ({@link LegionSaver#saveClip}).
+ */
+public final class ClipPretrainer implements AutoCloseable {
+
+    /** One training pair. */
+    public record Pair(Path image, String text) {
+        /** Requires both. */
+        public Pair {
+            Objects.requireNonNull(image, "image");
+            Objects.requireNonNull(text, "text");
+        }
+    }
+
+    /** Mean loss and retrieval accuracy over held-out pairs, in batches of the training batch size. */
+    public record Validation(double loss, double imageToText, double textToImage) {}
+
+    private final Builder cfg;
+    private final NDManager manager;
+    private final ClipModel model;
+    private final List<TrainableParameter> params;
+    private final AdamW optimizer;
+    private final ClipImageProcessor processor;
+    private final ImageLoader loader = new ImageLoader();
+    private final LrSchedule schedule;
+    private final long totalSteps;
+    private final long batchesPerEpoch;
+    private final TrainableParameter logitScale;
+    private long step;
+    private long epoch;
+    private long nextBatch;
+
+    private ClipPretrainer(Builder b) {
+        this.cfg = b;
+        this.manager = NDManager.newBaseManager(b.device);
+        try {
+            this.model = new ClipModel(b.config);
+            WeightMap weights = new WeightMap();
+            model.mapWeights("", weights);
+            weights.initialize(manager, b.std, b.seed);
+            this.params = Trainables.apply(weights, Trainables.ALL);
+            this.optimizer = new AdamW(params, AdamW.Config.LEGION.withWeightDecay(b.weightDecay), manager);
+            this.logitScale = params.stream().filter(p -> p.key().equals("logit_scale")).findFirst().orElseThrow();
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        this.processor = new ClipImageProcessor(ClipImageProcessorConfig.square(b.config.visionConfig().imageSize()));
+        this.batchesPerEpoch = b.train.size() / b.batchSize; // contrastive batches must be full
+        this.totalSteps = b.maxSteps > 0 ? b.maxSteps : batchesPerEpoch * b.epochs;
+        long warmup = Math.min(b.warmup, totalSteps - 1);
+        LrSchedule cosine = LrSchedule.cosine(b.lr, Math.max(1, totalSteps - warmup));
+        this.schedule = s -> s < warmup ? b.lr * (s + 1) / warmup : cosine.lr(s - warmup);
+    }
+
+    /** A new configuration. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Optimizer steps of a full run. */
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    /** Optimizer steps done. */
+    public long step() {
+        return step;
+    }
+
+    /** The model being trained. */
+    public ClipModel model() {
+        return model;
+    }
+
+    /** Continues from the latest checkpoint under the checkpoint folder (if there is one). */
+    public ClipPretrainer resume() throws CheckpointException {
+        Path dir = cfg.checkpointDir == null ? null : TrainingCheckpoint.latest(cfg.checkpointDir);
+        if (dir != null) {
+            TrainingCheckpoint.State s = TrainingCheckpoint.restore(dir, params, optimizer);
+            if (s.seed() != cfg.seed) {
+                throw new CheckpointException(dir, null, "was written with seed " + s.seed() + ", this run uses "
+                        + cfg.seed);
+            }
+            step = s.step();
+            epoch = s.epoch();
+            nextBatch = s.nextBatch();
+        }
+        return this;
+    }
+
+    /**
+     * Trains until the configured steps are done.
+     *
+     * @return the per-step metrics of this call ({@code loss} = {@code ce} = the contrastive loss)
+     * @throws TrainingDivergedException on a non-finite loss or gradient norm
+     */
+    public List<StepMetrics> fit() throws IOException, CheckpointException {
+        List<StepMetrics> history = new ArrayList<>();
+        if (cfg.metricsFile != null && cfg.metricsFile.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(cfg.metricsFile.toAbsolutePath().getParent());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, cfg.prefetchThreads), r -> {
+            Thread t = new Thread(r, "clip-batches");
+            t.setDaemon(true);
+            return t;
+        });
+        Writer metrics = cfg.metricsFile == null ? null : Files.newBufferedWriter(cfg.metricsFile,
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        ProgressBar bar = cfg.progress ? new ProgressBarBuilder().setTaskName("clip").setInitialMax(totalSteps)
+                .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
+                        System.err)).build() : null;
+        long start = System.nanoTime();
+        optimizer.zeroGradients(); // DJL attaches gradient buffers without clearing them
+        try {
+            if (bar != null) {
+                bar.stepTo(step);
+            }
+            CompletableFuture<HostBatch> ahead = prepare(pool, epoch, nextBatch);
+            while (step < totalSteps) {
+                long t0 = System.nanoTime();
+                HostBatch host = await(ahead);
+                long[] following = advance(epoch, nextBatch);
+                ahead = step + 1 < totalSteps ? prepare(pool, following[0], following[1]) : null;
+                double loss;
+                double accuracy;
+                double norm;
+                try (NDManager scratch = manager.newSubManager()) {
+                    ParameterStore ps = new ParameterStore(scratch, false);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        ClipModel.Output out = model.forward(ps, host.pixels(scratch), host.ids(scratch), true);
+                        NDArray logits = out.logitsPerText();
+                        NDArray l = contrastiveLoss(logits);
+                        loss = l.getFloat();
+                        if (!Double.isFinite(loss)) {
+                            throw new TrainingDivergedException(step, host.indices(), "contrastive loss is " + loss);
+                        }
+                        accuracy = diagonalAccuracy(logits);
+                        gc.backward(l);
+                    }
+                    norm = GradientClipping.norm(params, scratch);
+                }
+                if (!Double.isFinite(norm)) {
+                    throw new TrainingDivergedException(step, host.indices(), "gradient norm is " + norm);
+                }
+                double lr = schedule.lr(step);
+                optimizer.step(lr, GradientClipping.coefficient(norm, cfg.clipNorm));
+                optimizer.zeroGradients();
+                clampLogitScale();
+                step++;
+                epoch = following[0];
+                nextBatch = following[1];
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, loss, 0, 0, norm, cfg.batchSize,
+                        cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
+                history.add(sm);
+                report(sm, accuracy, metrics, bar);
+                if (cfg.checkpointDir != null && cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) {
+                    checkpoint();
+                }
+                if (cfg.validation != null && cfg.validateEvery > 0 && step % cfg.validateEvery == 0) {
+                    validate();
+                }
+            }
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+            IoUtils.closeQuietly(metrics);
+            pool.shutdownNow();
+        }
+        if (cfg.checkpointDir != null && (cfg.checkpointEvery <= 0 || step % cfg.checkpointEvery != 0)) {
+            checkpoint();
+        }
+        return history;
+    }
+
+    /** {@code (epoch, batch)} after the given one. */
+    private long[] advance(long e, long b) {
+        return b + 1 >= batchesPerEpoch ? new long[] {e + 1, 0} : new long[] {e, b + 1};
+    }
+
+    /**
+     * HF {@code clip_loss}: the mean of the text-to-image and image-to-text cross-entropies with the matching
+     * pair as the target, i.e. of the two log-softmaxes' diagonals.
+     */
+    static NDArray contrastiveLoss(NDArray logitsPerText) {
+        long n = logitsPerText.getShape().get(0);
+        NDArray eye = logitsPerText.getManager().eye((int) n).toType(logitsPerText.getDataType(), false);
+        NDArray text = logitsPerText.logSoftmax(1).mul(eye).sum();
+        NDArray image = logitsPerText.logSoftmax(0).mul(eye).sum();
+        return Ops.div(text.add(image), -2.0 * n);
+    }
+
+    /** Fraction of rows and columns whose largest logit is the matching pair. */
+    private static double diagonalAccuracy(NDArray logitsPerText) {
+        return (matches(logitsPerText.argMax(1)) + matches(logitsPerText.argMax(0))) / 2.0;
+    }
+
+    private static double matches(NDArray argMax) {
+        long[] best = argMax.toLongArray();
+        int hit = 0;
+        for (int i = 0; i < best.length; i++) {
+            hit += best[i] == i ? 1 : 0;
+        }
+        return (double) hit / best.length;
+    }
+
+    /** OpenCLIP keeps the temperature above 1/100: {@code logit_scale.clamp_(0, ln 100)}. */
+    private void clampLogitScale() {
+        NDArray t = logitScale.parameter().getArray();
+        float v = t.getFloat();
+        float clamped = (float) Math.max(0, Math.min(Math.log(100), v));
+        if (clamped != v) {
+            try (NDManager scratch = manager.newSubManager()) {
+                Ops.assign(t, scratch.full(t.getShape(), clamped, t.getDataType()));
+            }
+        }
+    }
+
+    /** Mean contrastive loss and top-1 retrieval accuracies over the validation pairs (full batches only). */
+    public Validation validate() throws IOException {
+        List<Pair> pairs = cfg.validation;
+        int batches = pairs.size() / cfg.batchSize;
+        double loss = 0;
+        double i2t = 0;
+        double t2i = 0;
+        for (int b = 0; b < batches; b++) {
+            long[] idx = new long[cfg.batchSize];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = (long) b * cfg.batchSize + i;
+            }
+            HostBatch host = load(pairs, idx, 0);
+            try (NDManager scratch = manager.newSubManager()) {
+                ClipModel.Output out = model.forward(new ParameterStore(scratch, false), host.pixels(scratch),
+                        host.ids(scratch), false);
+                NDArray logits = out.logitsPerText();
+                loss += contrastiveLoss(logits).getFloat();
+                t2i += matches(logits.argMax(1));
+                i2t += matches(logits.argMax(0));
+            }
+        }
+        int n = Math.max(1, batches);
+        Validation v = new Validation(loss / n, i2t / n, t2i / n);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("val/loss", v.loss());
+        m.put("val/image_to_text", v.imageToText());
+        m.put("val/text_to_image", v.textToImage());
+        for (TrainListener l : cfg.listeners) {
+            l.onValidation(step, m);
+        }
+        return v;
+    }
+
+    /** Writes a checkpoint of the current state now. */
+    public Path checkpoint() throws CheckpointException {
+        Path dir = TrainingCheckpoint.save(cfg.checkpointDir, params, optimizer,
+                new TrainingCheckpoint.State(step, epoch, nextBatch, cfg.seed, Map.of("total_steps", totalSteps)));
+        for (TrainListener l : cfg.listeners) {
+            l.onCheckpoint(step, dir);
+        }
+        return dir;
+    }
+
+    /** Writes the model as a CLIP folder ({@link LegionSaver#saveClip}). */
+    public void save(Path dir) throws CheckpointException {
+        LegionSaver.saveClip(model, dir);
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        manager.close();
+    }
+
+    private void report(StepMetrics sm, double accuracy, Writer metrics, ProgressBar bar) throws IOException {
+        for (TrainListener l : cfg.listeners) {
+            l.onStep(sm);
+        }
+        if (metrics != null) {
+            metrics.write(new ObjectMapper().writeValueAsString(sm));
+            metrics.write('\n');
+            metrics.flush();
+        }
+        if (bar != null) {
+            bar.stepTo(sm.step());
+            bar.setExtraMessage(String.format("loss %.3f acc %.2f T %.1f lr %.2e %.0f samples/s", sm.loss(), accuracy,
+                    Math.exp(logitScale.parameter().getArray().getFloat()), sm.lr(), sm.samplesPerSecond()));
+        }
+    }
+
+    /** A batch decoded on the host: pixels and padded ids, ready to become arrays. */
+    private record HostBatch(float[] pixels, long[] ids, int batch, int length, int imageSize, long epoch,
+            List<Object> indices) {
+
+        NDArray pixels(NDManager m) {
+            return Ops.tensor(m, pixels, new Shape(batch, 3, imageSize, imageSize));
+        }
+
+        NDArray ids(NDManager m) {
+            return Ops.tensor(m, ids, new Shape(batch, length));
+        }
+    }
+
+    private CompletableFuture<HostBatch> prepare(ExecutorService pool, long e, long b) {
+        long[] order = SeededShuffleSampler.permutation(cfg.train.size(), cfg.seed, e);
+        long[] idx = Arrays.copyOfRange(order, (int) (b * cfg.batchSize), (int) ((b + 1) * cfg.batchSize));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return load(cfg.train, idx, e);
+            } catch (IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        }, pool);
+    }
+
+    private static HostBatch await(CompletableFuture<HostBatch> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while loading a batch");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException("loading a batch: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private HostBatch load(List<Pair> pairs, long[] idx, long e) throws IOException {
+        int s = cfg.config.visionConfig().imageSize();
+        int len = cfg.config.textConfig().maxPositionEmbeddings();
+        int eos = cfg.config.textConfig().eosTokenId();
+        float[] pixels = new float[idx.length * 3 * s * s];
+        long[] ids = new long[idx.length * len];
+        Arrays.fill(ids, cfg.config.textConfig().padTokenId());
+        List<Object> indices = new ArrayList<>(idx.length);
+        for (int i = 0; i < idx.length; i++) {
+            Pair p = pairs.get((int) idx[i]);
+            indices.add(idx[i]);
+            float[] px;
+            try {
+                px = processor.preprocess(loader.load(p.image()));
+            } catch (ImageException ex) {
+                throw new IOException("pair " + idx[i] + ": " + ex.getMessage(), ex);
+            }
+            System.arraycopy(px, 0, pixels, i * px.length, px.length);
+            long[] tokens = cfg.tokenizer.encode(p.text(), true);
+            int n = Math.min(tokens.length, len - 1);
+            System.arraycopy(tokens, 0, ids, i * len, n);
+            ids[i * len + n] = eos;
+        }
+        return new HostBatch(pixels, ids, idx.length, len, s, e, indices);
+    }
+
+    /** Configuration. */
+    public static final class Builder {
+        private ClipConfig config;
+        private LegionTokenizer tokenizer;
+        private List<Pair> train;
+        private List<Pair> validation;
+        private Device device = Device.cpu();
+        private float std = 0.02f;
+        private int epochs = 1;
+        private long maxSteps;
+        private int batchSize = 128;
+        private double lr = 5e-4;
+        private long warmup = 100;
+        private double clipNorm = 1.0;
+        private double weightDecay = 0.2;
+        private long seed;
+        private Path checkpointDir;
+        private long checkpointEvery;
+        private long validateEvery;
+        private Path metricsFile;
+        private int prefetchThreads = 1;
+        private boolean progress;
+        private final List<TrainListener> listeners = new ArrayList<>();
+
+        /** The sizes of both towers ({@code CLIPConfig}). */
+        public Builder config(ClipConfig c) {
+            this.config = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /** Tokenizes the captions (its ids must fit the text tower's {@code vocab_size}). */
+        public Builder tokenizer(LegionTokenizer t) {
+            this.tokenizer = Objects.requireNonNull(t);
+            return this;
+        }
+
+        public Builder train(List<Pair> pairs) {
+            this.train = List.copyOf(pairs);
+            return this;
+        }
+
+        /** Held-out pairs for {@link ClipPretrainer#validate()}. */
+        public Builder validate(List<Pair> pairs) {
+            this.validation = List.copyOf(pairs);
+            return this;
+        }
+
+        public Builder device(Device d) {
+            this.device = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** Standard deviation of the normal initialization. */
+        public Builder std(float s) {
+            this.std = s;
+            return this;
+        }
+
+        public Builder epochs(int n) {
+            this.epochs = n;
+            return this;
+        }
+
+        /** Stop after this many optimizer steps (overrides epochs). */
+        public Builder maxSteps(long n) {
+            this.maxSteps = n;
+            return this;
+        }
+
+        /** Pairs per step; every other pair of the batch is a negative. */
+        public Builder batchSize(int n) {
+            this.batchSize = n;
+            return this;
+        }
+
+        public Builder lr(double v) {
+            this.lr = v;
+            return this;
+        }
+
+        public Builder warmup(long steps) {
+            this.warmup = steps;
+            return this;
+        }
+
+        public Builder clipNorm(double v) {
+            this.clipNorm = v;
+            return this;
+        }
+
+        /** AdamW decoupled weight decay on tensors of rank >= 2 (CLIP: 0.2). */
+        public Builder weightDecay(double v) {
+            this.weightDecay = v;
+            return this;
+        }
+
+        /** Initialization and data order. */
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public Builder checkpointDir(Path dir) {
+            this.checkpointDir = dir;
+            return this;
+        }
+
+        public Builder checkpointEvery(long steps) {
+            this.checkpointEvery = steps;
+            return this;
+        }
+
+        public Builder validateEvery(long steps) {
+            this.validateEvery = steps;
+            return this;
+        }
+
+        /** Append one JSON line of {@link StepMetrics} per step here. */
+        public Builder metricsFile(Path file) {
+            this.metricsFile = file;
+            return this;
+        }
+
+        /** Threads decoding the next batch while the current one trains. */
+        public Builder prefetchThreads(int n) {
+            this.prefetchThreads = n;
+            return this;
+        }
+
+        /** Show a console progress bar (stderr). */
+        public Builder progress(boolean show) {
+            this.progress = show;
+            return this;
+        }
+
+        public Builder listener(TrainListener l) {
+            this.listeners.add(Objects.requireNonNull(l));
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException on a missing config, tokenizer or data, non-positive sizes, fewer training
+         *     pairs than one batch, or a tokenizer larger than the text tower's vocabulary
+         */
+        public ClipPretrainer build() {
+            if (config == null || tokenizer == null || train == null) {
+                throw new IllegalArgumentException("ClipPretrainer needs a config, a tokenizer and training pairs");
+            }
+            if (epochs <= 0 && maxSteps <= 0 || batchSize < 2 || !(lr > 0) || !(clipNorm > 0) || warmup < 0
+                    || weightDecay < 0 || !(std > 0)) {
+                throw new IllegalArgumentException("epochs or maxSteps, lr, clipNorm and std must be positive, "
+                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup and weightDecay >= 0");
+            }
+            if (train.size() < batchSize) {
+                throw new IllegalArgumentException("ClipPretrainer: " + train.size() + " training pairs do not fill"
+                        + " one batch of " + batchSize);
+            }
+            if (tokenizer.vocabSize() > config.textConfig().vocabSize()) {
+                throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " ids but the text"
+                        + " tower's vocab_size is " + config.textConfig().vocabSize());
+            }
+            return new ClipPretrainer(this);
+        }
+    }
+}

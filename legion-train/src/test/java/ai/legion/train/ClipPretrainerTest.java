@@ -1,0 +1,213 @@
+package ai.legion.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.legion.core.config.ClipConfig;
+import ai.legion.core.config.ClipTextConfig;
+import ai.legion.core.config.LegionConfig;
+import ai.legion.core.config.SamConfig;
+import ai.legion.core.tokenizer.LegionTokenizer;
+import ai.legion.data.ArtifactRecord;
+import ai.legion.models.LegionModel;
+import ai.legion.models.clip.ClipTextTransformer;
+import ai.legion.models.nn.WeightMap;
+import ai.legion.testing.Fixtures;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Vision pretraining on a tiny CLIP (the fixture's upstream {@code CLIPConfig}, text vocabulary widened to the
+ * LEGION tokenizer): the loss is HF's {@code clip_loss}, training lowers it, a resumed run repeats the
+ * uninterrupted one exactly, the text tower is causal and pools at the end token, and the written folder is the
+ * frozen tower of a model created for stage 1.
+ */
+class ClipPretrainerTest {
+
+    @TempDir
+    static Path tmp;
+
+    static List<ClipPretrainer.Pair> pairs;
+    static LegionTokenizer tokenizer;
+    static ClipConfig config;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        List<ArtifactRecord> records = Stage1TrainerTest.simRecords(tmp.resolve("sim"));
+        pairs = new ArrayList<>();
+        for (ArtifactRecord r : records) {
+            pairs.add(new ClipPretrainer.Pair(r.image(), r.caption()));
+        }
+        Path tiny = Fixtures.path("parity/legion_tiny");
+        tokenizer = LegionTokenizer.load(tiny);
+        ClipConfig upstream = ClipConfig.read(tiny.resolve("clip/config.json"));
+        ClipTextConfig t = upstream.textConfig();
+        config = ClipConfig.of(new ClipTextConfig(tokenizer.vocabSize(), t.hiddenSize(), t.intermediateSize(),
+                t.numHiddenLayers(), t.numAttentionHeads(), t.maxPositionEmbeddings(), t.hiddenAct(), t.layerNormEps(),
+                t.projectionDim(), tokenizer.padId(), tokenizer.bosId(), tokenizer.eosId()), upstream.visionConfig(),
+                upstream.projectionDim());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        tokenizer.close();
+    }
+
+    static ClipPretrainer.Builder trainer() {
+        return ClipPretrainer.builder().config(config).tokenizer(tokenizer).train(pairs).batchSize(4).lr(2e-3)
+                .warmup(2).weightDecay(0.0).seed(3).prefetchThreads(1);
+    }
+
+    @Test
+    void lossIsTheMeanOfBothCrossEntropies() {
+        Random rnd = new Random(1);
+        int n = 5;
+        float[] logits = new float[n * n];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        double expected = 0;
+        for (int i = 0; i < n; i++) {
+            double row = 0;
+            double col = 0;
+            for (int j = 0; j < n; j++) {
+                row += Math.exp(logits[i * n + j]);
+                col += Math.exp(logits[j * n + i]);
+            }
+            expected += (Math.log(row) - logits[i * n + i]) + (Math.log(col) - logits[i * n + i]);
+        }
+        expected /= 2 * n;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            double got = ClipPretrainer.contrastiveLoss(m.create(logits, new Shape(n, n))).getFloat();
+            assertEquals(expected, got, 1e-5);
+        }
+    }
+
+    @Test
+    void trainingLowersTheLossAndResumeRepeatsIt() throws Exception {
+        List<StepMetrics> full;
+        double before;
+        double after;
+        try (ClipPretrainer t = trainer().validate(pairs).maxSteps(24).build()) {
+            before = t.validate().loss();
+            full = t.fit();
+            after = t.validate().loss();
+        }
+        assertEquals(24, full.size());
+        assertEquals(Math.log(4), before, 0.1, "a fresh model ranks a batch of 4 at random");
+        assertTrue(after < before - 0.3, "held-in loss " + before + " -> " + after);
+
+        Path half = tmp.resolve("half");
+        RuntimeException killed = new RuntimeException("killed after the checkpoint of step 10");
+        try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).checkpointEvery(5).listener(
+                new TrainListener() {
+                    @Override
+                    public void onCheckpoint(long step, Path dir) {
+                        if (step == 10) {
+                            throw killed;
+                        }
+                    }
+                }).build()) {
+            assertEquals(killed, assertThrows(RuntimeException.class, t::fit));
+        }
+        try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).build().resume()) {
+            assertEquals(10, t.step());
+            List<StepMetrics> rest = t.fit();
+            assertEquals(14, rest.size());
+            assertEquals(24, t.step());
+            for (int i = 0; i < rest.size(); i++) {
+                assertEquals(full.get(10 + i).loss(), rest.get(i).loss(), "step " + (11 + i) + " after resume");
+                assertEquals(full.get(10 + i).gradNorm(), rest.get(i).gradNorm(), "grad norm " + (11 + i));
+            }
+        }
+    }
+
+    @Test
+    void textTowerIsCausalAndPoolsAtTheFirstEndToken() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ClipTextTransformer text = new ClipTextTransformer(config.textConfig());
+            WeightMap w = new WeightMap();
+            text.mapWeights("", w);
+            w.initialize(m, 0.5f, 7);
+            ParameterStore ps = new ParameterStore(m, false);
+            int eos = config.textConfig().eosTokenId();
+            int t = Math.min(6, config.textConfig().maxPositionEmbeddings());
+            long[] a = new long[t];
+            for (int i = 0; i < t; i++) {
+                a[i] = 10 + i;
+            }
+            a[3] = eos;
+            long[] afterEnd = a.clone();
+            afterEnd[t - 1] = 42; // after the end token: invisible to it
+            long[] beforeEnd = a.clone();
+            beforeEnd[1] = 42;
+            long[] secondEnd = a.clone();
+            secondEnd[t - 1] = eos; // the first end token is the one pooled
+            NDArray out = text.pooled(ps, m.create(concat(a, afterEnd, beforeEnd, secondEnd), new Shape(4, t)), false);
+            float[] rows = out.toFloatArray();
+            int c = config.textConfig().hiddenSize();
+            float[] r0 = row(rows, 0, c);
+            assertArrayEquals(r0, row(rows, 1, c), 1e-6f);
+            assertArrayEquals(r0, row(rows, 3, c), 1e-6f);
+            float diff = 0;
+            float[] r2 = row(rows, 2, c);
+            for (int i = 0; i < c; i++) {
+                diff = Math.max(diff, Math.abs(r0[i] - r2[i]));
+            }
+            assertTrue(diff > 1e-3, "a token before the end changes the pooled feature (max diff " + diff + ")");
+            long[] noEnd = new long[t];
+            java.util.Arrays.fill(noEnd, 10);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> text.pooled(ps, m.create(noEnd, new Shape(1, t)), false));
+            assertTrue(e.getMessage().contains("end-of-text id " + eos), e.getMessage());
+        }
+    }
+
+    @Test
+    void theWrittenFolderIsStageOnesFrozenTower() throws Exception {
+        Path out = tmp.resolve("clip-out");
+        float[] trained;
+        try (ClipPretrainer t = trainer().maxSteps(3).build()) {
+            t.fit();
+            t.save(out);
+            trained = t.model().visionModel().embeddings().getParameters().get("position_embedding.weight")
+                    .getArray().toFloatArray();
+        }
+        assertEquals(ClipConfig.MODEL_TYPE, ClipConfig.read(out.resolve("config.json")).modelType());
+        Path tiny = Fixtures.path("parity/legion_tiny");
+        try (LegionModel m = LegionModel.create(LegionConfig.read(tiny.resolve("config.json")),
+                ClipConfig.read(out.resolve("config.json")).visionConfig(), SamConfig.read(
+                        Fixtures.path("parity/sam/config.json")), tiny, true, Device.cpu(), 0.02f, 1)) {
+            WeightMap.LoadReport r = m.loadVisionTower(out);
+            assertTrue(r.missing().isEmpty() && r.unexpected().isEmpty(), r.toString());
+            float[] loaded = m.weightMap(true).parameter(LegionModel.TOWER_PREFIX
+                    + "embeddings.position_embedding.weight").getArray().toFloatArray();
+            assertArrayEquals(trained, loaded);
+        }
+    }
+
+    private static long[] concat(long[]... rows) {
+        long[] out = new long[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * rows[0].length, rows[0].length);
+        }
+        return out;
+    }
+
+    private static float[] row(float[] all, int r, int c) {
+        return java.util.Arrays.copyOfRange(all, r * c, (r + 1) * c);
+    }
+}
