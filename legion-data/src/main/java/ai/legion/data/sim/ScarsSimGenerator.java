@@ -62,6 +62,17 @@ public final class ScarsSimGenerator {
     /** Name of the statistics file under the root. */
     public static final String STATS_FILE = "stats.json";
 
+    /** Record field: every object of the scene, {@code [{"type", "colour", "name"}, ...]}. */
+    public static final String FACT_OBJECTS = "objects";
+    /** Ref field: the noun of the object the artifact is on (an {@code objects[].type}). */
+    public static final String FACT_OBJECT = "object";
+    /** Ref field: that object's {@code name}. */
+    public static final String FACT_OBJECT_NAME = "object_name";
+    /** Ref field: the artifact kind, lower snake case ({@code "smear"}, {@code "shadow_toward_light"}). */
+    public static final String FACT_KIND = "kind";
+    /** Ref field: SynthScars' category of the kind: {@code structure}, {@code distortion} or {@code physics}. */
+    public static final String FACT_CATEGORY = "category";
+
     static final int STREAM_TRAIN = 1;
     static final int STREAM_TEST = 2;
     static final int STREAM_DETECT_TRAIN_REAL = 3;
@@ -74,16 +85,21 @@ public final class ScarsSimGenerator {
     private ScarsSimGenerator() {
     }
 
-    /** One ref of a rendered image. */
-    record RenderedRef(String sentence, String explanation, double[] polygon, ArtifactKind kind) {
+    /** One ref of a rendered image, with the object it is on ({@link ObjectType#noun} and its named form). */
+    record RenderedRef(String sentence, String explanation, double[] polygon, ArtifactKind kind, String object,
+            String objectName) {
+    }
+
+    /** One object of a rendered scene: noun, colour word and the name the captions use ("person in red"). */
+    record RenderedObject(String type, String colour, String name) {
     }
 
     /**
-     * One rendered image: PNG bytes, caption (null for a real image), refs, the union of the ref
-     * polygons as a fraction of the image and the trivial predictors' per-image mIoU.
+     * One rendered image: PNG bytes, caption (null for a real image), refs, every object of the scene, the
+     * union of the ref polygons as a fraction of the image and the trivial predictors' per-image mIoU.
      */
-    record Rendered(byte[] png, String caption, List<RenderedRef> refs, double unionFraction, double emptyMiou,
-            double fullMiou) {
+    record Rendered(byte[] png, String caption, List<RenderedRef> refs, List<RenderedObject> objects,
+            double unionFraction, double emptyMiou, double fullMiou) {
     }
 
     /** The seed of image {@code index} of a stream: SplitMix64 finalizers over the three numbers. */
@@ -109,16 +125,23 @@ public final class ScarsSimGenerator {
         List<RenderedRef> refs = new ArrayList<>();
         List<double[]> polys = new ArrayList<>();
         for (Scene.Artifact a : scene.artifacts) {
-            refs.add(new RenderedRef(Captions.phrase(a), Captions.explanation(scene, a), a.polygon, a.kind));
+            SceneObject o = a.target;
+            refs.add(new RenderedRef(Captions.phrase(a), Captions.explanation(scene, a), a.polygon, a.kind, o.type.noun,
+                    o.type.named(o.colour)));
             polys.add(a.polygon);
         }
+        List<RenderedObject> objects = new ArrayList<>();
+        for (SceneObject o : scene.objects) {
+            objects.add(new RenderedObject(o.type.noun, o.colour.name(), o.type.named(o.colour)));
+        }
         if (!fake) {
-            return new Rendered(png, null, List.of(), 0, Double.NaN, Double.NaN);
+            return new Rendered(png, null, List.of(), List.copyOf(objects), 0, Double.NaN, Double.NaN);
         }
         BinaryMask gt = PolygonRaster.mask(polys, n, n);
         double empty = PolygonRaster.perImageMiou(BinaryMask.empty(n, n), gt);
         double full = PolygonRaster.perImageMiou(BinaryMask.full(n, n), gt);
-        return new Rendered(png, Captions.caption(scene), List.copyOf(refs), gt.areaFraction(), empty, full);
+        return new Rendered(png, Captions.caption(scene), List.copyOf(refs), List.copyOf(objects), gt.areaFraction(),
+                empty, full);
     }
 
     private static byte[] encodePng(Canvas canvas) {
@@ -295,6 +318,20 @@ public final class ScarsSimGenerator {
             }
             g.writeEndArray();
             g.writeEndArray();
+            // grounding facts after SynthScars' own fields (readers that do not know them skip them)
+            g.writeStringField(FACT_OBJECT, ref.object());
+            g.writeStringField(FACT_OBJECT_NAME, ref.objectName());
+            g.writeStringField(FACT_KIND, ref.kind().key());
+            g.writeStringField(FACT_CATEGORY, ref.kind().category.key());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart(FACT_OBJECTS);
+        for (RenderedObject o : r.objects()) {
+            g.writeStartObject();
+            g.writeStringField("type", o.type());
+            g.writeStringField("colour", o.colour());
+            g.writeStringField("name", o.name());
             g.writeEndObject();
         }
         g.writeEndArray();
