@@ -3,6 +3,7 @@ package ai.legion.data.sim;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.report.BinaryMask;
+import ai.legion.data.synthscars.SynthScarsReader;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -61,17 +62,6 @@ public final class ScarsSimGenerator {
 
     /** Name of the statistics file under the root. */
     public static final String STATS_FILE = "stats.json";
-
-    /** Record field: every object of the scene, {@code [{"type", "colour", "name"}, ...]}. */
-    public static final String FACT_OBJECTS = "objects";
-    /** Ref field: the noun of the object the artifact is on (an {@code objects[].type}). */
-    public static final String FACT_OBJECT = "object";
-    /** Ref field: that object's {@code name}. */
-    public static final String FACT_OBJECT_NAME = "object_name";
-    /** Ref field: the artifact kind, lower snake case ({@code "smear"}, {@code "shadow_toward_light"}). */
-    public static final String FACT_KIND = "kind";
-    /** Ref field: SynthScars' category of the kind: {@code structure}, {@code distortion} or {@code physics}. */
-    public static final String FACT_CATEGORY = "category";
 
     static final int STREAM_TRAIN = 1;
     static final int STREAM_TEST = 2;
@@ -319,14 +309,14 @@ public final class ScarsSimGenerator {
             g.writeEndArray();
             g.writeEndArray();
             // grounding facts after SynthScars' own fields (readers that do not know them skip them)
-            g.writeStringField(FACT_OBJECT, ref.object());
-            g.writeStringField(FACT_OBJECT_NAME, ref.objectName());
-            g.writeStringField(FACT_KIND, ref.kind().key());
-            g.writeStringField(FACT_CATEGORY, ref.kind().category.key());
+            g.writeStringField(SynthScarsReader.FACT_OBJECT, ref.object());
+            g.writeStringField(SynthScarsReader.FACT_OBJECT_NAME, ref.objectName());
+            g.writeStringField(SynthScarsReader.FACT_KIND, ref.kind().key());
+            g.writeStringField(SynthScarsReader.FACT_CATEGORY, ref.kind().category.key());
             g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeArrayFieldStart(FACT_OBJECTS);
+        g.writeArrayFieldStart(SynthScarsReader.FACT_OBJECTS);
         for (RenderedObject o : r.objects()) {
             g.writeStartObject();
             g.writeStringField("type", o.type());

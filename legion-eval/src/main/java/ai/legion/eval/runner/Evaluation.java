@@ -282,7 +282,7 @@ public final class Evaluation {
         private final String condition;
         private final ImageLoader loader;
         private Path tempDir;
-        /** Scores grounding when the data has scene facts and the run scores explanations, else null. */
+        /** Scores grounding when the data has scene facts, else null. */
         private GroundingScorer grounding;
 
         Run(Builder c) {
@@ -308,7 +308,7 @@ public final class Evaluation {
             SkippedRecords skipped = c.records != null ? SkippedRecords.NONE : SkippedRecords.of(c.data.validation());
             if (selected.stream().anyMatch(r -> r.facts() != null)) {
                 // the vocabulary and the kind templates come from the whole annotation file, whatever the limit
-                List<ArtifactRecord> all = c.records != null || c.limit <= 0 ? selected : c.data.records(0);
+                List<ArtifactRecord> all = c.records != null ? c.records : c.limit <= 0 ? selected : c.data.records(0);
                 grounding = GroundingScorer.of(all).orElse(null);
             }
             Map<String, ImageResult> prior = new LinkedHashMap<>();
