@@ -320,7 +320,9 @@ public final class EvalCommand implements Runnable {
 
     @Command(name = "exp", mixinStandardHelpOptions = true,
             description = {"Explanation: ROUGE-L (and CSS with --css-model) of the generated explanation against the "
-                    + "reference caption (Table 3), with a constant-caption baseline."})
+                    + "reference caption (Table 3), with a constant-caption baseline. On data whose annotations "
+                    + "record each scene's objects and each artifact's object and kind (scars-sim), also object "
+                    + "accuracy, kind accuracy and hallucination rate with their baselines (docs/EVAL.md)."})
     static final class Exp extends SingleTask {
         Exp() {
             super(Task.EXPLANATION, "exp");

@@ -165,6 +165,32 @@ class EvalCommandTest {
     }
 
     @Test
+    void expWithTheDemoModelReportsGroundingOnScarsSim() throws Exception {
+        // 128-px images like the demo model's training data; the annotations carry scene facts
+        Path data = tmp.resolve("sim128");
+        ScarsSimGenerator.generate(SimConfig.defaults().toBuilder().seed(5).trainCount(1).testCount(6)
+                .detectTrainCount(0).detectTestCount(0).threads(1).build(), data, true);
+        Path demo = Path.of(System.getProperty("basedir", "."), "..", "examples", "demo-model").toAbsolutePath()
+                .normalize();
+        Path out = tmp.resolve("exp-demo");
+        Outcome r = eval("exp", "--model", demo.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        JsonNode g = new ObjectMapper().readTree(out.resolve("report.json").toFile()).at("/summary/grounding");
+        assertEquals(6, g.path("images").asInt());
+        assertTrue(g.path("artifacts").asInt() >= 6, g.toString());
+        for (String metric : List.of("object_accuracy", "kind_accuracy", "hallucination_rate", "mask_matched",
+                "most_frequent_object_accuracy", "most_frequent_kind_accuracy", "constant_caption_hallucination_rate")) {
+            double v = g.path(metric).asDouble(Double.NaN);
+            assertTrue(g.path(metric).isNumber() && v >= 0 && v <= 1, metric + " = " + g.path(metric));
+        }
+        assertTrue(r.out().contains("object accuracy") && r.out().contains("hallucination rate"), r.out());
+        JsonNode line = new ObjectMapper().readTree(Files.readAllLines(out.resolve("results-clean.jsonl")).get(0));
+        assertTrue(line.at("/grounding/artifacts/0/object").isTextual(), line.toString());
+        assertTrue(line.at("/grounding/scene").size() >= 1, line.toString());
+    }
+
+    @Test
     void evalIsASubcommandOfLegion() {
         CommandLine cl = LegionCli.commandLine();
         assertTrue(cl.getSubcommands().containsKey("eval"));

@@ -1,6 +1,7 @@
 package ai.legion.data.sim;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The artifact catalogue, grouped into SynthScars' three categories. Each kind names the object part
@@ -113,7 +114,14 @@ enum ArtifactKind {
             "The shiny spot on the {o} contradicts the direction of the light.");
 
     /** SynthScars' artifact categories. */
-    enum Category { STRUCTURE, DISTORTION, PHYSICS }
+    enum Category {
+        STRUCTURE, DISTORTION, PHYSICS;
+
+        /** The name written to the annotations: lower case. */
+        String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     final Category category;
     /** The only object type this kind applies to, or null for any. */
@@ -128,6 +136,11 @@ enum ArtifactKind {
         this.part = part;
         this.clause = clause;
         this.explanations = List.of(explanations);
+    }
+
+    /** The name written to the annotations: lower snake case. */
+    String key() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** Whether this kind can affect an object of type {@code t} in a scene of kind {@code scene}. */

@@ -3,6 +3,7 @@ package ai.legion.data.sim;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.report.BinaryMask;
+import ai.legion.data.synthscars.SynthScarsReader;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -74,16 +75,21 @@ public final class ScarsSimGenerator {
     private ScarsSimGenerator() {
     }
 
-    /** One ref of a rendered image. */
-    record RenderedRef(String sentence, String explanation, double[] polygon, ArtifactKind kind) {
+    /** One ref of a rendered image, with the object it is on ({@link ObjectType#noun} and its named form). */
+    record RenderedRef(String sentence, String explanation, double[] polygon, ArtifactKind kind, String object,
+            String objectName) {
+    }
+
+    /** One object of a rendered scene: noun, colour word and the name the captions use ("person in red"). */
+    record RenderedObject(String type, String colour, String name) {
     }
 
     /**
-     * One rendered image: PNG bytes, caption (null for a real image), refs, the union of the ref
-     * polygons as a fraction of the image and the trivial predictors' per-image mIoU.
+     * One rendered image: PNG bytes, caption (null for a real image), refs, every object of the scene, the
+     * union of the ref polygons as a fraction of the image and the trivial predictors' per-image mIoU.
      */
-    record Rendered(byte[] png, String caption, List<RenderedRef> refs, double unionFraction, double emptyMiou,
-            double fullMiou) {
+    record Rendered(byte[] png, String caption, List<RenderedRef> refs, List<RenderedObject> objects,
+            double unionFraction, double emptyMiou, double fullMiou) {
     }
 
     /** The seed of image {@code index} of a stream: SplitMix64 finalizers over the three numbers. */
@@ -109,16 +115,23 @@ public final class ScarsSimGenerator {
         List<RenderedRef> refs = new ArrayList<>();
         List<double[]> polys = new ArrayList<>();
         for (Scene.Artifact a : scene.artifacts) {
-            refs.add(new RenderedRef(Captions.phrase(a), Captions.explanation(scene, a), a.polygon, a.kind));
+            SceneObject o = a.target;
+            refs.add(new RenderedRef(Captions.phrase(a), Captions.explanation(scene, a), a.polygon, a.kind, o.type.noun,
+                    o.type.named(o.colour)));
             polys.add(a.polygon);
         }
+        List<RenderedObject> objects = new ArrayList<>();
+        for (SceneObject o : scene.objects) {
+            objects.add(new RenderedObject(o.type.noun, o.colour.name(), o.type.named(o.colour)));
+        }
         if (!fake) {
-            return new Rendered(png, null, List.of(), 0, Double.NaN, Double.NaN);
+            return new Rendered(png, null, List.of(), List.copyOf(objects), 0, Double.NaN, Double.NaN);
         }
         BinaryMask gt = PolygonRaster.mask(polys, n, n);
         double empty = PolygonRaster.perImageMiou(BinaryMask.empty(n, n), gt);
         double full = PolygonRaster.perImageMiou(BinaryMask.full(n, n), gt);
-        return new Rendered(png, Captions.caption(scene), List.copyOf(refs), gt.areaFraction(), empty, full);
+        return new Rendered(png, Captions.caption(scene), List.copyOf(refs), List.copyOf(objects), gt.areaFraction(),
+                empty, full);
     }
 
     private static byte[] encodePng(Canvas canvas) {
@@ -295,6 +308,20 @@ public final class ScarsSimGenerator {
             }
             g.writeEndArray();
             g.writeEndArray();
+            // grounding facts after SynthScars' own fields (readers that do not know them skip them)
+            g.writeStringField(SynthScarsReader.FACT_OBJECT, ref.object());
+            g.writeStringField(SynthScarsReader.FACT_OBJECT_NAME, ref.objectName());
+            g.writeStringField(SynthScarsReader.FACT_KIND, ref.kind().key());
+            g.writeStringField(SynthScarsReader.FACT_CATEGORY, ref.kind().category.key());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart(SynthScarsReader.FACT_OBJECTS);
+        for (RenderedObject o : r.objects()) {
+            g.writeStartObject();
+            g.writeStringField("type", o.type());
+            g.writeStringField("colour", o.colour());
+            g.writeStringField("name", o.name());
             g.writeEndObject();
         }
         g.writeEndArray();

@@ -23,6 +23,15 @@
  *       effects are painted exactly inside their published polygon (with {@link
  *       ai.legion.data.sim.PolygonRaster}'s fill); part-level regions are the convex hull of the
  *       affected parts, enlarged to the minimum artifact area. Refs are ordered left to right.</li>
+ *   <li>Grounding facts, extra fields that readers which do not know them skip: each record has
+ *       {@code "objects": [{"type": "car", "colour": "yellow", "name": "yellow car"}, ...]} (every object of
+ *       the scene, the name as the captions write it, {@code "person in red"} for people) after
+ *       {@code refs}, and each ref ends with {@code "object"} (the type it is on), {@code "object_name"},
+ *       {@code "kind"} (the artifact kind in lower snake case, e.g. {@code "smear"},
+ *       {@code "shadow_toward_light"}) and {@code "category"} ({@code structure}, {@code distortion} or
+ *       {@code physics}). {@link ai.legion.data.synthscars.SynthScarsReader} turns them into
+ *       {@link ai.legion.data.SceneFacts}; {@code legion eval exp} scores object and kind accuracy and the
+ *       hallucination rate with them (docs/EVAL.md).</li>
  *   <li>Captions: {@code "Upon examining the image. I have found: <summary>\nTo elaborate, I have
  *       found the following artifacts. <phrase>:<explanation>…"}, the summary naming the objects,
  *       the place and one clause per artifact; three explanation wordings per kind, two summary

@@ -11,6 +11,7 @@ import ai.legion.data.FileNames;
 import ai.legion.data.JsonArrays;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
+import ai.legion.data.SceneFacts;
 import ai.legion.data.StreamingDatasetReader;
 import ai.legion.data.ValidationReport;
 import ai.legion.data.raster.MaskRasterizer;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -61,6 +63,12 @@ import javax.imageio.stream.ImageInputStream;
  *   <li>Attributes: {@code split}, {@code img_file_name} (as published), and any of {@code content_type},
  *       {@code type}, {@code category}, {@code artifact_type} found on the record (same key) or on ref
  *       {@code k} (key {@code ref<k>.<field>}, 0-based).</li>
+ *   <li>Scene facts ({@link ArtifactRecord#facts()}), only when the record has {@code objects} (scars-sim writes
+ *       them; published SynthScars has none, and such records have no facts): {@code objects} is a non-empty
+ *       list of {@code {"type", "colour", "name"}} (type and colour one lower-case word, distinct types, name
+ *       non-blank) and every ref has {@code object} (one of the types), {@code object_name} (that object's
+ *       name), {@code kind} (lower snake case) and {@code category} (one of {@link #CATEGORIES}). A record
+ *       whose facts break any of these is skipped as {@code malformed_record}, naming the field.</li>
  * </ul>
  *
  * <p>{@link ValidationReport} kinds: {@code malformed_record} (not an object, missing or mistyped
@@ -84,6 +92,22 @@ public final class SynthScarsReader extends StreamingDatasetReader {
 
     /** Record- or ref-level label fields copied into the attributes when present. */
     public static final List<String> LABEL_FIELDS = List.of("content_type", "type", "category", "artifact_type");
+
+    /** Record field of the scene facts: every object, {@code [{"type", "colour", "name"}, ...]}. */
+    public static final String FACT_OBJECTS = "objects";
+    /** Ref field: the {@code type} of the object the artifact is on. */
+    public static final String FACT_OBJECT = "object";
+    /** Ref field: that object's {@code name}. */
+    public static final String FACT_OBJECT_NAME = "object_name";
+    /** Ref field: the artifact kind, lower snake case. */
+    public static final String FACT_KIND = "kind";
+    /** Ref field: the kind's category, one of {@link #CATEGORIES}. */
+    public static final String FACT_CATEGORY = "category";
+    /** SynthScars' artifact categories (paper §3). */
+    public static final List<String> CATEGORIES = List.of("structure", "distortion", "physics");
+
+    private static final Pattern WORD = Pattern.compile("[a-z]+");
+    private static final Pattern SNAKE = Pattern.compile("[a-z]+(_[a-z]+)*");
 
     private static final List<String> ANNOTATION_FOLDERS = List.of("annotations", "annoations");
     private static final List<String> SIBLING_EXTENSIONS = List.of("png", "jpg", "jpeg", "webp", "PNG", "JPG", "JPEG");
@@ -405,6 +429,15 @@ public final class SynthScarsReader extends StreamingDatasetReader {
                 copyLabels(ref, "ref" + k + ".", attributes);
                 refs.add(new Ref(phrase, explanation, new Region.Polygons(polygons)));
             }
+            SceneFacts facts = null;
+            if (v.has(FACT_OBJECTS)) {
+                List<String> problem = new ArrayList<>(1);
+                facts = readFacts(v.get(FACT_OBJECTS), refsNode, problem);
+                if (facts == null) {
+                    skip(id, problem.get(0));
+                    return null;
+                }
+            }
             String base = FileNames.baseName(fileNode.asText());
             Path image = resolveImage(fileNode.asText(), base);
             if (image == null) {
@@ -435,7 +468,7 @@ public final class SynthScarsReader extends StreamingDatasetReader {
                 checkBounds(id, image, refs);
             }
             report.recordRead();
-            return new ArtifactRecord(id, NAME, image, Authenticity.FAKE, caption, refs, attributes);
+            return new ArtifactRecord(id, NAME, image, Authenticity.FAKE, caption, refs, attributes, facts);
         }
 
         private Path resolveImage(String published, String base) {
@@ -546,6 +579,83 @@ public final class SynthScarsReader extends StreamingDatasetReader {
     private static boolean isPyWhitespace(char c) {
         // str.strip() with no argument: Unicode whitespace, including \x1c-\x1f
         return Character.isWhitespace(c) || Character.isSpaceChar(c) || (c >= 0x1c && c <= 0x1f) || c == 0x85;
+    }
+
+    /**
+     * Parses the scene facts of a record that has {@code objects}: null (and the reason added to
+     * {@code problem}) when any of them is missing or malformed.
+     */
+    static SceneFacts readFacts(JsonNode objectsNode, JsonNode refsNode, List<String> problem) {
+        if (objectsNode == null || !objectsNode.isArray() || objectsNode.isEmpty()) {
+            problem.add(FACT_OBJECTS + " is " + nodeType(objectsNode) + ", expected a non-empty list of "
+                    + "{type, colour, name}");
+            return null;
+        }
+        List<SceneFacts.SceneObject> objects = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
+        for (int i = 0; i < objectsNode.size(); i++) {
+            JsonNode o = objectsNode.get(i);
+            String where = FACT_OBJECTS + "[" + i + "]";
+            if (!o.isObject()) {
+                problem.add(where + " is " + nodeType(o) + ", expected an object {type, colour, name}");
+                return null;
+            }
+            String type = word(o, "type", WORD, where, problem);
+            String colour = type == null ? null : word(o, "colour", WORD, where, problem);
+            String name = colour == null ? null : word(o, "name", null, where, problem);
+            if (name == null) {
+                return null;
+            }
+            if (names.put(type, name) != null) {
+                problem.add(where + ".type '" + type + "' appears twice: a ref's object must name one object");
+                return null;
+            }
+            objects.add(new SceneFacts.SceneObject(type, colour, name));
+        }
+        List<SceneFacts.RefFacts> refs = new ArrayList<>();
+        for (int k = 0; k < refsNode.size(); k++) {
+            JsonNode ref = refsNode.get(k);
+            String where = "ref " + k;
+            String object = word(ref, FACT_OBJECT, WORD, where, problem);
+            String objectName = object == null ? null : word(ref, FACT_OBJECT_NAME, null, where, problem);
+            String kind = objectName == null ? null : word(ref, FACT_KIND, SNAKE, where, problem);
+            String category = kind == null ? null : word(ref, FACT_CATEGORY, WORD, where, problem);
+            if (category == null) {
+                return null;
+            }
+            if (!names.containsKey(object)) {
+                problem.add(where + " " + FACT_OBJECT + " '" + object + "' is not among the objects " + names.keySet());
+                return null;
+            }
+            if (!names.get(object).equals(objectName)) {
+                problem.add(where + " " + FACT_OBJECT_NAME + " '" + objectName + "' differs from the name of the "
+                        + object + ", '" + names.get(object) + "'");
+                return null;
+            }
+            if (!CATEGORIES.contains(category)) {
+                problem.add(where + " " + FACT_CATEGORY + " '" + category + "' is not one of " + CATEGORIES);
+                return null;
+            }
+            refs.add(new SceneFacts.RefFacts(object, objectName, kind, category));
+        }
+        return new SceneFacts(objects, refs);
+    }
+
+    /** A string field, matching {@code pattern} when given (else not blank); null and a reason when not. */
+    private static String word(JsonNode node, String field, Pattern pattern, String where, List<String> problem) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isTextual()) {
+            problem.add(where + "." + field + " is " + nodeType(v) + ", expected a string");
+            return null;
+        }
+        String s = v.asText();
+        if (pattern != null ? !pattern.matcher(s).matches() : s.isBlank()) {
+            problem.add(where + "." + field + " is '" + s + "', expected "
+                    + (pattern == null ? "a non-blank name" : pattern == WORD ? "one lower-case word"
+                    : "lower snake case"));
+            return null;
+        }
+        return s;
     }
 
     /** Parses {@code segmentation}: null when fine, else what is wrong. */

@@ -76,7 +76,7 @@ class ScarsSimGeneratorTest {
         String where = split + " record " + id;
         List<String> fields = new ArrayList<>();
         rec.fieldNames().forEachRemaining(fields::add);
-        assertEquals(List.of("caption", "img_file_name", "refs"), fields, where);
+        assertEquals(List.of("caption", "img_file_name", "refs", "objects"), fields, where);
         Path image = root.resolve(split).resolve("images").resolve(rec.get("img_file_name").asText());
         assertTrue(Files.isRegularFile(image), where + ": missing " + image);
         BufferedImage img = ImageIO.read(image.toFile());
@@ -89,6 +89,17 @@ class ScarsSimGeneratorTest {
         assertEquals(mid, caption.lastIndexOf("\nTo elaborate"), where);
         JsonNode refs = rec.get("refs");
         assertTrue(refs.isArray() && refs.size() >= SMALL.minArtifacts() && refs.size() <= SMALL.maxArtifacts(), where);
+        Map<String, String> objects = new TreeMap<>();
+        for (JsonNode o : rec.get("objects")) {
+            String type = o.get("type").asText();
+            String colour = o.get("colour").asText();
+            String name = o.get("name").asText();
+            assertTrue(type.matches("ball|box|house|tree|person|car|sign"), where + ": type " + type);
+            assertEquals(type.equals("person") ? "person in " + colour : colour + " " + type, name, where);
+            assertTrue(caption.contains(name), where + ": the summary does not name " + name);
+            assertNull(objects.put(type, name), where + ": two objects of type " + type);
+        }
+        assertTrue(objects.size() >= SMALL.minObjects() && objects.size() <= SMALL.maxObjects(), where);
         StringBuilder elaborate = new StringBuilder();
         Set<String> sentences = new HashSet<>();
         for (JsonNode ref : refs) {
@@ -101,6 +112,13 @@ class ScarsSimGeneratorTest {
             assertTrue(explanation.endsWith(".") && !explanation.contains(":") && !explanation.contains("{"),
                     where + ": " + explanation);
             assertTrue(ref.has("bbox") && ref.get("bbox").isNull(), where);
+            String object = ref.get("object").asText();
+            assertEquals(objects.get(object), ref.get("object_name").asText(), where + ": ref on " + object);
+            assertTrue(explanation.contains(ref.get("object_name").asText()), where + ": " + explanation);
+            assertEquals("The " + object + "'s", sentence.substring(0, sentence.indexOf(' ', 4)), where);
+            ArtifactKind kind = ArtifactKind.valueOf(ref.get("kind").asText().toUpperCase(java.util.Locale.ROOT));
+            assertEquals(kind.category.name().toLowerCase(java.util.Locale.ROOT), ref.get("category").asText(), where);
+            assertTrue(sentence.endsWith("'s " + kind.part), where + ": " + sentence + " for " + kind);
             JsonNode seg = ref.get("segmentation");
             assertEquals(1, seg.size(), where);
             JsonNode poly = seg.get(0);
@@ -175,6 +193,38 @@ class ScarsSimGeneratorTest {
         }
         assertFalse(java.util.Arrays.equals(fa.get("train/annotations/train.json"), fc.get("train/annotations/train.json")));
         assertTrue(same < 3, "another seed reproduced " + same + " files");
+    }
+
+    /**
+     * The grounding fields (record {@code objects}; ref {@code object}, {@code object_name}, {@code kind},
+     * {@code category}) were added later: with them removed, the annotations, and every image, are what the
+     * generator wrote before (SHA-256 of that output, recorded at commit 5a0b213).
+     */
+    @Test
+    void groundingFieldsLeaveTheRestOfTheOutputUnchanged(@TempDir Path dir) throws Exception {
+        SimConfig cfg = SimConfig.builder().seed(11).trainCount(12).testCount(8).detectTrainCount(14).detectTestCount(10)
+                .threads(2).build();
+        ScarsSimGenerator.generate(cfg, dir);
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (Map.Entry<String, byte[]> e : readTree(dir).entrySet()) {
+            sha.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = e.getValue();
+            if (e.getKey().endsWith(".json") && !e.getKey().equals(ScarsSimGenerator.STATS_FILE)) {
+                JsonNode arr = JSON.readTree(bytes);
+                for (JsonNode item : arr) {
+                    com.fasterxml.jackson.databind.node.ObjectNode rec =
+                            (com.fasterxml.jackson.databind.node.ObjectNode) item.elements().next();
+                    rec.remove("objects");
+                    for (JsonNode ref : rec.get("refs")) {
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) ref).remove(
+                                List.of("object", "object_name", "kind", "category"));
+                    }
+                }
+                bytes = JSON.writeValueAsBytes(arr);
+            }
+            sha.update(bytes);
+        }
+        assertEquals("e792bec630cf16e71c98dff637c62c239910b0ea8e49b231e61de5ad39aeab23", java.util.HexFormat.of().formatHex(sha.digest()));
     }
 
     private static Map<String, byte[]> readTree(Path dir) throws IOException {

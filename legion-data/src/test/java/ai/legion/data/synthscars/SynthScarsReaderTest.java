@@ -114,6 +114,7 @@ class SynthScarsReaderTest {
                 assertEquals(v.get("caption").asText().replaceAll("^\"+|\"+$", "").strip(), r.caption());
                 assertEquals("train", r.attribute("split"));
                 assertEquals(file, r.attribute("img_file_name"));
+                assertNull(r.facts(), "published SynthScars records have no scene facts");
                 JsonNode refNodes = v.get("refs");
                 assertEquals(refNodes.size(), r.refs().size(), id);
                 for (int k = 0; k < refNodes.size(); k++) {

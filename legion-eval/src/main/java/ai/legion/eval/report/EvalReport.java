@@ -7,6 +7,7 @@ import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.text.SafeText;
 import ai.legion.data.ValidationReport;
+import ai.legion.eval.grounding.GroundingSummary;
 import ai.legion.eval.metrics.DetectionAccumulator;
 import ai.legion.eval.metrics.LocalizationSummary;
 import ai.legion.eval.robust.Metric;
@@ -236,6 +237,9 @@ public final class EvalReport {
         if (s.explanation() != null) {
             out.add(ReportTables.explanation(s, runLabel(), b.dataset.isEmpty() ? "" : b.dataset, b.stemming));
             out.add(ReportTables.paperTable3());
+            if (s.grounding() != null) {
+                out.add(ReportTables.grounding(s, runLabel(), b.dataset.isEmpty() ? "" : b.dataset));
+            }
         }
         if (s.detection() != null) {
             out.add(ReportTables.detection(s));
@@ -285,6 +289,10 @@ public final class EvalReport {
             sb.append("<section id=\"explanation\">\n<h2>Explanation</h2>\n").append(tables.get(i++).html());
             sb.append(explanationCharts(s));
             sb.append(tables.get(i++).html()).append("</section>\n");
+            if (s.grounding() != null) {
+                sb.append("<section id=\"grounding\">\n<h2>Grounding</h2>\n").append(tables.get(i++).html())
+                        .append("</section>\n");
+            }
         }
         if (s.detection() != null) {
             sb.append("<section id=\"detection\">\n<h2>Detection</h2>\n").append(tables.get(i++).html());
@@ -494,6 +502,23 @@ public final class EvalReport {
             if (e.constantCaption() != null) {
                 exp.put("constant_caption", e.constantCaption());
             }
+        }
+        if (s.grounding() != null) {
+            GroundingSummary g = s.grounding();
+            ObjectNode gr = n.putObject("grounding");
+            gr.put("images", g.images());
+            gr.put("artifacts", g.artifacts());
+            number(gr, "object_accuracy", g.objectAccuracy());
+            number(gr, "kind_accuracy", g.kindAccuracy());
+            number(gr, "hallucination_rate", g.hallucinationRate());
+            number(gr, "mask_matched", g.maskMatched());
+            if (g.mostFrequentObject() != null) {
+                gr.put("most_frequent_object", g.mostFrequentObject());
+                number(gr, "most_frequent_object_accuracy", g.mostFrequentObjectAccuracy());
+                gr.put("most_frequent_kind", g.mostFrequentKind());
+                number(gr, "most_frequent_kind_accuracy", g.mostFrequentKindAccuracy());
+            }
+            number(gr, "constant_caption_hallucination_rate", g.constantCaptionHallucinationRate());
         }
         if (s.detection() != null) {
             detJson(n.putObject("detection"), s.detection());

@@ -1,5 +1,6 @@
 package ai.legion.eval.report;
 
+import ai.legion.eval.grounding.GroundingSummary;
 import ai.legion.eval.metrics.DetectionAccumulator;
 import ai.legion.eval.metrics.LocalizationAccumulator;
 import ai.legion.eval.metrics.LocalizationSummary;
@@ -158,6 +159,36 @@ final class ReportTables {
                 + (e.cssCount() == 0 ? " (not computed: no --css-model)" : "") + ". Constant caption: "
                 + (e.constantCaption() == null ? "–" : "\"" + shorten(e.constantCaption(), 160) + "\"");
         return new Table("table3", "Explanation (paper Table 3 layout), ×100", header, rows, note);
+    }
+
+    /** Grounding on data with scene facts: object and kind accuracy, hallucination rate, their baselines. */
+    static Table grounding(EvalSummary s, String runLabel, String datasetLabel) {
+        GroundingSummary g = s.grounding();
+        List<String> header = List.of(datasetLabel, "object accuracy", "kind accuracy", "hallucination rate",
+                "GT artifacts", "images");
+        String artifacts = Integer.toString(g.artifacts());
+        String images = Integer.toString(g.images());
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of(runLabel, pct(g.objectAccuracy()), pct(g.kindAccuracy()), pct(g.hallucinationRate()),
+                artifacts, images));
+        if (g.mostFrequentObject() != null) {
+            rows.add(List.of("always the most frequent object, " + g.mostFrequentObject() + " (baseline)",
+                    pct(g.mostFrequentObjectAccuracy()), "–", "–", artifacts, images));
+            rows.add(List.of("always the most frequent kind, " + g.mostFrequentKind() + " (baseline)", "–",
+                    pct(g.mostFrequentKindAccuracy()), "–", artifacts, images));
+        }
+        if (Double.isFinite(g.constantCaptionHallucinationRate())) {
+            rows.add(List.of("constant caption (baseline)", "–", "–", pct(g.constantCaptionHallucinationRate()), "–",
+                    images));
+        }
+        String note = "Per ground-truth artifact, the predicted artifact matched to it (largest mask IoU first, then "
+                + "in order; " + pct(g.maskMatched()) + "% matched by mask overlap) names its object (as a whole word)"
+                + " and states its kind (the kind of the nearest annotated explanation, object and colour words "
+                + "removed); an unmatched artifact counts as wrong. Hallucination: images whose text names an "
+                + "object type of the annotations that is not in the image. Lower is better for hallucination. "
+                + (g.artifacts() == 0 ? "The predictions list no artifacts (stored texts): only the hallucination "
+                + "rate is scored. " : "") + "Definitions: docs/EVAL.md, Grounding.";
+        return new Table("grounding", "Grounding (data with scene facts), ×100", header, rows, note);
     }
 
     static String shorten(String s, int n) {

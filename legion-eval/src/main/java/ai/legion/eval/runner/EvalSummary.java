@@ -1,6 +1,8 @@
 package ai.legion.eval.runner;
 
 import ai.legion.core.text.RougeL;
+import ai.legion.eval.grounding.GroundingSummary;
+import ai.legion.eval.grounding.ImageGrounding;
 import ai.legion.eval.metrics.DetectionAccumulator;
 import ai.legion.eval.metrics.MaskCounts;
 import java.util.ArrayList;
@@ -27,15 +29,26 @@ import java.util.Set;
  * @param alwaysFake the detection baseline that calls every image fake ({@code p(fake) = 1})
  * @param skipped dataset records the reader rejected before scoring ({@link SkippedRecords#NONE} when the
  *     records were given in memory)
+ * @param grounding object accuracy, kind accuracy and hallucination rate with their baselines, for an
+ *     explanation run on data whose records carry scene facts (scars-sim); {@code null} otherwise
  */
 public record EvalSummary(Set<Task> tasks, int images, int failed, LocalizationResults localization,
         LocalizationResults emptyMask, LocalizationResults fullMask, ExplanationSummary explanation,
-        DetectionAccumulator.Report detection, DetectionAccumulator.Report alwaysFake, SkippedRecords skipped) {
+        DetectionAccumulator.Report detection, DetectionAccumulator.Report alwaysFake, SkippedRecords skipped,
+        GroundingSummary grounding) {
 
     /** Copies the task set. */
     public EvalSummary {
         skipped = skipped == null ? SkippedRecords.NONE : skipped;
         tasks = Collections.unmodifiableSet(tasks.isEmpty() ? EnumSet.noneOf(Task.class) : EnumSet.copyOf(tasks));
+    }
+
+    /** A summary without grounding metrics. */
+    public EvalSummary(Set<Task> tasks, int images, int failed, LocalizationResults localization,
+            LocalizationResults emptyMask, LocalizationResults fullMask, ExplanationSummary explanation,
+            DetectionAccumulator.Report detection, DetectionAccumulator.Report alwaysFake, SkippedRecords skipped) {
+        this(tasks, images, failed, localization, emptyMask, fullMask, explanation, detection, alwaysFake, skipped,
+                null);
     }
 
     /**
@@ -51,6 +64,7 @@ public record EvalSummary(Set<Task> tasks, int images, int failed, LocalizationR
         List<MaskCounts> full = new ArrayList<>();
         List<Map<String, String>> groups = new ArrayList<>();
         List<ImageResult.Explanation> exps = new ArrayList<>();
+        List<ImageGrounding> grounded = new ArrayList<>();
         DetectionAccumulator det = new DetectionAccumulator();
         DetectionAccumulator always = new DetectionAccumulator();
         for (ImageResult r : results) {
@@ -67,6 +81,9 @@ public record EvalSummary(Set<Task> tasks, int images, int failed, LocalizationR
             }
             if (tasks.contains(Task.EXPLANATION) && r.explanation() != null) {
                 exps.add(r.explanation());
+                if (r.grounding() != null) {
+                    grounded.add(r.grounding());
+                }
             }
             if (tasks.contains(Task.DETECTION) && r.detection() != null && r.detection().fake() != null) {
                 String g = r.detection().generator() == null ? "all" : r.detection().generator();
@@ -85,13 +102,16 @@ public record EvalSummary(Set<Task> tasks, int images, int failed, LocalizationR
         ExplanationSummary exp = exps.isEmpty() ? null : ExplanationSummary.of(exps, rouge);
         DetectionAccumulator.Report d = det.size() == 0 ? null : det.report(threshold);
         DetectionAccumulator.Report a = always.size() == 0 ? null : always.report(threshold);
-        return new EvalSummary(tasks, results.size(), failed, loc, emptyMask, fullMask, exp, d, a, SkippedRecords.NONE);
+        GroundingSummary g = grounded.isEmpty() ? null
+                : GroundingSummary.of(grounded, exp == null ? null : exp.constantCaption());
+        return new EvalSummary(tasks, results.size(), failed, loc, emptyMask, fullMask, exp, d, a, SkippedRecords.NONE,
+                g);
     }
 
     /** This summary with {@code value} as its {@link #skipped()} records. */
     public EvalSummary withSkipped(SkippedRecords value) {
         return new EvalSummary(tasks, images, failed, localization, emptyMask, fullMask, explanation, detection,
-                alwaysFake, value);
+                alwaysFake, value, grounding);
     }
 
     /** Images scored. */

@@ -12,6 +12,8 @@ import ai.legion.data.perturb.ImagePerturbation;
 import ai.legion.data.perturb.Perturbations;
 import ai.legion.data.raster.MaskRasterizer;
 import ai.legion.eval.css.Css;
+import ai.legion.eval.grounding.GroundingScorer;
+import ai.legion.eval.grounding.ImageGrounding;
 import ai.legion.eval.metrics.LocalizationAccumulator;
 import ai.legion.models.inference.LegionAnalyzer;
 import java.io.IOException;
@@ -57,6 +59,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * tasks (an analyzer's localization run also scores its explanations and verdicts), so a later run for another
  * task on the same file reuses the analyses. A results file written by another source or perturbation is
  * refused.
+ *
+ * <p>Grounding: when the records carry scene facts (scars-sim), every image with a predicted text also gets
+ * {@link GroundingScorer}'s scores (object and kind of each ground-truth artifact, objects named that are not
+ * in the scene), built from the whole annotation file; an explanation run aggregates them.
  */
 public final class Evaluation {
 
@@ -276,6 +282,8 @@ public final class Evaluation {
         private final String condition;
         private final ImageLoader loader;
         private Path tempDir;
+        /** Scores grounding when the data has scene facts, else null. */
+        private GroundingScorer grounding;
 
         Run(Builder c) {
             this.c = c;
@@ -296,6 +304,13 @@ public final class Evaluation {
             }
             c.source.check(c.tasks);
             List<ArtifactRecord> selected = select(c.records != null ? c.records : c.data.records(c.limit));
+            // the reader's report of the pass that produced `selected`: what it rejected is part of the result
+            SkippedRecords skipped = c.records != null ? SkippedRecords.NONE : SkippedRecords.of(c.data.validation());
+            if (selected.stream().anyMatch(r -> r.facts() != null)) {
+                // the vocabulary and the kind templates come from the whole annotation file, whatever the limit
+                List<ArtifactRecord> all = c.records != null ? c.records : c.limit <= 0 ? selected : c.data.records(0);
+                grounding = GroundingScorer.of(all).orElse(null);
+            }
             Map<String, ImageResult> prior = new LinkedHashMap<>();
             if (c.resultsFile != null) {
                 prior.putAll(ResultsFile.read(c.resultsFile).results());
@@ -321,8 +336,6 @@ public final class Evaluation {
             if (c.css != null) {
                 addMissingCss(results);
             }
-            // the reader's report of the pass that produced `selected`: what it rejected is part of the result
-            SkippedRecords skipped = c.records != null ? SkippedRecords.NONE : SkippedRecords.of(c.data.validation());
             EvalSummary summary = EvalSummary.of(results, c.tasks, c.threshold, c.rouge).withSkipped(skipped);
             return new EvalResult(results, resumed, todo.size(), summary, c.resultsFile);
         }
@@ -337,6 +350,10 @@ public final class Evaluation {
             }
             if (c.tasks.contains(Task.EXPLANATION) && old.explanation() == null && !ReferenceText.of(r).isEmpty()) {
                 return false;
+            }
+            if (c.tasks.contains(Task.EXPLANATION) && grounding != null && r.facts() != null
+                    && old.explanation() != null && old.grounding() == null) {
+                return false; // scored before the data had scene facts (or by an older version)
             }
             return !c.tasks.contains(Task.DETECTION) || old.detection() != null;
         }
@@ -484,6 +501,14 @@ public final class Evaluation {
             } else if (c.tasks.contains(Task.EXPLANATION) && p.explanation() == null) {
                 return failed(r, w, h, c.source.name() + " gave no explanation");
             }
+            ImageGrounding ground = null;
+            if (grounding != null && r.facts() != null && p.explanation() != null) {
+                try {
+                    ground = grounding.score(r, p.explanation(), p.artifacts(), h, w);
+                } catch (DatasetException | RuntimeException e) {
+                    return failed(r, w, h, "cannot score grounding: " + AnalyzerPredictions.describe(e));
+                }
+            }
             ImageResult.Detection det = null;
             if (p.fakeProbability() != null) {
                 Boolean fake = r.authenticity() == Authenticity.UNKNOWN ? null : r.authenticity() == Authenticity.FAKE;
@@ -492,7 +517,7 @@ public final class Evaluation {
                 return failed(r, w, h, c.source.name() + " gave no p(fake)");
             }
             return new ImageResult(r.id(), imagePath(r), r.dataset(), c.source.name(), condition, groups(r), null,
-                    w, h, loc, exp, det, p.generatedTokens(), p.millis());
+                    w, h, loc, exp, det, p.generatedTokens(), p.millis(), ground);
         }
 
         private ImageResult failed(ArtifactRecord r, int w, int h, String why) {

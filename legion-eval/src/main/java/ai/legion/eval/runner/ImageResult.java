@@ -3,6 +3,7 @@ package ai.legion.eval.runner;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.CocoRle;
 import ai.legion.core.text.RougeL;
+import ai.legion.eval.grounding.ImageGrounding;
 import ai.legion.eval.metrics.LocalizationMetrics;
 import ai.legion.eval.metrics.MaskCounts;
 import java.util.Collections;
@@ -28,15 +29,25 @@ import java.util.Objects;
  * @param detection the detection score, or {@code null}
  * @param generatedTokens tokens the model generated (0 when unknown)
  * @param millis time the source spent on the image (0 when unknown)
+ * @param grounding object/kind/hallucination scores when the record carries scene facts (scars-sim), or
+ *     {@code null}
  */
 public record ImageResult(String id, String image, String dataset, String source, String perturbation,
         Map<String, String> groups, String error, int width, int height, Localization localization,
-        Explanation explanation, Detection detection, int generatedTokens, double millis) {
+        Explanation explanation, Detection detection, int generatedTokens, double millis, ImageGrounding grounding) {
 
     /** Copies the groups. */
     public ImageResult {
         Objects.requireNonNull(id, "id");
         groups = groups == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(groups));
+    }
+
+    /** A result without grounding scores. */
+    public ImageResult(String id, String image, String dataset, String source, String perturbation,
+            Map<String, String> groups, String error, int width, int height, Localization localization,
+            Explanation explanation, Detection detection, int generatedTokens, double millis) {
+        this(id, image, dataset, source, perturbation, groups, error, width, height, localization, explanation,
+                detection, generatedTokens, millis, null);
     }
 
     /** Whether the image was scored. */
@@ -115,6 +126,6 @@ public record ImageResult(String id, String image, String dataset, String source
     /** The same result with another explanation part. */
     public ImageResult withExplanation(Explanation e) {
         return new ImageResult(id, image, dataset, source, perturbation, groups, error, width, height, localization, e,
-                detection, generatedTokens, millis);
+                detection, generatedTokens, millis, grounding);
     }
 }

@@ -1,8 +1,10 @@
 package ai.legion.eval.runner;
 
+import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.Verdict;
+import java.util.List;
 
 /**
  * What a {@link PredictionSource} says about one image; every part is optional ({@code null}) because a
@@ -15,15 +17,32 @@ import ai.legion.core.report.Verdict;
  * @param generatedTokens tokens generated for the explanation (0 when unknown)
  * @param millis time spent on the image (0 when unknown)
  * @param error why there is no prediction for this image, or {@code null}
+ * @param artifacts the predicted artifacts (phrase, explanation, mask) in output order, when the source lists
+ *     them (an analyzer does; stored texts do not: {@code null}); grounding metrics match them to the
+ *     ground-truth artifacts
  */
 public record Prediction(BinaryMask mask, String explanation, Double fakeProbability, int generatedTokens,
-        double millis, String error) {
+        double millis, String error, List<Artifact> artifacts) {
 
-    /** A prediction from an analyzer report: the union mask, the cleaned explanation, the verdict's p(fake). */
+    /** Copies the artifact list. */
+    public Prediction {
+        artifacts = artifacts == null ? null : List.copyOf(artifacts);
+    }
+
+    /** A prediction without a per-artifact list. */
+    public Prediction(BinaryMask mask, String explanation, Double fakeProbability, int generatedTokens, double millis,
+            String error) {
+        this(mask, explanation, fakeProbability, generatedTokens, millis, error, null);
+    }
+
+    /**
+     * A prediction from an analyzer report: the union mask, the cleaned explanation, the verdict's p(fake) and
+     * the artifacts.
+     */
     public static Prediction of(ArtifactReport report) {
         Double pFake = report.verdict().map(Verdict::pFake).orElse(null);
         return new Prediction(report.union(), report.explanationText(), pFake, report.generatedTokens(),
-                report.timings().totalMs(), null);
+                report.timings().totalMs(), null, report.artifacts());
     }
 
     /** A prediction with some of mask, text and score (the others {@code null}). */

@@ -1,10 +1,12 @@
 package ai.legion.eval.runner;
 
 import ai.legion.core.text.RougeL;
+import ai.legion.eval.grounding.ImageGrounding;
 import ai.legion.eval.metrics.MaskCounts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.Closeable;
@@ -17,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -180,6 +184,9 @@ public final class ResultsFile {
             }
             n.put("generator", d.generator());
         }
+        if (r.grounding() != null) {
+            groundingJson(o.putObject("grounding"), r.grounding());
+        }
         if (r.generatedTokens() > 0) {
             o.put("tokens", r.generatedTokens());
         }
@@ -233,9 +240,59 @@ public final class ResultsFile {
             det = new ImageResult.Detection(dbl(d, "p_fake"), label == null ? null : label.equals("fake"),
                     text(d, "generator"));
         }
+        JsonNode gr = o.get("grounding");
+        ImageGrounding grounding = gr != null && gr.isObject() ? groundingFromJson(gr) : null;
         return new ImageResult(o.get("id").asText(), text(o, "image"), text(o, "dataset"), text(o, "source"),
                 text(o, "perturbation"), groups, error, o.path("width").asInt(0), o.path("height").asInt(0), loc, exp,
-                det, o.path("tokens").asInt(0), o.path("ms").asDouble(0));
+                det, o.path("tokens").asInt(0), o.path("ms").asDouble(0), grounding);
+    }
+
+    private static void groundingJson(ObjectNode n, ImageGrounding g) {
+        g.scene().forEach(n.putArray("scene")::add);
+        g.vocabulary().forEach(n.putArray("vocabulary")::add);
+        g.named().forEach(n.putArray("named")::add);
+        g.hallucinated().forEach(n.putArray("hallucinated")::add);
+        if (g.artifacts() == null) {
+            return;
+        }
+        n.put("predicted", g.predicted());
+        ArrayNode arr = n.putArray("artifacts");
+        for (ImageGrounding.ArtifactMatch m : g.artifacts()) {
+            ObjectNode a = arr.addObject();
+            a.put("object", m.object());
+            a.put("kind", m.kind());
+            a.put("match", m.match());
+            number(a, "iou", m.iou());
+            a.put("predicted_kind", m.predictedKind());
+            a.put("object_named", m.objectNamed());
+            a.put("kind_right", m.kindRight());
+        }
+    }
+
+    /** The {@code grounding} object ({@code hallucinated} and {@code kind_right} are derived and not read). */
+    private static ImageGrounding groundingFromJson(JsonNode n) {
+        List<ImageGrounding.ArtifactMatch> artifacts = null;
+        JsonNode arr = n.get("artifacts");
+        if (arr != null && arr.isArray()) {
+            artifacts = new ArrayList<>();
+            for (JsonNode a : arr) {
+                artifacts.add(new ImageGrounding.ArtifactMatch(req(a, "object").asText(), req(a, "kind").asText(),
+                        req(a, "match").asInt(), dbl(a, "iou"), text(a, "predicted_kind"),
+                        req(a, "object_named").asBoolean()));
+            }
+        }
+        return new ImageGrounding(strings(n, "scene"), strings(n, "vocabulary"), strings(n, "named"),
+                artifacts == null ? -1 : req(n, "predicted").asInt(), artifacts);
+    }
+
+    private static List<String> strings(JsonNode n, String field) {
+        JsonNode v = req(n, field);
+        if (!v.isArray()) {
+            throw new IllegalArgumentException(field + " is not a list");
+        }
+        List<String> out = new ArrayList<>();
+        v.forEach(e -> out.add(e.asText()));
+        return out;
     }
 
     private static JsonNode req(JsonNode n, String field) {

@@ -1,12 +1,15 @@
 package ai.legion.eval.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.legion.core.report.MaskImages;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.perturb.JpegCompression;
 import ai.legion.data.synthscars.SynthScarsReader;
+import ai.legion.eval.grounding.GroundingSummary;
 import ai.legion.eval.robust.Metric;
 import ai.legion.eval.robust.RobustnessTable;
 import ai.legion.eval.runner.EvalData;
@@ -41,6 +44,7 @@ class EvalReportTest {
     static List<ArtifactRecord> records;
     static EvalResult good;
     static EvalResult empty;
+    static Path textsFile;
 
     @BeforeAll
     static void runs() throws Exception {
@@ -57,6 +61,7 @@ class EvalReportTest {
         }
         Path json = tmp.resolve("texts.json");
         new ObjectMapper().writeValue(json.toFile(), texts);
+        textsFile = json;
         good = Evaluation.of(EnumSet.of(Task.LOCALIZATION, Task.EXPLANATION)).predictions(ExternalPredictions.builder()
                 .masks(masks).explanations(json).missingAsEmpty(true).build()).data(records).progress(false).run();
         empty = Evaluation.localization().predictions(ExternalPredictions.builder()
@@ -157,6 +162,39 @@ class EvalReportTest {
         assertEquals(good.summary().explanation().rougeL(), json.at("/summary/explanation/rouge_l").asDouble(), 0.0);
         assertEquals(table.ratio(table.row("jpeg:50"), Metric.F1), json.at("/robustness/rows/1/ratios/F1").asDouble(),
                 0.0);
+    }
+
+    @Test
+    void groundingIsReportedOnlyForDataWithSceneFacts() throws Exception {
+        // stored texts on scars-sim: half are the reference captions, the rest name no object at all
+        GroundingSummary g = good.summary().grounding();
+        assertEquals(records.size(), g.images());
+        assertEquals(0, g.artifacts(), "stored texts list no artifacts");
+        assertTrue(Double.isNaN(g.objectAccuracy()));
+        assertEquals(0.0, g.hallucinationRate());
+        assertTrue(g.constantCaptionHallucinationRate() >= 0 && g.constantCaptionHallucinationRate() <= 1);
+        EvalReport.Files files = EvalReport.builder().dataset("scars-sim test").summary(good.summary())
+                .results(good.results()).write(tmp.resolve("grounded"));
+        JsonNode json = new ObjectMapper().readTree(files.json().toFile());
+        assertTrue(json.at("/summary/grounding/object_accuracy").isNull());
+        assertEquals(0.0, json.at("/summary/grounding/hallucination_rate").asDouble(-1), 0.0);
+        assertEquals(g.constantCaptionHallucinationRate(),
+                json.at("/summary/grounding/constant_caption_hallucination_rate").asDouble(), 0.0);
+        assertTrue(byId(parse(files.html()), "table", "grounding").getTextContent().contains("hallucination rate"));
+        assertTrue(Files.readString(files.markdown()).contains("Grounding"));
+
+        // the same texts on the same records without their facts (as for real SynthScars): no grounding at all
+        List<ArtifactRecord> plain = records.stream().map(r -> new ArtifactRecord(r.id(), r.dataset(), r.image(),
+                r.authenticity(), r.caption(), r.refs(), r.attributes())).toList();
+        EvalResult noFacts = Evaluation.explanation().predictions(ExternalPredictions.builder().explanations(textsFile)
+                .build()).data(plain).progress(false).run();
+        assertNull(noFacts.summary().grounding());
+        assertTrue(noFacts.results().stream().allMatch(r -> r.grounding() == null));
+        EvalReport.Files plainFiles = EvalReport.builder().summary(noFacts.summary()).results(noFacts.results())
+                .write(tmp.resolve("plain"));
+        assertTrue(new ObjectMapper().readTree(plainFiles.json().toFile()).at("/summary/grounding").isMissingNode());
+        assertFalse(Files.readString(plainFiles.markdown()).contains("Grounding"));
+        assertFalse(Files.readString(plainFiles.html()).contains("id=\"grounding\""));
     }
 
     @Test

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.text.RougeL;
+import ai.legion.eval.grounding.ImageGrounding;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +46,18 @@ class ResultsFileTest {
         assertEquals(r.localization().miou(), back.localization().miou(), 0.0);
         assertEquals(BinaryMask.fromBooleans(new boolean[] {false, true, true, false, false, true, false, false, false,
                 false, false, false}, 3, 4), back.localization().prediction(3, 4));
+        ImageGrounding g = new ImageGrounding(List.of("car", "tree"), List.of("ball", "car", "tree"),
+                List.of("ball", "car"), 2, List.of(new ImageGrounding.ArtifactMatch("car", "smear", 1, 0.25, "smear",
+                        true), new ImageGrounding.ArtifactMatch("tree", "split_trunk", -1, 0, null, false)));
+        ImageResult grounded = new ImageResult("g", "/x/g.png", "synthscars", "legion", "clean", Map.of(), null, 4, 3,
+                r.localization(), r.explanation(), null, 0, 0, g);
+        String line = ResultsFile.toJson(grounded);
+        assertEquals(grounded, ResultsFile.fromJson(line));
+        assertTrue(line.contains("\"hallucinated\":[\"ball\"]"), line);
+        assertTrue(line.contains("\"kind_right\":true"), line);
+        ImageGrounding textOnly = new ImageGrounding(List.of("car"), List.of("car"), List.of(), -1, null);
+        assertEquals(textOnly, ResultsFile.fromJson(ResultsFile.toJson(new ImageResult("t", "t.png", "synthscars",
+                "peer", "clean", Map.of(), null, 4, 3, null, r.explanation(), null, 0, 0, textOnly))).grounding());
         ImageResult f = sample("b", "cannot read the image: gone");
         assertEquals(f, ResultsFile.fromJson(ResultsFile.toJson(f)));
         assertTrue(ResultsFile.toJson(r).indexOf('\n') < 0);
