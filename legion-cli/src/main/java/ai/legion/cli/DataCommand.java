@@ -5,6 +5,7 @@ import ai.legion.data.ArtifactRecord;
 import ai.legion.data.DatasetReader;
 import ai.legion.data.folder.DetectionFolderReader;
 import ai.legion.data.loki.LokiReader;
+import ai.legion.data.sim.SampleSet;
 import ai.legion.data.sim.ScarsSimGenerator;
 import ai.legion.data.sim.SimConfig;
 import ai.legion.data.sim.SimSummary;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code legion data sim|check}. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Datasets: generate scars-sim, check a dataset.",
-        subcommands = {DataCommand.Sim.class, DataCommand.Check.class})
+        subcommands = {DataCommand.Sim.class, DataCommand.Samples.class, DataCommand.Check.class})
 final class DataCommand implements Runnable {
 
     @Override
@@ -65,6 +66,29 @@ final class DataCommand implements Runnable {
                     .detectTrainCount(detectTrain).detectTestCount(detectTest).imageSize(size).build();
             SimSummary s = ScarsSimGenerator.generate(cfg, out, overwrite);
             System.out.println(ScarsSimGenerator.describe(s));
+            return 0;
+        }
+    }
+
+    @Command(name = "samples", mixinStandardHelpOptions = true,
+            header = "Copy the README samples out of a scars-sim by a fixed rule.",
+            description = {"Write the README samples: the first N images of scars-sim's held-out test split (file "
+                    + "order, no selection) as images/fake-1.png ... with their annotations, and the first real "
+                    + "image of detect/test as real.png."})
+    static final class Samples implements Callable<Integer> {
+        @Option(names = "--from", required = true, paramLabel = "DIR", description = "A scars-sim root.")
+        Path from;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "E.g. examples/samples.")
+        Path out;
+
+        @Option(names = "--fakes", defaultValue = "3", description = "Fake samples (default ${DEFAULT-VALUE}).")
+        int fakes;
+
+        @Override
+        public Integer call() throws Exception {
+            SampleSet.write(from, fakes, out);
+            System.out.println("samples written to " + out);
             return 0;
         }
     }

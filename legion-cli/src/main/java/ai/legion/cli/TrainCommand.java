@@ -18,9 +18,9 @@ import picocli.CommandLine.Parameters;
         header = "Train LEGION: vision pretraining, stage 1 (localization + explanation), stage 2 (detection).",
         description = {"Train LEGION. clip: contrastive pretraining of a CLIP vision tower on image/caption pairs "
                 + "(SynthScars layout), the frozen tower of a model created from scratch; stage 1: localization + "
-                + "explanation (SynthScars layout); stage 2: the detection head (0_real/1_fake folders). The JSON config is documented in docs/TRAINING.md; a run "
-                + "resumes from the latest checkpoint in checkpoint_dir. 'export' writes a stage-1 checkpoint as a "
-                + "model folder (LoRA merged)."})
+                + "explanation (SynthScars layout); stage 2: the detection head (0_real/1_fake folders). The JSON "
+                + "config is documented in docs/TRAINING.md; a run resumes from the latest checkpoint in "
+                + "checkpoint_dir. 'export' writes a stage-1 checkpoint as a model folder (LoRA merged)."})
 final class TrainCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "STAGE", description = "clip | stage1 | stage2 | export")
@@ -66,10 +66,11 @@ final class TrainCommand implements Callable<Integer> {
             StepMetrics last = history.get(history.size() - 1);
             String parts = stage.equals("clip") ? "contrastive" : String.format("ce %.4f, bce %.4f, dice %.4f",
                     last.ce(), last.bce(), last.dice());
-            System.out.printf("done: %d steps, last loss %.4f (%s)%s%n", last.step(), last.loss(), parts, stage.equals("stage1") && cfg.stopAtStep() != null
-                            && last.step() == cfg.stopAtStep() ? "; stopped at stop_at_step (checkpoint in "
-                            + cfg.checkpointDir() + ", resume it with another config)"
-                            : cfg.output() == null ? "" : "; model written to " + cfg.output());
+            boolean stopped = stage.equals("stage1") && cfg.stopAtStep() != null && last.step() == cfg.stopAtStep();
+            System.out.printf("done: %d steps, last loss %.4f (%s)%s%n", last.step(), last.loss(), parts, stopped
+                    ? "; stopped at stop_at_step (checkpoint in " + cfg.checkpointDir()
+                            + ", resume it with another config)"
+                    : cfg.output() == null ? "" : "; model written to " + cfg.output());
         }
         return 0;
     }

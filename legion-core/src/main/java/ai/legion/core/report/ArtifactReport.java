@@ -46,9 +46,10 @@ public record ArtifactReport(String source, int imageWidth, int imageHeight, Opt
         Objects.requireNonNull(timings, "timings");
         Objects.requireNonNull(modelId, "modelId");
         Objects.requireNonNull(explanations, "explanations");
-        if (explanations != Explanations.GENERATED && !verdict.map(v -> v.label() == Verdict.Label.REAL).orElse(false)) {
-            throw new IllegalArgumentException("explanations " + explanations.jsonName() + " applies to a REAL verdict, "
-                    + "got " + verdict.map(v -> v.label().name()).orElse("no verdict"));
+        boolean real = verdict.map(v -> v.label() == Verdict.Label.REAL).orElse(false);
+        if (explanations != Explanations.GENERATED && !real) {
+            throw new IllegalArgumentException("explanations " + explanations.jsonName() + " applies to a REAL "
+                    + "verdict, got " + verdict.map(v -> v.label().name()).orElse("no verdict"));
         }
         if (explanations == Explanations.SKIPPED && (!artifacts.isEmpty() || !summary.isEmpty())) {
             throw new IllegalArgumentException("skipped explanations leave no summary and no artifacts");

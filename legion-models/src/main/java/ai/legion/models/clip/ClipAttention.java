@@ -9,10 +9,11 @@ import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.UnaryBlock;
 
 /**
- * HF {@code CLIPAttention}: multi-head self-attention, unmasked in the vision tower and causal in the text tower. {@code q = q_proj(x) · d^-0.5}
- * (scaled before {@code q·kᵀ}), {@code softmax(q·kᵀ)·v}, {@code out_proj}; all four projections have
- * biases. The softmax runs in the activation dtype, as upstream's {@code nn.functional.softmax} does.
- * There is no dropout: CLIP's {@code attention_dropout} is 0 and the tower is always frozen.
+ * HF {@code CLIPAttention}: multi-head self-attention, unmasked in the vision tower and causal in the text tower.
+ * {@code q = q_proj(x) · d^-0.5} (scaled before {@code q·kᵀ}), {@code softmax(q·kᵀ)·v}, {@code out_proj}; all
+ * four projections have biases. The softmax runs in the activation dtype, as upstream's
+ * {@code nn.functional.softmax} does. There is no dropout: CLIP's {@code attention_dropout} is 0, in pretraining
+ * too.
  *
  * <p>Keys: {@code {q,k,v,out}_proj.weight [C, C]}, {@code {q,k,v,out}_proj.bias [C]}.
  */

@@ -365,7 +365,8 @@ public final class LegionAnalyzer implements AutoCloseable {
             ParameterStore ps = new ParameterStore(m, false);
             List<ClipImageProcessor.Result> px = batch.stream().map(l -> clipProcessor.process(l.image)).toList();
             LegionModel.ImageFeatures f = model.encodeImage(ps,
-                    stack(m, px.stream().map(ClipImageProcessor.Result::pixelValues).toList(), px.get(0).shape()), false);
+                    stack(m, px.stream().map(ClipImageProcessor.Result::pixelValues).toList(), px.get(0).shape()),
+                    false);
             float[] logits = model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray();
             for (int i = 0; i < batch.size(); i++) {
                 Verdict v = Verdict.fromLogits(Arrays.copyOfRange(logits, 2 * i, 2 * i + 2));
@@ -376,7 +377,8 @@ public final class LegionAnalyzer implements AutoCloseable {
             }
         }
         double classifyMs = ms(start) / batch.size();
-        List<ArtifactReport> explained = fakes.isEmpty() ? List.of() : generateReports(fakes, generation, listener, null);
+        List<ArtifactReport> explained = fakes.isEmpty() ? List.of()
+                : generateReports(fakes, generation, listener, null);
         List<ArtifactReport> out = new ArrayList<>(batch.size());
         int next = 0;
         for (int i = 0; i < batch.size(); i++) {
