@@ -429,11 +429,13 @@ public final class LegionServer implements AutoCloseable {
 
     private void analyze(Context ctx) {
         if (state != State.READY) {
+            drain(ctx);
             throw new ApiException(503, notReady());
         }
         long timeoutMs = requestTimeoutMs(ctx);
-        // refuse before reading the body: a full queue must not cost an upload's memory
+        // refuse before keeping the body: a full queue must not cost an upload's memory
         if (workers.getQueue().remainingCapacity() == 0 && workers.getActiveCount() >= config.workers) {
+            drain(ctx);
             throw queueFull();
         }
         long declared = contentLength(ctx);
@@ -498,6 +500,23 @@ public final class LegionServer implements AutoCloseable {
         }
         throw new ApiException(400, "timeout_ms must be a whole number of milliseconds from 1 to " + max + ", got "
                 + asked);
+    }
+
+    /**
+     * Reads and discards the body (up to the byte limit) before an early refusal. An answer sent while the client is
+     * still sending makes Jetty close the connection, and a client whose write then fails may never read the answer
+     * (seen as "header parser received no bytes" under load); reading costs time, not memory.
+     */
+    private void drain(Context ctx) {
+        try (InputStream in = ctx.bodyInputStream()) {
+            byte[] buffer = new byte[16 * 1024];
+            long left = config.maxBytes + 64 * 1024;
+            for (int n; left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0; ) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("discarding a refused request's body failed: {}", e.toString());
+        }
     }
 
     /** The declared body length, -1 if none (chunked) or unreadable (the bounded read decides then). */
