@@ -7,6 +7,7 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * An upload's format and size from its header alone, so that what is not an image or is over the pixel limit is
@@ -26,7 +27,8 @@ record ImageHeader(String format, int width, int height) {
         if (bytes.length == 0) {
             throw new ApiException(400, name + ": the upload is empty (0 bytes)");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        // an explicit memory-cached stream: ImageIO's default may create a temporary cache file
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 throw new ApiException(400, name + ": not an image in a supported format (PNG, JPEG, WebP, BMP, GIF, "

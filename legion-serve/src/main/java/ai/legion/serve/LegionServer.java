@@ -73,7 +73,7 @@ public final class LegionServer implements AutoCloseable {
     /** Same escaping as the report writer: strings exact, terminal controls escaped. */
     private static final ObjectMapper JSON = new ObjectMapper(new JsonFactory().setCharacterEscapes(
             SafeText.jsonEscapes()));
-    private static final Pattern RESULT_FILE = Pattern.compile("overlay\\.png|mask\\.png|artifact_\\d{2,}\\.png"
+    private static final Pattern RESULT_FILE = Pattern.compile("overlay\\.png|mask\\.png|artifact_\\d{2,4}\\.png"
             + "|report\\.json");
     private static final String WEB = "/ai/legion/serve/web";
 
@@ -472,7 +472,7 @@ public final class LegionServer implements AutoCloseable {
                     } else if (cause instanceof ApiException api) {
                         error(ctx, api.status(), api.getMessage());
                     } else {
-                        LOG.error("{}: analysis failed", upload.name, cause);
+                        LOG.error("{}: analysis failed", SafeText.forTerminalLine(upload.name), cause);
                         error(ctx, 500, upload.name + ": analysis failed: " + cause);
                     }
                 }
@@ -550,10 +550,13 @@ public final class LegionServer implements AutoCloseable {
                 List<UploadedFile> files = ctx.uploadedFiles();
                 file = files.isEmpty() ? null : files.get(0);
             }
-        } catch (RuntimeException e) {
-            // Jetty's multipart parser refuses a part or body over the limits with an IllegalStateException
-            if (mentionsLimit(e) || e.getCause() != null && mentionsLimit(e.getCause())) {
-                throw tooLarge(-1);
+        } catch (Exception e) { // Javalin passes the servlet API's checked exceptions through unchanged
+            // Jetty's parser refuses a part or body over the limits with an IllegalStateException ("max file size
+            // exceeded: N", "max length exceeded"), wrapped in a 400 "bad multipart" and a ServletException
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("exceeded")) {
+                    throw tooLarge(-1);
+                }
             }
             throw new ApiException(400, "cannot read the multipart body: " + e.getMessage());
         }
@@ -569,11 +572,6 @@ public final class LegionServer implements AutoCloseable {
         } catch (IOException e) {
             throw new ApiException(400, "cannot read the uploaded file: " + e.getMessage());
         }
-    }
-
-    private static boolean mentionsLimit(Throwable e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return m.contains("exceed") || m.contains("too large") || m.contains("max");
     }
 
     private Upload raw(Context ctx) {

@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,6 +134,21 @@ class ServerApiTest {
         Answer form = send(multipart(url + "/v1/analyze", "big.png", new byte[(int) MAX_BYTES + 100_000]));
         assertEquals(413, form.status(), form.text());
         assertTrue(form.json().get("error").asText().contains("max-bytes"), form.text());
+
+        // without Content-Length (chunked) the limit is found while reading
+        Answer chunked = send(HttpRequest.newBuilder(URI.create(url + "/v1/analyze"))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).build());
+        assertEquals(413, chunked.status(), chunked.text());
+        assertEquals("the upload is larger, more than this server's limit of " + MAX_BYTES + " bytes (max-bytes)",
+                chunked.json().get("error").asText());
+        HttpRequest form2 = multipart(url + "/v1/analyze", "big.png", new byte[(int) MAX_BYTES + 100_000]);
+        byte[] formBody = TestServers.multipartBody("big.png", new byte[(int) MAX_BYTES + 100_000]);
+        Answer chunkedForm = send(HttpRequest.newBuilder(URI.create(url + "/v1/analyze"))
+                .header("Content-Type", form2.headers().firstValue("Content-Type").orElseThrow())
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(formBody))).build());
+        assertEquals(413, chunkedForm.status(), chunkedForm.text());
+        assertTrue(chunkedForm.json().get("error").asText().contains("max-bytes"), chunkedForm.text());
     }
 
     @Test

@@ -52,7 +52,9 @@ final class TestServers {
             this.inner = inner;
         }
 
+        /** Closes the gate; {@link #entered} counts only the analyses that start from now on. */
         void close() {
+            entered.drainPermits();
             latch = new CountDownLatch(1);
         }
 
@@ -102,15 +104,21 @@ final class TestServers {
 
     /** A multipart/form-data upload of {@code bytes} in the field {@code image}, as the web page sends it. */
     static HttpRequest multipart(String url, String fileName, byte[] bytes) {
-        String boundary = "legion-test-boundary-7f3a";
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2))
+                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(multipartBody(fileName, bytes))).build();
+    }
+
+    private static final String BOUNDARY = "legion-test-boundary-7f3a";
+
+    /** The body of {@link #multipart}. */
+    static byte[] multipartBody(String fileName, byte[] bytes) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + fileName
+        body.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + fileName
                 + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(bytes);
-        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+        body.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return body.toByteArray();
     }
 
     static Answer send(HttpRequest request) throws IOException, InterruptedException {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -93,5 +94,8 @@ class WebPageBrowserTest {
         assertTrue(!items.isEmpty() && items.get(0).getText().contains(expected.artifacts().get(0).explanation()),
                 () -> "first explanation: " + items.get(0).getText());
         assertTrue(browser.findElement(By.id("error")).getAttribute("hidden") != null, "no error shown");
+        // what the page looked like, for a person reviewing a failure (or a change of the page)
+        Files.write(Path.of(System.getProperty("basedir", "."), "target", "web-page.png"),
+                browser.getScreenshotAs(OutputType.BYTES));
     }
 }
