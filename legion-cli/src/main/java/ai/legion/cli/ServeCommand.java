@@ -87,7 +87,8 @@ final class ServeCommand implements Callable<Integer> {
                 .resultTtl(Duration.ofSeconds(ttlSeconds)).resultBytes(resultMib << 20).build();
         java.io.PrintWriter err = spec.commandLine().getErr();
         server.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "legion-serve-stop"));
+        Thread stop = new Thread(server::close, "legion-serve-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
         err.println("legion serve: listening on " + server.url() + " (loading the model from " + model + ")");
         err.flush();
         try {
@@ -95,6 +96,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ExecutionException e) {
             // a server that can never become ready is of no use: stop, and exit as for a model that cannot load
             server.close();
+            Runtime.getRuntime().removeShutdownHook(stop);
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         err.println("legion serve: ready; open " + server.url() + "/ in a browser");
