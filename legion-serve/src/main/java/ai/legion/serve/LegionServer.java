@@ -76,6 +76,8 @@ public final class LegionServer implements AutoCloseable {
     private static final Pattern RESULT_FILE = Pattern.compile("overlay\\.png|mask\\.png|artifact_\\d{2,4}\\.png"
             + "|report\\.json");
     private static final String WEB = "/ai/legion/serve/web";
+    /** How long {@link #close()} waits for abandoned analyses to stop before leaving the model open. */
+    private static final long ABANDON_WAIT_S = 30;
 
     private enum State { LOADING, READY, FAILED, STOPPING, STOPPED }
 
@@ -361,7 +363,13 @@ public final class LegionServer implements AutoCloseable {
                     ((Job) r).future.completeExceptionally(new ApiException(503, "the server stopped before this "
                             + "image was analyzed"));
                 }
-                workers.awaitTermination(config.shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
+                // an abandoned analysis stops at its next token; one stuck longer keeps the model (closing it under a
+                // running analysis would pull native memory from under it): the process's exit releases it then
+                if (!workers.awaitTermination(ABANDON_WAIT_S, TimeUnit.SECONDS)) {
+                    LOG.warn("an analysis did not stop within {} s of being abandoned; the model is not closed",
+                            ABANDON_WAIT_S);
+                    model = null;
+                }
             }
             // answers completed by the workers may still be on their way out: wait until none is in flight
             while (inFlight.get() > 0 && System.nanoTime() < deadline) {
