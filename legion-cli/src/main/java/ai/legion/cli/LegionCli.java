@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "legion", mixinStandardHelpOptions = true, version = "legion 0.1.0",
         description = "LEGION for the JVM: synthetic-image artifact detection, localization and explanation.",
         subcommands = {AnalyzeCommand.class, InspectCommand.class, TrainCommand.class, RefineCommand.class, EvalCommand.class, DataCommand.class, ConvertCommand.class, TokenizerCommand.class, BenchCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class})
 public final class LegionCli implements Runnable {
 
@@ -82,5 +83,7 @@ public final class LegionCli implements Runnable {
         if (!verbose) {
             System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "error");
         }
+        // legion serve's own lines (ready, stopping, one access-log line per request) are what an operator reads
+        System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log.ai.legion.serve", "info");
     }
 }
