@@ -71,7 +71,11 @@ function render(answer) {
     $("pfake").textContent = "this model has no detection head";
     $("meter-fill").style.width = "0";
   }
-  $("summary").textContent = report.summary || "";
+  // "skipped": judged real, not explained (upstream explains fakes only); "forced": explained on request anyway
+  $("summary").textContent = report.explanations === "skipped"
+      ? "Judged real, so not explained."
+      : (report.explanations === "forced" ? "Judged real; explained on request (low confidence): " : "")
+        + (report.summary || "");
   $("overlay").src = answer.overlay;
   $("caption").textContent = report.source + " · " + report.image.width + "×" + report.image.height + " px · "
       + pct(report.artifact_area_fraction) + " marked · " + Math.round(report.timings_ms.total) + " ms";
@@ -104,7 +108,8 @@ function render(answer) {
   });
   if (report.artifacts.length === 0) {
     const li = document.createElement("li");
-    li.textContent = report.text.explanation || "No artifact found.";
+    li.textContent = report.explanations === "skipped" ? "No explanation for an image judged real."
+        : report.text.explanation || "No artifact found.";
     list.append(li);
   }
   const links = $("links");
