@@ -34,8 +34,9 @@ public record ReportView(BufferedImage image, ArtifactReport report) {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(report, "report");
         if (image.getWidth() != report.imageWidth() || image.getHeight() != report.imageHeight()) {
-            throw new IllegalArgumentException("image is " + image.getWidth() + "x" + image.getHeight() + " but the report "
-                    + "of " + report.source() + " is for " + report.imageWidth() + "x" + report.imageHeight());
+            throw new IllegalArgumentException("image is " + image.getWidth() + "x" + image.getHeight()
+                    + " but the report of " + report.source() + " is for " + report.imageWidth() + "x"
+                    + report.imageHeight());
         }
     }
 

@@ -35,7 +35,7 @@ class LegionDisplayTest {
         }
         return ArtifactReport.builder("scene <1>.png", 128, 64).verdict(Verdict.fromLogits(1f, 0f))
                 .summary("I have found: a ball.")
-                .addArtifact(new Artifact(0, "the ball", "its shadow points <toward> the light", 
+                .addArtifact(new Artifact(0, "the ball", "its shadow points <toward> the light",
                         BinaryMask.fromBooleans(px, 64, 128), 0.875f))
                 .addArtifact(new Artifact(1, "the sky", "", BinaryMask.empty(64, 128), 0.25f)).build();
     }
@@ -76,7 +76,8 @@ class LegionDisplayTest {
         BufferedImage image = new BufferedImage(128, 64, BufferedImage.TYPE_INT_RGB);
         DisplayData d = renderer().render(new ReportView(image, r));
         String html = d.getData(MIMEType.TEXT_HTML).toString();
-        assertTrue(html.contains("<td style=\"text-align:left\">its shadow points &lt;toward&gt; the light</td>"), html);
+        assertTrue(html.contains("<td style=\"text-align:left\">its shadow points &lt;toward&gt; the light</td>"),
+                html);
         assertTrue(html.contains("<td style=\"text-align:left\">6.3%</td>"), html);
         assertTrue(html.contains("<td style=\"text-align:left\">8, 4, 32, 16</td>"), html);
         assertFalse(html.contains("<toward>"), "model text must be escaped");

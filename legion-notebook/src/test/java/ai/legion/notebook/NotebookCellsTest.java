@@ -26,9 +26,9 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Runs every code cell of every notebook in examples/notebooks, in order, in a fresh {@link NotebookKernel} per
- * notebook (JJava's kernel base and evaluation scheme over JShell, with this module's test class path as the
- * kernelspec of install-kernel.sh gives the real kernel), and fails on a compile error or exception, naming the
- * notebook and cell. Every display a notebook publishes must carry an image or HTML, and there must be at least
+ * notebook (JJava's kernel base and evaluation scheme over JShell, on the class path install-kernel.sh gives the
+ * real kernel and nothing else, see {@link KernelClassLoaders}), and fails on a compile error or exception, naming
+ * the notebook and cell. Every display a notebook publishes must carry an image or HTML, and there must be at least
  * as many displays and display updates as the code has {@code display(...)} and {@code updateDisplay(...)} calls;
  * a cell's value must not show a record's or Optional's default {@code toString}.
  */
@@ -38,6 +38,9 @@ class NotebookCellsTest {
     private static final Pattern UPDATE_CALL = Pattern.compile("(?<![\\w.])updateDisplay\\(");
     /** {@code Optional[...]} or a record's generated {@code Name[field=...]}. */
     private static final Pattern DEFAULT_TO_STRING = Pattern.compile("Optional\\[|\\b[A-Z]\\w*\\[[a-z]\\w*=");
+
+    private static final List<Path> CLASS_PATH = KernelClassLoaders.notebookClassPath();
+    private static final ClassLoader LIBRARIES = KernelClassLoaders.libraries(CLASS_PATH);
 
     private static Path notebooks() {
         return Path.of(System.getProperty(LegionHome.PROPERTY, "..")).resolve("examples/notebooks");
@@ -63,7 +66,7 @@ class NotebookCellsTest {
         int displayCalls = 0;
         int updateCalls = 0;
         long t0 = System.nanoTime();
-        try (NotebookKernel kernel = new NotebookKernel(System.getProperty("java.class.path"))) {
+        try (NotebookKernel kernel = new NotebookKernel(CLASS_PATH, LIBRARIES)) {
             int index = 0;
             for (JsonNode cell : nb.path("cells")) {
                 index++;

@@ -1,8 +1,8 @@
 package ai.legion.notebook;
 
-import java.io.File;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +17,7 @@ import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.UnresolvedReferenceException;
 import jdk.jshell.execution.DirectExecutionControl;
+import jdk.jshell.execution.LoaderDelegate;
 import jdk.jshell.spi.ExecutionControl;
 import jdk.jshell.spi.ExecutionControlProvider;
 import jdk.jshell.spi.ExecutionEnv;
@@ -45,30 +46,42 @@ import org.dflib.jjava.jupyter.messages.publish.PublishUpdateDisplayData;
 final class NotebookKernel extends BaseKernel implements AutoCloseable {
 
     /** JJava's start-up imports (jjava-distro {@code NotebookInitializer}), minus its JJava-only statics. */
-    static final String STARTUP = "import java.util.*;\nimport java.io.*;\nimport java.math.*;\nimport java.net.*;\n"
-            + "import java.time.*;\nimport java.util.concurrent.*;\nimport java.util.prefs.*;\nimport java.util.regex.*;\n"
-            + "import static org.dflib.jjava.jupyter.kernel.BaseNotebookStatics.*;";
+    static final String STARTUP = String.join("\n", "import java.util.*;", "import java.io.*;", "import java.math.*;",
+            "import java.net.*;", "import java.time.*;", "import java.util.concurrent.*;", "import java.util.prefs.*;",
+            "import java.util.regex.*;", "import static org.dflib.jjava.jupyter.kernel.BaseNotebookStatics.*;");
 
     /** One message the kernel published: a display or an update of one. */
     record Published(boolean update, DisplayData data) {}
 
     private final JShell shell;
-    private final ValueCapturingControl control = new ValueCapturingControl();
+    private final KernelClassLoaders.Snippets snippets;
+    private final ValueCapturingControl control;
     private final List<Published> published = new ArrayList<>();
 
-    NotebookKernel(String classPath) {
+    /**
+     * A kernel whose JShell compiles against {@code classPath} and loads classes through {@code libraries} (see
+     * {@link KernelClassLoaders}); extensions are found on that class path, as JJava finds them on
+     * {@code JJAVA_CLASSPATH}.
+     */
+    NotebookKernel(List<Path> classPath, ClassLoader libraries) {
         super("legion-notebook-test", "1", new LanguageInfo.Builder("Java").fileExtension(".jshell").build(), List.of(),
                 null, new JupyterIO(StandardCharsets.UTF_8), new CommManager(), new Renderer(), null,
                 new MagicsRegistry(), true, new StringStyler.Builder().build());
+        snippets = new KernelClassLoaders.Snippets(libraries);
+        control = new ValueCapturingControl(snippets);
         shell = JShell.builder().executionEngine(new Provider(control), Map.of()).build();
-        for (String entry : classPath.split(File.pathSeparator)) {
-            if (!entry.isBlank()) {
-                shell.addToClasspath(entry);
-            }
+        for (Path entry : classPath) {
+            shell.addToClasspath(entry.toString());
         }
         JupyterIoAttach.attach(io, new RecordingEnvironment(published));
         onStartup();
         evalRaw(STARTUP);
+    }
+
+    /** JJava loads extensions and runs snippets in JShell's class loader; so does this kernel. */
+    @Override
+    protected ClassLoader getClassLoader() {
+        return snippets.loader();
     }
 
     /** What the kernel published since it started. */
@@ -98,7 +111,17 @@ final class NotebookKernel extends BaseKernel implements AutoCloseable {
 
     private Object evalSnippet(String code) {
         control.lastValue = null;
-        List<SnippetEvent> events = shell.eval(code);
+        // JJava runs snippets with JShell's loader as the context loader (JJavaLoaderDelegate); ServiceLoader users
+        // such as DJL's Engine depend on it
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(snippets.loader());
+        List<SnippetEvent> events;
+        try {
+            events = shell.eval(code);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
         Object value = null;
         for (SnippetEvent e : events) {
             if (e.causeSnippet() != null) {
@@ -188,6 +211,10 @@ final class NotebookKernel extends BaseKernel implements AutoCloseable {
      */
     private static final class ValueCapturingControl extends DirectExecutionControl {
         private Object lastValue;
+
+        ValueCapturingControl(LoaderDelegate loader) {
+            super(loader);
+        }
 
         @Override
         protected String invoke(Method doitMethod) throws Exception {
