@@ -35,9 +35,10 @@ public final class Charts {
      */
     public static CategoryChart artifactAreas(ArtifactReport report) {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Artifact areas: " + report.source()).xAxisTitle("artifact").yAxisTitle("% of the image")
-                .build();
+                .title("Artifact areas: " + ReportView.displayName(report.source())).xAxisTitle("artifact")
+                .yAxisTitle("% of the image").build();
         style(chart);
+        chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setStacked(true);
         chart.getStyler().setLegendVisible(false);
         List<Artifact> artifacts = report.artifacts();
@@ -124,6 +125,8 @@ public final class Charts {
         s.setPlotBackgroundColor(Color.WHITE);
         s.setLegendPosition(Styler.LegendPosition.OutsideS);
         s.setLegendLayout(Styler.LegendLayout.Horizontal);
+        // XChart prints a single bar's value with every digit otherwise (9.48486328125)
+        chart.getStyler().setYAxisDecimalPattern("#0.###");
         chart.getStyler().setXAxisLabelRotation(20);
     }
 

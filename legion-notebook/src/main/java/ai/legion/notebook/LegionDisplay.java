@@ -8,6 +8,7 @@ import ai.legion.eval.metrics.DetectionAccumulator;
 import ai.legion.eval.runner.EvalResult;
 import ai.legion.eval.runner.EvalSummary;
 import ai.legion.eval.runner.ExplanationSummary;
+import java.awt.image.BufferedImage;
 import java.awt.image.RenderedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,7 +44,7 @@ import org.owasp.encoder.Encode;
  *       {@link DetectionAccumulator.Report} as HTML tables.
  * </ul>
  *
- * <p>Images ({@code BufferedImage}) need nothing from here: the kernel shows them as PNG itself.
+ * <p>A {@code BufferedImage} shows as PNG (as the kernel shows it itself) with {@code [image WxH]} as its text.
  */
 public final class LegionDisplay implements Extension {
 
@@ -79,11 +80,19 @@ public final class LegionDisplay implements Extension {
                                 () -> o.isPresent() ? String.valueOf(o) : "(empty)");
                     }
                 });
+        // the kernel's own image renderer leaves BufferedImage's debugging toString as the text form
+        renderer.createRegistration(BufferedImage.class).preferring(MIMEType.IMAGE_PNG)
+                .register((i, ctx) -> {
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, () -> "[image " + i.getWidth() + "x" + i.getHeight()
+                            + "]");
+                    ctx.renderIfRequested(MIMEType.IMAGE_PNG, () -> pngBase64(i));
+                });
         renderer.createRegistration(BinaryMask.class).preferring(MIMEType.IMAGE_PNG)
                 .register((m, ctx) -> ctx.renderIfRequested(MIMEType.IMAGE_PNG,
                         () -> pngBase64(MaskImages.toImage(m))));
         renderer.createRegistration(Chart.class).preferring(MIMEType.IMAGE_PNG).supporting(MIMEType.IMAGE_SVG)
                 .register((Chart c, RenderContext ctx) -> {
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, () -> "[chart] " + c.getTitle());
                     ctx.renderIfRequested(MIMEType.IMAGE_PNG, () -> chartPng(c));
                     ctx.renderIfRequested(MIMEType.IMAGE_SVG, () -> chartSvg(c));
                 });

@@ -65,7 +65,7 @@ public final class LossPlot implements TrainListener {
         Styler st = chart.getStyler();
         st.setChartBackgroundColor(Color.WHITE);
         st.setPlotBackgroundColor(Color.WHITE);
-        st.setLegendPosition(Styler.LegendPosition.InsideNE);
+        st.setLegendPosition(Styler.LegendPosition.OutsideE);
         if (s.isEmpty()) {
             // XChart needs data to lay out its axes: an empty plot spans step 0..1, loss 0..1
             chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);

@@ -1,6 +1,8 @@
 package ai.legion.notebook;
 
+import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
+import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.Overlay;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -54,31 +56,64 @@ public record ReportView(BufferedImage image, ArtifactReport report) {
     }
 
     /**
-     * The overlay without its legend (the table carries the explanations uncut), enlarged to at least
-     * {@link #MIN_DISPLAY_WIDTH} pixels wide by a whole factor.
+     * The overlay without its legend (the table carries the explanations uncut). An image narrower than
+     * {@link #MIN_DISPLAY_WIDTH} is first enlarged by a whole factor, image and masks alike (nearest neighbour),
+     * so that the numbers and the verdict banner are drawn at a readable size rather than scaled up with it.
      */
     public BufferedImage overlay() {
-        BufferedImage o = Overlay.render(image, report, Overlay.Options.DEFAULT.withLegend(false));
-        int factor = (MIN_DISPLAY_WIDTH + o.getWidth() - 1) / o.getWidth();
+        Overlay.Options options = Overlay.Options.DEFAULT.withLegend(false);
+        int factor = (MIN_DISPLAY_WIDTH + image.getWidth() - 1) / image.getWidth();
         if (factor <= 1) {
-            return o;
+            return Overlay.render(image, report, options);
         }
-        BufferedImage big = new BufferedImage(o.getWidth() * factor, o.getHeight() * factor,
+        return Overlay.render(enlarge(image, factor), enlarge(report, factor), options);
+    }
+
+    private static BufferedImage enlarge(BufferedImage image, int factor) {
+        BufferedImage big = new BufferedImage(image.getWidth() * factor, image.getHeight() * factor,
                 BufferedImage.TYPE_INT_RGB);
         Graphics2D g = big.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
-            g.drawImage(o, 0, 0, big.getWidth(), big.getHeight(), null);
+            g.drawImage(image, 0, 0, big.getWidth(), big.getHeight(), null);
         } finally {
             g.dispose();
         }
         return big;
     }
 
+    /** The report with every mask enlarged by {@code factor} (each pixel becomes a factor x factor block). */
+    private static ArtifactReport enlarge(ArtifactReport r, int factor) {
+        ArtifactReport.Builder b = ArtifactReport.builder(r.source(), r.imageWidth() * factor,
+                r.imageHeight() * factor).verdict(r.verdict().orElse(null)).summary(r.summary())
+                .union(enlarge(r.union(), factor));
+        for (Artifact a : r.artifacts()) {
+            b.addArtifact(new Artifact(a.index(), a.phrase(), a.explanation(), enlarge(a.mask(), factor), a.score()));
+        }
+        return b.build();
+    }
+
+    private static BinaryMask enlarge(BinaryMask m, int factor) {
+        int w = m.width() * factor;
+        boolean[] px = new boolean[w * m.height() * factor];
+        for (int y = 0; y < m.height() * factor; y++) {
+            for (int x = 0; x < w; x++) {
+                px[y * w + x] = m.get(x / factor, y / factor);
+            }
+        }
+        return BinaryMask.fromBooleans(px, m.height() * factor, w);
+    }
+
+    /** The last part of a source path ({@code a/b/c.png} gives {@code c.png}), for headings and chart labels. */
+    static String displayName(String source) {
+        int cut = Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\'));
+        return cut >= 0 && cut < source.length() - 1 ? source.substring(cut + 1) : source;
+    }
+
     /** The HTML a notebook shows: the verdict line, the summary, the overlay and the artifacts table. */
     public String html() {
         StringBuilder sb = new StringBuilder("<div class=\"legion-report\">");
-        sb.append("<p><b>").append(Encode.forHtml(report.source())).append("</b> ").append(report.imageWidth())
+        sb.append("<p><b>").append(Encode.forHtml(displayName(report.source()))).append("</b> ").append(report.imageWidth())
                 .append('\u00d7').append(report.imageHeight()).append(" \u2014 ");
         report.verdict().ifPresentOrElse(v -> sb.append(LegionDisplay.verdictHtml(v)), () -> sb.append("no verdict"));
         sb.append(String.format(Locale.ROOT, " \u2014 %d artifact%s covering %.1f%% of the image</p>",

@@ -47,7 +47,7 @@ public record Table(String title, List<String> headers, List<List<String>> rows)
             rows.add(List.of(Integer.toString(a.index() + 1), a.phrase(), a.explanation(), percent(a.areaFraction()),
                     a.bbox().map(Table::box).orElse("-"), fixed(a.score())));
         }
-        return new Table("Artifacts of " + report.source(),
+        return new Table("Artifacts of " + ReportView.displayName(report.source()),
                 List.of("#", "phrase", "explanation", "area", "box (x, y, w, h)", "score"), rows);
     }
 

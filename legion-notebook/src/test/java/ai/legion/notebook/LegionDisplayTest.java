@@ -83,10 +83,9 @@ class LegionDisplayTest {
         assertFalse(html.contains("<toward>"), "model text must be escaped");
         int at = html.indexOf("base64,") + "base64,".length();
         BufferedImage overlay = png(html.substring(at, html.indexOf('"', at)));
-        // the legend-less overlay of a 128-px image is at least 360 px (Overlay's minimum), then enlarged by a whole
-        // factor to >= 384 px
-        assertTrue(overlay.getWidth() >= ReportView.MIN_DISPLAY_WIDTH, "width " + overlay.getWidth());
-        assertEquals(new ReportView(image, r).overlay().getWidth(), overlay.getWidth());
+        // a 128-px image and its masks are enlarged 3x (384 px >= MIN_DISPLAY_WIDTH) before the overlay is drawn
+        assertEquals(3 * 128, overlay.getWidth());
+        assertEquals(new ReportView(image, r).overlay().getHeight(), overlay.getHeight());
         assertThrows(IllegalArgumentException.class, () -> new ReportView(new BufferedImage(64, 64,
                 BufferedImage.TYPE_INT_RGB), r));
     }
@@ -100,6 +99,9 @@ class LegionDisplayTest {
         assertEquals(64, mask.getHeight());
         assertEquals(0xFFFFFF, mask.getRGB(8, 4) & 0xFFFFFF);
         assertEquals(0, mask.getRGB(7, 4) & 0xFFFFFF);
+        DisplayData image = renderer().render(new BufferedImage(128, 64, BufferedImage.TYPE_INT_RGB));
+        assertEquals("[image 128x64]", image.getData(MIMEType.TEXT_PLAIN));
+        assertEquals(128, png(image.getData(MIMEType.IMAGE_PNG)).getWidth());
     }
 
     @Test

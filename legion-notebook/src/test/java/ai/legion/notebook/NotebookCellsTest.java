@@ -36,8 +36,9 @@ class NotebookCellsTest {
 
     private static final Pattern DISPLAY_CALL = Pattern.compile("(?<![\\w.])display\\(");
     private static final Pattern UPDATE_CALL = Pattern.compile("(?<![\\w.])updateDisplay\\(");
-    /** {@code Optional[...]} or a record's generated {@code Name[field=...]}. */
-    private static final Pattern DEFAULT_TO_STRING = Pattern.compile("Optional\\[|\\b[A-Z]\\w*\\[[a-z]\\w*=");
+    /** {@code Optional[...]}, a record's generated {@code Name[field=...]} or Object's {@code a.b.Name@1f2e3d}. */
+    private static final Pattern DEFAULT_TO_STRING =
+            Pattern.compile("Optional\\[|\\b[A-Z]\\w*\\[[a-z]\\w*=|\\b[a-z][\\w.]*\\.[A-Z][\\w$]*@[0-9a-f]{4,}\\b");
 
     private static final List<Path> CLASS_PATH = KernelClassLoaders.notebookClassPath();
     private static final ClassLoader LIBRARIES = KernelClassLoaders.libraries(CLASS_PATH);
@@ -94,14 +95,17 @@ class NotebookCellsTest {
                 List<NotebookKernel.Published> fresh = kernel.published().subList(before, kernel.published().size());
                 for (NotebookKernel.Published p : fresh) {
                     checkRich(where + (p.update() ? " update_display" : " display"), p.data());
+                    plainText(where + " display", p.data());
+                }
+                for (NotebookKernel.Published p : fresh) {
+                    // display(x) returns its id: as a cell's last line Jupyter would show that id as the result
+                    assertFalse(value instanceof String id && id.equals(p.data().getDisplayId()), where
+                            + " ends with display(...), whose value (the display id) Jupyter would show: end it with"
+                            + " the object itself");
                 }
                 if (value != null) {
                     DisplayData result = kernel.getRenderer().render(value);
-                    String text = String.valueOf(result.getData(MIMEType.TEXT_PLAIN));
-                    Matcher m = DEFAULT_TO_STRING.matcher(text);
-                    if (m.find()) {
-                        fail(where + ": the value shows a default toString (" + m.group() + "...): " + text);
-                    }
+                    plainText(where + " value", result);
                     if (result.hasDataForType(MIMEType.TEXT_HTML) || result.hasDataForType(MIMEType.IMAGE_PNG)) {
                         checkRich(where + " result", result);
                     }
@@ -116,6 +120,15 @@ class NotebookCellsTest {
                     + " updateDisplay(...) calls in the code");
         }
         System.out.printf("%s: all cells in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The text form must not be a default toString (what a front end without rich output shows). */
+    private static void plainText(String where, DisplayData data) {
+        String text = String.valueOf(data.getData(MIMEType.TEXT_PLAIN));
+        Matcher m = DEFAULT_TO_STRING.matcher(text);
+        if (m.find()) {
+            fail(where + " shows a default toString (" + m.group() + "...): " + text);
+        }
     }
 
     /** A display must carry a decodable PNG, an SVG or HTML (whose inline PNGs decode). */
