@@ -113,8 +113,8 @@ public record ReportView(BufferedImage image, ArtifactReport report) {
     /** The HTML a notebook shows: the verdict line, the summary, the overlay and the artifacts table. */
     public String html() {
         StringBuilder sb = new StringBuilder("<div class=\"legion-report\">");
-        sb.append("<p><b>").append(Encode.forHtml(displayName(report.source()))).append("</b> ").append(report.imageWidth())
-                .append('\u00d7').append(report.imageHeight()).append(" \u2014 ");
+        sb.append("<p><b>").append(Encode.forHtml(displayName(report.source()))).append("</b> ")
+                .append(report.imageWidth()).append('\u00d7').append(report.imageHeight()).append(" \u2014 ");
         report.verdict().ifPresentOrElse(v -> sb.append(LegionDisplay.verdictHtml(v)), () -> sb.append("no verdict"));
         sb.append(String.format(Locale.ROOT, " \u2014 %d artifact%s covering %.1f%% of the image</p>",
                 report.artifacts().size(), report.artifacts().size() == 1 ? "" : "s",
