@@ -1,5 +1,6 @@
 package ai.legion.core.report;
 
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -93,5 +94,21 @@ public record Artifact(int index, String phrase, String explanation, BinaryMask 
     /** The share of the image the mask covers. */
     public double areaFraction() {
         return mask.areaFraction();
+    }
+
+    /**
+     * One readable line, numbered as on the overlay, e.g.
+     * {@code #1 "the hand": six fingers [area 3.2%, box 10,12 30x28, score 0.87]}.
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("#").append(index + 1).append(" \"").append(phrase).append('"');
+        if (!explanation.isEmpty()) {
+            sb.append(": ").append(explanation);
+        }
+        sb.append(String.format(Locale.ROOT, " [area %.1f%%", 100 * areaFraction()));
+        bbox().ifPresent(b -> sb.append(", box ").append(b.x()).append(',').append(b.y()).append(' ')
+                .append(b.width()).append('x').append(b.height()));
+        return sb.append(String.format(Locale.ROOT, ", score %.2f]", score)).toString();
     }
 }

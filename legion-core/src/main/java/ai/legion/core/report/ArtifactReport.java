@@ -3,6 +3,7 @@ package ai.legion.core.report;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -85,6 +86,22 @@ public record ArtifactReport(String source, int imageWidth, int imageHeight, Opt
     /** Whether the detection head judged the image fake; empty without a verdict. */
     public Optional<Boolean> isFake() {
         return verdict.map(Verdict::isFake);
+    }
+
+    /**
+     * A readable summary: the source and size, the verdict, how much the artifacts cover, then one line per
+     * artifact ({@link Artifact#toString()}). {@link ReportJson} writes the complete report.
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(source).append(' ').append(imageWidth).append('x').append(imageHeight)
+                .append(": ").append(verdict.map(Verdict::describe).orElse("no verdict")).append(", ")
+                .append(artifacts.size()).append(artifacts.size() == 1 ? " artifact" : " artifacts")
+                .append(String.format(Locale.ROOT, " covering %.1f%% of the image", 100 * artifactAreaFraction()));
+        for (Artifact a : artifacts) {
+            sb.append("\n  ").append(a);
+        }
+        return sb.toString();
     }
 
     /** A builder for an image of the given size. */

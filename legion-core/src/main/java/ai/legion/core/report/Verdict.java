@@ -120,4 +120,10 @@ public record Verdict(Label label, double probability, double pReal, double pFak
     public String describe() {
         return String.format(Locale.ROOT, "%s (p = %.3f)", label, probability);
     }
+
+    /** {@link #describe()}: what a person reads in a notebook or log; the logits are in the accessors. */
+    @Override
+    public String toString() {
+        return describe();
+    }
 }
