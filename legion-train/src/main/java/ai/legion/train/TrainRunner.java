@@ -88,7 +88,7 @@ public final class TrainRunner {
             List<StepMetrics> history = trainer.fit();
             Path out = path(cfg.output());
             if (out != null && trainer.step() >= trainer.totalSteps()) { // not when stopped early to resume
-                LoraAdapters.mergeAll(model.llm());
+                LoraAdapters.mergeAndUnloadAll(model.llm()); // the folder holds the base keys only
                 model.save(out, savePrecision());
             }
             return history;
@@ -197,7 +197,7 @@ public final class TrainRunner {
             for (ai.legion.train.optim.TrainableParameter p : params) {
                 p.parameter().getArray().setRequiresGradient(false);
             }
-            LoraAdapters.mergeAll(model.llm());
+            LoraAdapters.mergeAndUnloadAll(model.llm()); // the folder holds the base keys only
             model.save(target, savePrecision());
         }
         return target;

@@ -138,6 +138,18 @@ class TrainRunnerTest {
         assertTrue(both.getMessage().contains("not both"), both.getMessage());
     }
 
+    /** With LoRA, the written folder holds the merged base weights only, so the analyzer loads it strictly. */
+    @Test
+    void loraRunsExportMergedBaseWeights() throws Exception {
+        Stage1TrainerTest.simRecords(tmp.resolve("sim"));
+        ObjectNode c = stage1Config();
+        c.putObject("lora").put("r", 4);
+        runner(c).stage1(null, false);
+        try (LegionModel m = LegionModel.loader().model(tmp.resolve("model")).strict(true).load()) {
+            assertTrue(m.weightMap(false).entries().keySet().stream().noneMatch(k -> k.contains("lora_")));
+        }
+    }
+
     /** Every bad value fails when the config is read, before any data or weights, naming its key. */
     @Test
     void everyBadValueIsRefusedNamingItsKey() throws Exception {

@@ -393,6 +393,22 @@ public final class LoraAdapters {
         return n;
     }
 
+    /**
+     * PEFT's {@code merge_and_unload}: merges every adapter into its base weight and removes it, so the model's
+     * keys are those of the base model again (what a saved LEGION folder holds); returns how many modules were
+     * merged.
+     */
+    public static <T extends Block & StateDictBlock>
+            int mergeAndUnloadAll(T root) {
+        int n = 0;
+        for (Linear lin : adapted(root)) {
+            lin.merge();
+            lin.removeAdapter();
+            n++;
+        }
+        return n;
+    }
+
     /** Unmerges every attached adapter; returns how many modules carry one. */
     public static <T extends Block & StateDictBlock>
             int unmergeAll(T root) {
