@@ -72,6 +72,11 @@ public final class AnalyzerPredictions implements PredictionSource {
 
     @Override
     public void check(Set<Task> tasks) {
+        if ((tasks.contains(Task.LOCALIZATION) || tasks.contains(Task.EXPLANATION)) && !analyzer.explainsReal()) {
+            // upstream scores localization and explanation on every test image, whatever its detector says
+            throw new IllegalArgumentException("localization and explanation are evaluated on every image: build the "
+                    + "analyzer of " + name + " with explainReal(true), or images it calls REAL count as empty");
+        }
         if (tasks.contains(Task.DETECTION) && !analyzer.model().hasDetectionHead()) {
             throw new IllegalArgumentException("the checkpoint " + name + " has no detection head (prediction_head.*):"
                     + " it cannot be evaluated on detection");

@@ -126,7 +126,10 @@ public final class Evaluation {
             return this;
         }
 
-        /** Predictions of a LEGION analyzer (not closed by the run), named {@code legion}, 4 images per batch. */
+        /**
+         * Predictions of a LEGION analyzer (not closed by the run), named {@code legion}, 4 images per batch. For
+         * localization and explanation build it with {@code explainReal(true)}: they are scored on every image.
+         */
         public Builder model(LegionAnalyzer analyzer) {
             return predictions(new AnalyzerPredictions(analyzer, "legion", 4));
         }

@@ -72,7 +72,7 @@ public final class TestData {
                             logits[forced[step]] = keep;
                         }
                     });
-            analyzer = LegionAnalyzer.builder().model(tiny).clip(tiny.resolve("clip"))
+            analyzer = LegionAnalyzer.builder().model(tiny).clip(tiny.resolve("clip")).explainReal(true)
                     .samConfig(SamConfig.read(Fixtures.path("parity/sam/config.json")))
                     .generation(gen).batchSize(1).build();
             LegionAnalyzer a = analyzer;

@@ -518,6 +518,14 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether images the detection head calls REAL are explained too ({@link Builder#explainReal}); without a
+     * head every image is explained, and this is true.
+     */
+    public boolean explainsReal() {
+        return explainReal || !model.hasDetectionHead();
+    }
+
     /** The model (blocks, configs, pieces). */
     public LegionModel model() {
         return model;
