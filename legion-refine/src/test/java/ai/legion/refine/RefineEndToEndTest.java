@@ -65,7 +65,7 @@ class RefineEndToEndTest {
         });
         analyzer = LegionAnalyzer.builder().model(Fixtures.path("parity/" + "legion_tiny")).clip(Fixtures.path("parity/" + "legion_tiny/clip"))
                 .samConfig(SamConfig.read(Fixtures.path("parity/" + "sam").resolve("config.json"))).promptIds(prompt)
-                .generation(GenerationOptions.DEFAULT.withMaxNewTokens(8)).build();
+                .generation(GenerationOptions.DEFAULT.withMaxNewTokens(8)).explainReal(true).build();
         png = Fixtures.path("parity/" + "legion_tiny").resolve("image.png");
     }
 
