@@ -37,6 +37,11 @@ final class ModelOptions {
     @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
     boolean gpu;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "libtorch intra-op threads (default: libtorch's, one per core). One setting for the whole "
+                    + "process. On a machine busy with other work, 1 is often faster: see docs/PERFORMANCE.md.")
+    Integer threads;
+
     /**
      * An analyzer builder for {@code model} with these options and greedy decoding within --max-new-tokens.
      *
@@ -53,6 +58,9 @@ final class ModelOptions {
         }
         if (gpu) {
             b.device(Device.gpu()).precision(Precision.FLOAT16);
+        }
+        if (threads != null) {
+            b.threads(threads);
         }
         return b;
     }

@@ -82,7 +82,7 @@ public final class LegionTokenizer implements AutoCloseable {
             if (!Files.isRegularFile(model)) {
                 throw new CheckpointException(modelDir, null, "no tokenizer.json or tokenizer.model in the folder");
             }
-            json = convertCached(model);
+            json = convertedJson(model);
         }
         Path addedFile = modelDir.resolve("added_tokens.json");
         AddedTokens added = Files.isRegularFile(addedFile) ? AddedTokens.read(addedFile) : AddedTokens.glamm();
@@ -199,8 +199,13 @@ public final class LegionTokenizer implements AutoCloseable {
         return LegionCache.dir();
     }
 
-    /** Converts a tokenizer.model once per content hash. */
-    static Path convertCached(Path model) throws CheckpointException {
+    /**
+     * The {@code tokenizer.json} converted from a {@code tokenizer.model}, from the cache (converted and cached on
+     * the first call per content hash).
+     *
+     * @throws CheckpointException if the model cannot be read or converted
+     */
+    public static Path convertedJson(Path model) throws CheckpointException {
         String hash;
         try (InputStream in = Files.newInputStream(model)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");

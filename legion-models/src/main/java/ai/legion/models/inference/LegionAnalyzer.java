@@ -26,6 +26,7 @@ import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.Timings;
 import ai.legion.core.report.Verdict;
 import ai.legion.core.tokenizer.LegionTokenizer;
+import ai.legion.models.EngineThreads;
 import ai.legion.models.Generation;
 import ai.legion.models.GenerationListener;
 import ai.legion.models.LegionModel;
@@ -91,6 +92,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         private long[] promptIds;
         private ImageLoader.Options imageOptions = ImageLoader.Options.defaults();
         private int batchSize = 4;
+        private int threads;
 
         Builder() {}
 
@@ -169,6 +171,22 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
 
         /**
+         * libtorch intra-op threads, set when {@link #build()} runs (default: leave libtorch's setting, one thread
+         * per core unless changed). Process-wide: libtorch has one setting for the whole JVM, so this also applies
+         * to every other analyzer, model and trainer in it, and the last analyzer built with a count decides; see
+         * {@link EngineThreads}.
+         *
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder threads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + n);
+            }
+            this.threads = n;
+            return this;
+        }
+
+        /**
          * Loads the model.
          *
          * @throws CheckpointException naming the file and key when the checkpoint, configs or tokenizer
@@ -177,6 +195,9 @@ public final class LegionAnalyzer implements AutoCloseable {
         public LegionAnalyzer build() throws CheckpointException {
             if (modelDir == null) {
                 throw new IllegalArgumentException("LegionAnalyzer.builder(): model(dir) is required");
+            }
+            if (threads > 0) {
+                EngineThreads.set(threads);
             }
             LegionModel model = LegionModel.loader().model(modelDir).clip(clipDir).samConfig(samConfig)
                     .device(device).precision(precision).load();
@@ -412,6 +433,11 @@ public final class LegionAnalyzer implements AutoCloseable {
         @Override
         public void onToken(int sequence, long token) {
             caller.onToken(sequence, token);
+        }
+
+        @Override
+        public void onVerdict(int sequence, float[] clsLogits) {
+            caller.onVerdict(sequence, clsLogits);
         }
 
         @Override
