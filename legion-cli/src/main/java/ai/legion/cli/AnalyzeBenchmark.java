@@ -153,8 +153,10 @@ final class AnalyzeBenchmark implements Callable<Integer> {
                             a.analyzeAll(batchImages);
                             r[k] = images / ((System.nanoTime() - t0) / 1e9);
                         }
-                        Arrays.sort(r);
-                        rate[i][j] = runs % 2 == 1 ? r[runs / 2] : (r[runs / 2 - 1] + r[runs / 2]) / 2;
+                        rate[i][j] = median(r);
+                        // the table comes at the end; a long grid shows each pair as it is done
+                        System.err.printf("threads %d, batch %d: %.2f images/s%n", gridThreads.get(i),
+                                gridBatches.get(j), rate[i][j]);
                     }
                 }
             }
@@ -190,10 +192,14 @@ final class AnalyzeBenchmark implements Callable<Integer> {
     }
 
     private static double median(List<Timings> ts, String stage) {
-        double[] v = ts.stream().mapToDouble(t -> {
+        return median(ts.stream().mapToDouble(t -> {
             Map<String, Double> m = t.asMap();
             return m.getOrDefault(stage, 0.0);
-        }).toArray();
+        }).toArray());
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }

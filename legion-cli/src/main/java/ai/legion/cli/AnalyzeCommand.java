@@ -209,7 +209,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             public void onToken(int sequence, long token) {
                 if (!headed[0]) {
                     header.run();
-                    stdout.print("\n  ");
+                    stdout.println();
+                    stdout.print("  ");
                 }
                 tokens.add(token);
                 String delta = text.update(analyzer.tokenizer().decode(
