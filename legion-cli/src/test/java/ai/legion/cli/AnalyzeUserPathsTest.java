@@ -104,6 +104,11 @@ class AnalyzeUserPathsTest {
             assertEquals(a.rawText(), b.rawText());
             assertEquals(a.union(), b.union());
 
+            String[] dflt = run("analyze", "--model", tiny.toString(), "--sam-config", sam, "--max-new-tokens", "6",
+                    "--json", tiny.resolve("image.png").toString());
+            assertEquals("0", dflt[0], dflt[2]);
+            assertEquals(1, EngineThreads.get(), "the CLI's default (docs/PERFORMANCE.md)");
+
             String[] bad = run("analyze", "--model", tiny.toString(), "--threads", "0",
                     tiny.resolve("image.png").toString());
             assertEquals("2", bad[0], bad[2]);
