@@ -4,6 +4,7 @@ import ai.legion.core.config.SamConfig;
 import ai.legion.core.image.ImageLoader;
 import ai.legion.core.image.RgbImage;
 import ai.legion.core.report.Timings;
+import ai.legion.models.EngineThreads;
 import ai.legion.models.lm.GenerationOptions;
 import ai.legion.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
@@ -20,13 +21,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code legion bench analyze}: per-stage latency of one analysis, decode speed with and without the
- * KV cache (upstream recomputes the whole sequence per token), and batch vs one-by-one throughput.
+ * KV cache (upstream recomputes the whole sequence per token), and batch vs one-by-one throughput; with
+ * {@code --grid}, images/s for each libtorch thread count x batch size instead (the table of docs/PERFORMANCE.md).
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
-        description = "Per-stage latency, decode tokens/s with and without the KV cache, batch vs serial throughput.")
+        description = {"Per-stage latency, decode tokens/s with and without the KV cache, batch vs serial throughput.",
+            "With --grid: images/s for each libtorch thread count x batch size (run it on an idle machine)."})
 final class AnalyzeBenchmark implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "LEGION checkpoint folder.")
+    @Option(names = "--model", paramLabel = "DIR", description = "LEGION checkpoint folder (default: the demo model).")
     Path model;
 
     @Option(names = "--clip", paramLabel = "DIR", description = "CLIP folder (default: MODEL/clip).")
@@ -35,7 +38,8 @@ final class AnalyzeBenchmark implements Callable<Integer> {
     @Option(names = "--sam-config", paramLabel = "FILE|PRESET", description = "SAM sizes (default: inferred).")
     String samConfig;
 
-    @Option(names = "--image", required = true, paramLabel = "FILE", description = "Image to analyze.")
+    @Option(names = "--image", paramLabel = "FILE",
+            description = "Image to analyze (default: the demo model's sample fake-1.png).")
     Path image;
 
     @Option(names = "--tokens", defaultValue = "64", description = "Generated tokens per image (EOS banned; default ${DEFAULT-VALUE}).")
@@ -50,8 +54,28 @@ final class AnalyzeBenchmark implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "4", description = "Batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--grid", description = "Print images/s for every --grid-threads x --grid-batches pair instead.")
+    boolean grid;
+
+    @Option(names = "--grid-threads", defaultValue = "1,2", split = ",", paramLabel = "N",
+            description = "libtorch intra-op thread counts of --grid (default ${DEFAULT-VALUE}).")
+    List<Integer> gridThreads;
+
+    @Option(names = "--grid-batches", defaultValue = "1,2,4", split = ",", paramLabel = "N",
+            description = "Batch sizes of --grid (default ${DEFAULT-VALUE}).")
+    List<Integer> gridBatches;
+
     @Override
     public Integer call() throws Exception {
+        if (model == null) {
+            model = DemoModel.folder();
+        }
+        if (image == null) {
+            image = DemoModel.sample();
+        }
+        if (grid) {
+            return grid();
+        }
         Path clipDir = clip != null ? clip : model.resolve("clip");
         LegionAnalyzer.Builder b = Legion.analyzer().model(model).clip(Files.isDirectory(clipDir) ? clipDir : null)
                 .batchSize(batch);
@@ -99,11 +123,83 @@ final class AnalyzeBenchmark implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The threads x batch table: per pair, the median over --runs of the images/s of analyzeAll on --images copies
+     * of the image (--tokens each, EOS banned so every run does the same work), after one warm-up batch.
+     */
+    private int grid() throws Exception {
+        Path clipDir = clip != null ? clip : model.resolve("clip");
+        int before = EngineThreads.get();
+        List<Path> batchImages = Collections.nCopies(images, image);
+        double[][] rate = new double[gridThreads.size()][gridBatches.size()];
+        try {
+            for (int j = 0; j < gridBatches.size(); j++) {
+                long[] eos = {0}; // known once the model is loaded
+                LegionAnalyzer.Builder b = Legion.analyzer().model(model)
+                        .clip(Files.isDirectory(clipDir) ? clipDir : null).batchSize(gridBatches.get(j))
+                        .generation(GenerationOptions.DEFAULT.withMaxNewTokens(tokens).withProcessor(
+                                (seq, step, gen, logits) -> logits[(int) eos[0]] = Float.NEGATIVE_INFINITY));
+                if (samConfig != null) {
+                    b.samConfig(SamConfig.presetOrRead(samConfig));
+                }
+                try (LegionAnalyzer a = b.build()) {
+                    eos[0] = a.model().config().llama().eosTokenId();
+                    for (int i = 0; i < gridThreads.size(); i++) {
+                        EngineThreads.set(gridThreads.get(i));
+                        a.analyzeAll(batchImages.subList(0, Math.min(gridBatches.get(j), images)));
+                        double[] r = new double[runs];
+                        for (int k = 0; k < runs; k++) {
+                            long t0 = System.nanoTime();
+                            a.analyzeAll(batchImages);
+                            r[k] = images / ((System.nanoTime() - t0) / 1e9);
+                        }
+                        rate[i][j] = median(r);
+                        // the table comes at the end; a long grid shows each pair as it is done
+                        System.err.printf("threads %d, batch %d: %.2f images/s%n", gridThreads.get(i),
+                                gridBatches.get(j), rate[i][j]);
+                    }
+                }
+            }
+        } finally {
+            EngineThreads.set(before);
+        }
+        System.out.printf("images/s, median of %d runs of %d images (%d tokens each); model %s, image %s, %d cores%n",
+                runs, images, tokens, model, image, Runtime.getRuntime().availableProcessors());
+        StringBuilder head = new StringBuilder("| threads |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (int batchSize : gridBatches) {
+            head.append(" batch ").append(batchSize).append(" |");
+            rule.append("---|");
+        }
+        System.out.println(head);
+        System.out.println(rule);
+        int bestI = 0;
+        int bestJ = 0;
+        for (int i = 0; i < gridThreads.size(); i++) {
+            StringBuilder row = new StringBuilder("| " + gridThreads.get(i) + " |");
+            for (int j = 0; j < gridBatches.size(); j++) {
+                row.append(String.format(" %.2f |", rate[i][j]));
+                if (rate[i][j] > rate[bestI][bestJ]) {
+                    bestI = i;
+                    bestJ = j;
+                }
+            }
+            System.out.println(row);
+        }
+        System.out.printf("fastest: --threads %d --batch %d (%.2f images/s)%n", gridThreads.get(bestI),
+                gridBatches.get(bestJ), rate[bestI][bestJ]);
+        return 0;
+    }
+
     private static double median(List<Timings> ts, String stage) {
-        double[] v = ts.stream().mapToDouble(t -> {
+        return median(ts.stream().mapToDouble(t -> {
             Map<String, Double> m = t.asMap();
             return m.getOrDefault(stage, 0.0);
-        }).toArray();
+        }).toArray());
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }

@@ -9,6 +9,7 @@ import ai.legion.core.report.Explanations;
 import ai.legion.core.report.MaskImages;
 import ai.legion.core.report.Overlay;
 import ai.legion.core.report.ReportJson;
+import ai.legion.core.report.Verdict;
 import ai.legion.core.text.SafeText;
 import ai.legion.models.GenerationListener;
 import ai.legion.models.inference.BatchItem;
@@ -57,8 +58,8 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR",
             description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo "
-                    + "model bundled with the repository (examples/demo-model, trained on scars-sim only; see "
-                    + "README)."})
+                    + "model (trained on scars-sim only; see README): examples/demo-model in the repository, else "
+                    + "the copy in the legion-demo-model jar, unpacked once into the LEGION cache folder."})
     Path model;
 
     @Mixin
@@ -165,7 +166,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (model == null) {
             try {
                 model = DemoModel.folder();
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalStateException e) {
                 in.problem(e.getMessage());
             }
         } else if (!Files.exists(model)) {
@@ -180,34 +181,66 @@ final class AnalyzeCommand implements Callable<Integer> {
         return in.images();
     }
 
-    private boolean streamOne(LegionAnalyzer analyzer, Path p) throws Exception {
+    /**
+     * Analyzes one image while printing: "SOURCE: VERDICT" as soon as the detection head has run, then the clean
+     * explanation as its tokens come (no {@code <p>}/{@code [SEG]} markup), then the artifact count.
+     */
+    private boolean streamOne(LegionAnalyzer analyzer, Path p) {
         RgbImage image;
         try {
             image = new ImageLoader(ImageLoader.Options.defaults().withMaxPixels(maxPixels)).load(p);
         } catch (Exception e) {
             return emit(BatchItem.failed(p.toString(), e));
         }
-        System.out.println(SafeText.forTerminalLine(p) + ":");
-        List<Long> tokens = new ArrayList<>();
-        String[] shown = {""};
-        GenerationListener print = GenerationListener.tokens((seq, token) -> {
-            tokens.add(token);
-            String text = analyzer.tokenizer().decode(tokens.stream().mapToLong(Long::longValue).toArray(), false);
-            if (text.startsWith(shown[0])) {
-                // model output: newlines kept, anything a terminal would act on escaped, no cut
-                System.out.print(SafeText.forTerminal(text.substring(shown[0].length()), SafeText.UNLIMITED));
-                System.out.flush();
+        java.io.PrintWriter stdout = spec.commandLine().getOut();
+        boolean[] headed = {false};
+        Runnable header = () -> {
+            if (!headed[0]) {
+                stdout.print(SafeText.forTerminalLine(p) + ":");
+                headed[0] = true;
             }
-            shown[0] = text;
-        });
+        };
+        List<Long> tokens = new ArrayList<>();
+        StreamText text = new StreamText();
+        GenerationListener print = new GenerationListener() {
+            @Override
+            public void onVerdict(int sequence, float[] clsLogits) {
+                header.run();
+                stdout.println(" " + Verdict.fromLogits(clsLogits).describe());
+                stdout.print("  ");
+                stdout.flush();
+            }
+
+            @Override
+            public void onToken(int sequence, long token) {
+                if (!headed[0]) {
+                    header.run();
+                    stdout.println();
+                    stdout.print("  ");
+                }
+                tokens.add(token);
+                String delta = text.update(analyzer.tokenizer().decode(
+                        tokens.stream().mapToLong(Long::longValue).toArray(), false));
+                // model output: anything a terminal would act on escaped
+                stdout.print(SafeText.forTerminalLine(delta, SafeText.UNLIMITED));
+                stdout.flush();
+            }
+        };
         ArtifactReport r;
         try {
             r = analyzer.analyze(image, p.toString(), analyzer.generationOptions(), print);
         } catch (RuntimeException e) { // one image's failure must not stop the others
-            System.out.println();
+            stdout.println();
+            stdout.flush();
             return emit(BatchItem.failed(p.toString(), e));
         }
-        System.out.println();
+        header.run();
+        String rest = r.explanationText().startsWith(text.shown())
+                ? r.explanationText().substring(text.shown().length()) : "";
+        stdout.println(SafeText.forTerminalLine(rest, SafeText.UNLIMITED));
+        stdout.println("  " + (r.explanations() == Explanations.SKIPPED
+                ? "not explained (judged real; --explain-real to explain it anyway)" : counts(r)));
+        stdout.flush();
         return emit(BatchItem.ok(p.toString(), r));
     }
 
@@ -256,9 +289,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (r.explanations() == Explanations.FORCED) {
             sb.append("explained on request although judged real, low confidence: ");
         }
-        sb.append(r.artifacts().size()).append(r.artifacts().size() == 1 ? " artifact" : " artifacts")
-                .append(String.format(", %.1f%% of the image marked", 100 * r.union().areaFraction()))
-                .append(String.format(" (%d tokens, %.0f ms)", r.generatedTokens(), r.timings().totalMs()));
+        sb.append(counts(r));
         if (!r.summary().isEmpty()) {
             sb.append("\n  summary: ").append(SafeText.forTerminalLine(r.summary()));
         }
@@ -270,6 +301,13 @@ final class AnalyzeCommand implements Callable<Integer> {
             sb.append("\n  output: ").append(SafeText.forTerminal(r.rawText().strip()));
         }
         return sb.toString();
+    }
+
+    /** "N artifacts, X% of the image marked (T tokens, M ms)". */
+    private static String counts(ArtifactReport r) {
+        return r.artifacts().size() + (r.artifacts().size() == 1 ? " artifact" : " artifacts")
+                + String.format(", %.1f%% of the image marked", 100 * r.union().areaFraction())
+                + String.format(" (%d tokens, %.0f ms)", r.generatedTokens(), r.timings().totalMs());
     }
 
     /** Writes one image's outputs into {@code dir} (an existing folder). */

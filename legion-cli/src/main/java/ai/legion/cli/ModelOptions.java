@@ -37,6 +37,12 @@ final class ModelOptions {
     @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
     boolean gpu;
 
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "libtorch intra-op threads, one setting for the whole process (default ${DEFAULT-VALUE}: "
+                    + "the fastest in the threads x batch table of docs/PERFORMANCE.md, measured on a busy 2-core "
+                    + "machine; libtorch's own default is one per core).")
+    int threads;
+
     /**
      * An analyzer builder for {@code model} with these options and greedy decoding within --max-new-tokens.
      *
@@ -54,7 +60,7 @@ final class ModelOptions {
         if (gpu) {
             b.device(Device.gpu()).precision(Precision.FLOAT16);
         }
-        return b;
+        return b.threads(threads);
     }
 
     /** SAM sizes read from a checkpoint's shapes with a non-default head count (the analyzer assumes 8). */

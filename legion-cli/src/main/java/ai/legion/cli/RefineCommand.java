@@ -67,7 +67,8 @@ public final class RefineCommand implements Runnable {
     static final class LegionModelOptions {
         @Option(names = "--model", paramLabel = "DIR",
                 description = {"GLaMM/LEGION checkpoint folder (weights, config.json, tokenizer). Default: the demo "
-                        + "model bundled with the repository (examples/demo-model, trained on scars-sim only)."})
+                        + "model (trained on scars-sim only): examples/demo-model in the repository, else the copy "
+                        + "in the legion-demo-model jar."})
         Path model;
 
         @Mixin

@@ -40,6 +40,13 @@ public interface GenerationListener {
     /** Called after each decoding step with the sequence index and its new token. */
     default void onToken(int sequence, long token) {}
 
+    /**
+     * Called once per image when the vision phase ends, before any token, with the detection head's logits
+     * {@code [fake, real]} (e.g. to show the verdict while the explanation is still being generated). Not called
+     * for a checkpoint without a detection head.
+     */
+    default void onVerdict(int sequence, float[] clsLogits) {}
+
     /** Called when a phase ends, with its wall time for the whole batch. */
     default void onPhase(Phase phase, double millis) {}
 }

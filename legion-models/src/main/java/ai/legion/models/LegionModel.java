@@ -309,7 +309,7 @@ public final class LegionModel implements AutoCloseable {
      * @param promptIds per image the prompt with one {@code -200} image placeholder
      * @param resizedHw per image the size after the grounding model's resize, before padding
      * @param originalHw per image the original size (masks come at this size)
-     * @param listener tokens and phase times (or {@link GenerationListener#NONE})
+     * @param listener tokens, verdicts and phase times (or {@link GenerationListener#NONE})
      * @return per image, in the caller's manager
      */
     public List<Generation> generate(ParameterStore ps, NDArray clipPixels, NDArray samPixels, List<long[]> promptIds,
@@ -330,6 +330,9 @@ public final class LegionModel implements AutoCloseable {
             prompts.add(spliceImage(ps, promptIds.get(i), f.tokens().get(i), false));
         }
         listener.onPhase(GenerationListener.Phase.VISION, ms(t));
+        for (int i = 0; clsLogits != null && i < b; i++) {
+            listener.onVerdict(i, Arrays.copyOfRange(clsLogits, 2 * i, 2 * i + 2));
+        }
         long start = System.nanoTime();
         long[] firstToken = {0};
         Generator generator = new Generator(parts.llm(), parts.config().llama().eosTokenId(), padId(),

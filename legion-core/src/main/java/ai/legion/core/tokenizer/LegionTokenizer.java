@@ -3,13 +3,13 @@ package ai.legion.core.tokenizer;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.legion.core.config.AddedTokens;
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.LegionCache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -82,7 +82,7 @@ public final class LegionTokenizer implements AutoCloseable {
             if (!Files.isRegularFile(model)) {
                 throw new CheckpointException(modelDir, null, "no tokenizer.json or tokenizer.model in the folder");
             }
-            json = convertCached(model);
+            json = convertedJson(model);
         }
         Path addedFile = modelDir.resolve("added_tokens.json");
         AddedTokens added = Files.isRegularFile(addedFile) ? AddedTokens.read(addedFile) : AddedTokens.glamm();
@@ -194,17 +194,18 @@ public final class LegionTokenizer implements AutoCloseable {
         return id;
     }
 
-    /** Where converted {@code tokenizer.json} files are cached: {@code -Dlegion.cache}, else ~/.cache/legion. */
+    /** Where converted {@code tokenizer.json} files are looked up: {@link LegionCache#dir()}. */
     public static Path cacheDir() {
-        String prop = System.getProperty("legion.cache");
-        if (prop != null && !prop.isBlank()) {
-            return Paths.get(prop);
-        }
-        return Paths.get(System.getProperty("user.home"), ".cache", "legion");
+        return LegionCache.dir();
     }
 
-    /** Converts a tokenizer.model once per content hash. */
-    static Path convertCached(Path model) throws CheckpointException {
+    /**
+     * The {@code tokenizer.json} converted from a {@code tokenizer.model}, from the cache (converted and cached on
+     * the first call per content hash).
+     *
+     * @throws CheckpointException if the model cannot be read or converted
+     */
+    public static Path convertedJson(Path model) throws CheckpointException {
         String hash;
         try (InputStream in = Files.newInputStream(model)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -217,6 +218,11 @@ public final class LegionTokenizer implements AutoCloseable {
             throw new CheckpointException(model, null, "cannot read: " + e, e);
         }
         Path json = cacheDir().resolve("tokenizers").resolve(hash + ".json");
+        if (Files.isRegularFile(json)) {
+            return json;
+        }
+        // a read-only cache folder is still read above; the conversion goes where this process can write
+        json = LegionCache.writableDir().resolve("tokenizers").resolve(hash + ".json");
         if (!Files.isRegularFile(json)) {
             SentencePieceConverter.convert(model, json);
         }

@@ -27,6 +27,7 @@ import ai.legion.core.report.Explanations;
 import ai.legion.core.report.Timings;
 import ai.legion.core.report.Verdict;
 import ai.legion.core.tokenizer.LegionTokenizer;
+import ai.legion.models.EngineThreads;
 import ai.legion.models.Generation;
 import ai.legion.models.GenerationListener;
 import ai.legion.models.LegionModel;
@@ -95,6 +96,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         private ImageLoader.Options imageOptions = ImageLoader.Options.defaults();
         private int batchSize = 4;
         private boolean explainReal;
+        private int threads;
 
         Builder() {}
 
@@ -185,6 +187,22 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
 
         /**
+         * libtorch intra-op threads, set when {@link #build()} runs (default: leave libtorch's setting, one thread
+         * per core unless changed). Process-wide: libtorch has one setting for the whole JVM, so this also applies
+         * to every other analyzer, model and trainer in it, and the last analyzer built with a count decides; see
+         * {@link EngineThreads}.
+         *
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder threads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + n);
+            }
+            this.threads = n;
+            return this;
+        }
+
+        /**
          * Loads the model.
          *
          * @throws CheckpointException naming the file and key when the checkpoint, configs or tokenizer
@@ -193,6 +211,9 @@ public final class LegionAnalyzer implements AutoCloseable {
         public LegionAnalyzer build() throws CheckpointException {
             if (modelDir == null) {
                 throw new IllegalArgumentException("LegionAnalyzer.builder(): model(dir) is required");
+            }
+            if (threads > 0) {
+                EngineThreads.set(threads);
             }
             LegionModel model = LegionModel.loader().model(modelDir).clip(clipDir).samConfig(samConfig)
                     .device(device).precision(precision).load();
@@ -369,10 +390,13 @@ public final class LegionAnalyzer implements AutoCloseable {
                     false);
             float[] logits = model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray();
             for (int i = 0; i < batch.size(); i++) {
-                Verdict v = Verdict.fromLogits(Arrays.copyOfRange(logits, 2 * i, 2 * i + 2));
+                float[] li = Arrays.copyOfRange(logits, 2 * i, 2 * i + 2);
+                Verdict v = Verdict.fromLogits(li);
                 verdicts.add(v);
                 if (v.label() == Verdict.Label.FAKE) {
-                    fakes.add(batch.get(i));
+                    fakes.add(batch.get(i)); // generate reports its verdict with the rest
+                } else if (listener != null) {
+                    listener.onVerdict(i, li);
                 }
             }
         }
@@ -475,6 +499,11 @@ public final class LegionAnalyzer implements AutoCloseable {
         @Override
         public void onToken(int sequence, long token) {
             caller.onToken(sequence, token);
+        }
+
+        @Override
+        public void onVerdict(int sequence, float[] clsLogits) {
+            caller.onVerdict(sequence, clsLogits);
         }
 
         @Override

@@ -10,6 +10,7 @@ import ai.legion.core.io.DType;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.io.SafetensorsWriter;
 import ai.legion.core.io.TensorInfo;
+import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.models.LegionModel;
 import ai.legion.models.clip.ClipModel;
 import ai.legion.models.nn.WeightMap;
@@ -22,8 +23,9 @@ import java.util.List;
 /**
  * Writes a {@link LegionModel} as a GLaMM/LEGION folder that {@link LegionLoader} reads back (HF's
  * {@code save_pretrained}): {@code config.json}, {@code sam_config.json}, {@code model.safetensors} with the
- * upstream keys, {@code added_tokens.json} and the tokenizer files, plus {@code clip/} (config, preprocessor
- * config, weights). Each file is written atomically.
+ * upstream keys, {@code added_tokens.json} and the tokenizer files (always with a {@code tokenizer.json}: converted when the
+ * source has only {@code tokenizer.model}), plus {@code clip/} (config, preprocessor config, weights). Each file is
+ * written atomically.
  */
 public final class LegionSaver {
 
@@ -91,9 +93,24 @@ public final class LegionSaver {
         w.write(file);
     }
 
+    /**
+     * Copies the tokenizer files, and writes {@code tokenizer.json} converted from {@code tokenizer.model} when the
+     * source has none: loading the saved folder then reads it directly (no conversion, nothing written to the
+     * cache, so a read-only cache or home does not matter).
+     */
     private static void copyTokenizerFiles(Path from, Path dir) throws CheckpointException {
         if (from == null) {
             return;
+        }
+        Path model = from.resolve("tokenizer.model");
+        if (!Files.isRegularFile(from.resolve("tokenizer.json")) && Files.isRegularFile(model)) {
+            // the conversion the loader made (and cached) when this model's tokenizer was loaded
+            Path converted = LegionTokenizer.convertedJson(model);
+            try {
+                IoUtils.writeAtomically(dir.resolve("tokenizer.json"), Files.readAllBytes(converted));
+            } catch (IOException e) {
+                throw new CheckpointException(converted, null, "cannot read the converted tokenizer: " + e, e);
+            }
         }
         for (String name : List.of("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")) {
             Path src = from.resolve(name);
