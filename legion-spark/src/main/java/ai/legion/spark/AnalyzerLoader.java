@@ -1,7 +1,9 @@
 package ai.legion.spark;
 
+import ai.djl.Device;
 import ai.legion.core.config.SamConfig;
 import ai.legion.core.io.CheckpointException;
+import ai.legion.models.Precision;
 import ai.legion.models.inference.LegionAnalyzer;
 import ai.legion.models.lm.GenerationOptions;
 import java.io.Serializable;
@@ -12,6 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
 
 /**
  * How each executor JVM gets its {@link LegionAnalyzer}: this object is what Spark ships with the tasks (a few
@@ -31,9 +35,11 @@ import java.util.concurrent.Semaphore;
  *     loader is the first to start the engine in that JVM
  * @param concurrency how many batches one executor JVM runs at once ({@code 0}: one per task slot); activations of
  *     a batch at real size are several GB, so this caps the memory of an executor with many cores
+ * @param gpu run on the executor's GPU in float16 (the first GPU address Spark assigned to the task, else GPU 0;
+ *     needs a CUDA libtorch on the executors, see docs/DISTRIBUTED.md)
  */
 public record AnalyzerLoader(String model, String clip, String samConfig, int maxNewTokens, int batchSize,
-        int threads, int concurrency) implements Serializable {
+        int threads, int concurrency, boolean gpu) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -55,27 +61,32 @@ public record AnalyzerLoader(String model, String clip, String samConfig, int ma
 
     /** A loader of {@code model} with the CLI's defaults (512 tokens, batches of 4, default threads). */
     public static AnalyzerLoader of(String model) {
-        return new AnalyzerLoader(model, null, null, 512, 4, 0, 0);
+        return new AnalyzerLoader(model, null, null, 512, 4, 0, 0, false);
     }
 
     /** This loader with another token budget. */
     public AnalyzerLoader withMaxNewTokens(int value) {
-        return new AnalyzerLoader(model, clip, samConfig, value, batchSize, threads, concurrency);
+        return new AnalyzerLoader(model, clip, samConfig, value, batchSize, threads, concurrency, gpu);
     }
 
     /** This loader with another batch size. */
     public AnalyzerLoader withBatchSize(int value) {
-        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, value, threads, concurrency);
+        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, value, threads, concurrency, gpu);
     }
 
     /** This loader with a CLIP folder and SAM sizes. */
     public AnalyzerLoader withClipAndSam(String clipDir, String sam) {
-        return new AnalyzerLoader(model, clipDir, sam, maxNewTokens, batchSize, threads, concurrency);
+        return new AnalyzerLoader(model, clipDir, sam, maxNewTokens, batchSize, threads, concurrency, gpu);
     }
 
     /** This loader with libtorch threads and batches per JVM. */
     public AnalyzerLoader withResources(int intraOpThreads, int batchesPerJvm) {
-        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, intraOpThreads, batchesPerJvm);
+        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, intraOpThreads, batchesPerJvm, gpu);
+    }
+
+    /** This loader on the GPU (or back on the CPU). */
+    public AnalyzerLoader withGpu(boolean value) {
+        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, threads, concurrency, value);
     }
 
     /**
@@ -118,6 +129,13 @@ public record AnalyzerLoader(String model, String clip, String samConfig, int ma
         LOAD_MS.clear();
     }
 
+    /** The first GPU Spark assigned to this task (spark.task.resource.gpu.amount), else 0. */
+    private static int gpuIndex() {
+        TaskContext task = TaskContext.get();
+        ResourceInformation gpus = task == null ? null : task.resourcesJMap().get("gpu");
+        return gpus == null || gpus.addresses().length == 0 ? 0 : Integer.parseInt(gpus.addresses()[0]);
+    }
+
     private static SamConfig samConfig(String value) throws CheckpointException {
         try {
             return SamConfig.preset(value);
@@ -143,6 +161,9 @@ public record AnalyzerLoader(String model, String clip, String samConfig, int ma
             }
             if (l.samConfig != null) {
                 b.samConfig(samConfig(l.samConfig));
+            }
+            if (l.gpu) {
+                b.device(Device.gpu(gpuIndex())).precision(Precision.FLOAT16);
             }
             LegionAnalyzer a = b.build();
             LOAD_MS.put(l, (System.nanoTime() - t0) / 1e6);

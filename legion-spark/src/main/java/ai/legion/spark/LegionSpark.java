@@ -41,7 +41,7 @@ public final class LegionSpark {
     public static Dataset<Row> images(SparkSession spark, String dir, int partitions) {
         Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
                 .option("pathGlobFilter", IMAGE_GLOB).load(dir).select(col("path"));
-        return partitioned(files.select(LOCAL_PATH.apply(col("path")).as("image")), partitions);
+        return partitionByImage(files.select(LOCAL_PATH.apply(col("path")).as("image")), partitions);
     }
 
     /**
@@ -56,15 +56,15 @@ public final class LegionSpark {
             throw new IllegalArgumentException(parquet + ": no 'image' column of image paths (columns: "
                     + String.join(", ", rows.columns()) + ")");
         }
-        return partitioned(rows, partitions);
+        return partitionByImage(rows, partitions);
     }
 
     /**
-     * Hash-partitioned by image path and sorted by it within each partition: a task gets the same rows in the same
-     * order on every attempt (a shuffle's fetch order is not fixed), so it forms the same batches, and batched
-     * kernels give the same bits.
+     * Rows with an {@code image} column, hash-partitioned by image path and sorted by it within each partition: a
+     * task gets the same rows in the same order on every attempt (a shuffle's fetch order is not fixed), so it forms
+     * the same batches, and batched kernels give the same bits.
      */
-    private static Dataset<Row> partitioned(Dataset<Row> rows, int partitions) {
+    public static Dataset<Row> partitionByImage(Dataset<Row> rows, int partitions) {
         return rows.repartition(partitions, col("image")).sortWithinPartitions(col("image"));
     }
 

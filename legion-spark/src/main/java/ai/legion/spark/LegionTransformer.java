@@ -2,6 +2,7 @@ package ai.legion.spark;
 
 import java.util.List;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -44,6 +45,7 @@ public final class LegionTransformer extends Transformer {
     private final IntParam maxNewTokens;
     private final IntParam threads;
     private final IntParam concurrency;
+    private final BooleanParam gpu;
 
     // Spark ML finds a stage's parameters through its public no-argument methods returning a Param
     /** The model folder: local path, SparkFiles name or Hadoop URI. */
@@ -91,6 +93,11 @@ public final class LegionTransformer extends Transformer {
         return concurrency;
     }
 
+    /** Whether executors run the model on their GPU in float16. */
+    public BooleanParam gpu() {
+        return gpu;
+    }
+
     /** A transformer with a random uid. */
     public LegionTransformer() {
         this(Identifiable$.MODULE$.randomUID("legion"));
@@ -116,6 +123,7 @@ public final class LegionTransformer extends Transformer {
                 "libtorch intra-op threads per executor JVM (0: default)", ParamValidators.gtEq(0));
         concurrency = new IntParam(uid, "concurrency",
                 "batches one executor JVM runs at once (0: one per task slot)", ParamValidators.gtEq(0));
+        gpu = new BooleanParam(uid, "gpu", "run on the executor's GPU in float16 (CUDA libtorch on the executors)");
         setDefault(clipPath, "");
         setDefault(samConfig, "");
         setDefault(inputCol, "path");
@@ -124,6 +132,7 @@ public final class LegionTransformer extends Transformer {
         setDefault(maxNewTokens, (Object) 512);
         setDefault(threads, (Object) 0);
         setDefault(concurrency, (Object) 0);
+        setDefault(gpu, (Object) false);
     }
 
     @Override
@@ -189,6 +198,7 @@ public final class LegionTransformer extends Transformer {
     public LegionTransformer setLoader(AnalyzerLoader l) {
         setModelPath(l.model()).setClipPath(l.clip() == null ? "" : l.clip())
                 .setSamConfig(l.samConfig() == null ? "" : l.samConfig());
+        set(gpu, (Object) l.gpu());
         return setBatchSize(l.batchSize()).setMaxNewTokens(l.maxNewTokens()).setThreads(l.threads())
                 .setConcurrency(l.concurrency());
     }
@@ -205,7 +215,8 @@ public final class LegionTransformer extends Transformer {
         String clip = $(clipPath);
         String sam = $(samConfig);
         return new AnalyzerLoader($(modelPath), clip.isEmpty() ? null : clip, sam.isEmpty() ? null : sam,
-                (Integer) $(maxNewTokens), (Integer) $(batchSize), (Integer) $(threads), (Integer) $(concurrency));
+                (Integer) $(maxNewTokens), (Integer) $(batchSize), (Integer) $(threads), (Integer) $(concurrency),
+                (Boolean) $(gpu));
     }
 
     @Override
