@@ -143,13 +143,8 @@ public final class SparkCommand implements Runnable {
                 : LegionSpark.images(spark, input, partitions);
     }
 
-    @Command(name = "analyze", mixinStandardHelpOptions = true, header = "Analyze images on Spark into Parquet.",
-            description = {"Analyze every image under --input (a folder, recursively, or a Parquet table with an "
-                    + "'image' column of paths) and write one row per image to --output: image, verdict, p_fake, "
-                    + "explanation, artifacts (phrase, explanation, score, COCO RLE mask, bbox, area), the union "
-                    + "mask, width, height, tokens, and error (set when the image could not be read or analyzed; "
-                    + "the job goes on). The output is replaced; a retried task writes nothing twice."})
-    static final class Analyze implements Callable<Integer> {
+    /** A subcommand that runs in a Spark session: bad arguments exit 2 before the session starts. */
+    abstract static class SparkJob implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -159,40 +154,65 @@ public final class SparkCommand implements Runnable {
         @Mixin
         LoaderOptions loaderOptions;
 
+        /** Checks the arguments and reads what needs no session. */
+        abstract void prepare() throws Exception;
+
+        /** The work; returns the exit code. */
+        abstract int run(SparkSession spark) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            return EvalCommand.guarded(spec, () -> {
+                prepare();
+                SparkSession spark = sparkOptions.session("legion spark " + spec.name());
+                try {
+                    return run(spark);
+                } finally {
+                    spark.stop();
+                    AnalyzerLoader.closeAll();
+                }
+            });
+        }
+    }
+
+    @Command(name = "analyze", mixinStandardHelpOptions = true, header = "Analyze images on Spark into Parquet.",
+            description = {"Analyze every image under --input (a folder, recursively, or a Parquet table with an "
+                    + "'image' column of paths) and write one row per image to --output: image, verdict, p_fake, "
+                    + "explanation, artifacts (phrase, explanation, score, COCO RLE mask, bbox, area), the union "
+                    + "mask, width, height, tokens, and error (set when the image could not be read or analyzed; "
+                    + "the job goes on). The output is replaced; a retried task writes nothing twice."})
+    static final class Analyze extends SparkJob {
         @Option(names = "--input", required = true, paramLabel = "DIR|PARQUET", description = "Images to analyze.")
         String input;
 
         @Option(names = "--output", required = true, paramLabel = "PARQUET", description = "Where to write the rows.")
         String output;
 
+        private AnalyzerLoader loader;
+
         @Override
-        public Integer call() throws Exception {
-            return EvalCommand.guarded(spec, () -> {
-                AnalyzerLoader loader = loaderOptions.loader();
-                SparkSession spark = sparkOptions.session("legion spark analyze");
-                try {
-                    long t0 = System.nanoTime();
-                    Dataset<Row> images = images(spark, input, sparkOptions.partitions(spark));
-                    LegionSpark.write(LegionSpark.analyze(images, "image", loader), output);
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    Dataset<Row> written = spark.read().parquet(output);
-                    long n = written.count();
-                    long failed = written.filter(col("error").isNotNull()).count();
-                    PrintWriter out = spec.commandLine().getOut();
-                    out.printf(Locale.ROOT, "analyzed %d images (%d with an error) in %.1f s, %.2f images/s: %s%n",
-                            n, failed, seconds, n / seconds, SafeText.forTerminalLine(output));
-                    if (failed > 0) {
-                        Row first = written.filter(col("error").isNotNull()).select("image", "error").first();
-                        out.println("first error: " + SafeText.forTerminalLine(first.getString(0) + ": "
-                                + first.getString(1)));
-                    }
-                    out.flush();
-                    return failed == 0 ? 0 : 1;
-                } finally {
-                    spark.stop();
-                    AnalyzerLoader.closeAll();
-                }
-            });
+        void prepare() {
+            loader = loaderOptions.loader();
+        }
+
+        @Override
+        int run(SparkSession spark) {
+            long t0 = System.nanoTime();
+            Dataset<Row> images = images(spark, input, sparkOptions.partitions(spark));
+            LegionSpark.write(LegionSpark.analyze(images, "image", loader), output);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Dataset<Row> written = spark.read().parquet(output);
+            long n = written.count();
+            long failed = written.filter(col("error").isNotNull()).count();
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "analyzed %d images (%d with an error) in %.1f s, %.2f images/s: %s%n", n, failed,
+                    seconds, n / seconds, SafeText.forTerminalLine(output));
+            if (failed > 0) {
+                Row first = written.filter(col("error").isNotNull()).select("image", "error").first();
+                out.println("first error: " + SafeText.forTerminalLine(first.getString(0) + ": " + first.getString(1)));
+            }
+            out.flush();
+            return failed == 0 ? 0 : 1;
         }
     }
 
@@ -203,16 +223,7 @@ public final class SparkCommand implements Runnable {
                     + "UniversalFakeDetect, read as legion eval reads it): per-image scores on the executors with "
                     + "legion eval's code, written to --output, then the means as Spark aggregations and the report "
                     + "legion eval prints (written to --report)."})
-    static final class Eval implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Mixin
-        SparkOptions sparkOptions;
-
-        @Mixin
-        LoaderOptions loaderOptions;
-
+    static final class Eval extends SparkJob {
         @Option(names = "--data", required = true, paramLabel = "DIR", description = "The dataset.")
         Path data;
 
@@ -242,52 +253,50 @@ public final class SparkCommand implements Runnable {
         @Option(names = "--no-stemmer", description = "ROUGE-L without Porter stemming (default: stemming).")
         boolean noStemmer;
 
-        @Override
-        public Integer call() throws Exception {
-            return EvalCommand.guarded(spec, this::execute);
-        }
+        private Set<Task> taskSet;
+        private EvalData dataset;
+        private SparkEvaluation.Settings settings;
 
-        private Integer execute() throws Exception {
+        @Override
+        void prepare() throws Exception {
             if ((input == null) == (loaderOptions.model == null)) {
                 throw new IllegalArgumentException("give either --input PARQUET (stored predictions) or --model DIR "
                         + "(analyze the dataset's images first)");
             }
-            Set<Task> taskSet = Task.parseAll(tasks);
+            taskSet = Task.parseAll(tasks);
             Task primary = taskSet.equals(Set.of(Task.DETECTION)) ? Task.DETECTION : Task.LOCALIZATION;
-            EvalData dataset = EvalData.open(data, primary, EvalData.Options.defaults().withSplit(split));
+            dataset = EvalData.open(data, primary, EvalData.Options.defaults().withSplit(split));
             String source = input != null ? Path.of(input).getFileName().toString() : loaderOptions.modelName();
-            SparkEvaluation.Settings settings = new SparkEvaluation.Settings(taskSet, threshold, !noStemmer, source);
-            SparkSession spark = sparkOptions.session("legion spark eval");
-            try {
-                Dataset<Row> truth = GroundTruth.of(spark, dataset, limit).cache();
-                Dataset<Row> predictions;
-                if (input != null) {
-                    predictions = spark.read().parquet(input);
-                } else {
-                    Dataset<Row> images = LegionSpark.partitionByImage(truth.select(col("image")),
-                            sparkOptions.partitions(spark));
-                    predictions = LegionSpark.analyze(images, "image", loaderOptions.loader());
-                }
-                LegionSpark.write(SparkEvaluation.score(predictions, truth, settings), output);
-                Dataset<Row> results = spark.read().parquet(output).cache();
-                SparkEvaluation.Summary agg = SparkEvaluation.aggregate(results, threshold);
-                List<ImageResult> perImage = SparkEvaluation.imageResults(results, settings);
-                EvalSummary summary = EvalSummary.of(perImage, taskSet, threshold, settings.rouge());
-                String label = data.toAbsolutePath().normalize().getFileName() + " " + split;
-                EvalReport.Files files = EvalReport.builder().title("LEGION evaluation on Spark: " + label)
-                        .dataset(label).source(source).summary(summary).results(perImage).stemming(!noStemmer)
-                        .fact("data", data.toAbsolutePath().normalize() + " (" + dataset.layout() + ", split " + split
-                                + ")")
-                        .fact("results", output).write(report);
-                EvalCommand.printReport(spec, files);
-                PrintWriter out = spec.commandLine().getOut();
-                out.println("spark aggregates: " + describe(agg));
-                out.flush();
-                return summary.failed() == 0 ? 0 : 1;
-            } finally {
-                spark.stop();
-                AnalyzerLoader.closeAll();
+            settings = new SparkEvaluation.Settings(taskSet, threshold, !noStemmer, source);
+        }
+
+        @Override
+        int run(SparkSession spark) throws Exception {
+            Dataset<Row> truth = GroundTruth.of(spark, dataset, limit).cache();
+            Dataset<Row> predictions;
+            if (input != null) {
+                predictions = spark.read().parquet(input);
+            } else {
+                Dataset<Row> images = LegionSpark.partitionByImage(truth.select(col("image")),
+                        sparkOptions.partitions(spark));
+                predictions = LegionSpark.analyze(images, "image", loaderOptions.loader());
             }
+            LegionSpark.write(SparkEvaluation.score(predictions, truth, settings), output);
+            Dataset<Row> results = spark.read().parquet(output).cache();
+            SparkEvaluation.Summary agg = SparkEvaluation.aggregate(results, threshold);
+            List<ImageResult> perImage = SparkEvaluation.imageResults(results, settings);
+            EvalSummary summary = EvalSummary.of(perImage, taskSet, threshold, settings.rouge());
+            String label = data.toAbsolutePath().normalize().getFileName() + " " + split;
+            EvalReport.Files files = EvalReport.builder().title("LEGION evaluation on Spark: " + label)
+                    .dataset(label).source(settings.source()).summary(summary).results(perImage)
+                    .stemming(!noStemmer).fact("data", data.toAbsolutePath().normalize() + " (" + dataset.layout()
+                            + ", split " + split + ")")
+                    .fact("results", output).write(report);
+            EvalCommand.printReport(spec, files);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("spark aggregates: " + describe(agg));
+            out.flush();
+            return summary.failed() == 0 ? 0 : 1;
         }
 
         static String describe(SparkEvaluation.Summary s) {
