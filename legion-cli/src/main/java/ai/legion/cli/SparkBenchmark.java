@@ -58,7 +58,8 @@ final class SparkBenchmark implements Callable<Integer> {
     private Integer execute() throws Exception {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(input)) {
-            s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g|webp|bmp|tiff?)"))
+            s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT)
+                    .matches(".*\\.(png|jpe?g|webp|bmp|tiff?)"))
                     .sorted().forEach(files::add);
         }
         if (files.isEmpty()) {

@@ -247,7 +247,8 @@ public final class SparkCommand implements Runnable {
                 description = "Report folder (default ${DEFAULT-VALUE}).")
         Path report;
 
-        @Option(names = "--threshold", defaultValue = "0.5", description = "p(fake) threshold (default ${DEFAULT-VALUE}).")
+        @Option(names = "--threshold", defaultValue = "0.5",
+                description = "p(fake) threshold (default ${DEFAULT-VALUE}).")
         double threshold;
 
         @Option(names = "--no-stemmer", description = "ROUGE-L without Porter stemming (default: stemming).")

@@ -194,12 +194,17 @@ public final class LegionTransformer extends Transformer {
         return this;
     }
 
+    /** Sets {@link #gpu()}. */
+    public LegionTransformer setGpu(boolean value) {
+        set(gpu, (Object) value);
+        return this;
+    }
+
     /** Sets every model setting from a loader. */
     public LegionTransformer setLoader(AnalyzerLoader l) {
         setModelPath(l.model()).setClipPath(l.clip() == null ? "" : l.clip())
                 .setSamConfig(l.samConfig() == null ? "" : l.samConfig());
-        set(gpu, (Object) l.gpu());
-        return setBatchSize(l.batchSize()).setMaxNewTokens(l.maxNewTokens()).setThreads(l.threads())
+        return setGpu(l.gpu()).setBatchSize(l.batchSize()).setMaxNewTokens(l.maxNewTokens()).setThreads(l.threads())
                 .setConcurrency(l.concurrency());
     }
 
@@ -238,7 +243,8 @@ public final class LegionTransformer extends Transformer {
         }
         DataType t = schema.apply(col).dataType();
         if (!t.equals(DataTypes.StringType) && !t.equals(DataTypes.BinaryType)) {
-            throw new IllegalArgumentException("LegionTransformer: the input column '" + col + "' is " + t.simpleString()
+            throw new IllegalArgumentException("LegionTransformer: the input column '" + col + "' is "
+                    + t.simpleString()
                     + "; expected string (image paths) or binary (encoded images, binaryFile's content)");
         }
         return new AnalysisColumns($(outputPrefix)).appendTo(schema);

@@ -106,8 +106,8 @@ final class ModelFiles {
             fs.copyToLocalFile(false, src, new org.apache.hadoop.fs.Path(copied.toUri()), true);
             try {
                 Files.move(copied, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException
-                    lostRace) {
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException
+                    | java.nio.file.DirectoryNotEmptyException lostRace) {
                 // another JVM of this node copied it first: its copy is the same bytes
                 deleteTree(copied);
             }

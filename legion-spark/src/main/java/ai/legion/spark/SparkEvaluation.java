@@ -234,11 +234,12 @@ public final class SparkEvaluation {
                 r.getInt(r.fieldIndex("tokens")), 0);
     }
 
+    /** Records per runner call: bounds the decoded masks held at once. */
+    private static final int CHUNK = 64;
+
     /** Scores a partition in chunks with the evaluation runner. */
     private static final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
-        /** Records per runner call: bounds the decoded masks held at once. */
-        private static final int CHUNK = 64;
 
         private final Settings settings;
 
@@ -334,7 +335,8 @@ public final class SparkEvaluation {
                 scala.jdk.javaapi.CollectionConverters.asScala(r.groups()),
                 c == null ? null : c.intersection(), c == null ? null : c.union(),
                 c == null ? null : c.predictionArea(), c == null ? null : c.groundTruthArea(),
-                c == null ? null : c.pixels(), l == null ? null : l.predictionRle(), l == null ? null : l.groundTruthRle(),
+                c == null ? null : c.pixels(), l == null ? null : l.predictionRle(),
+                l == null ? null : l.groundTruthRle(),
                 l == null ? null : l.miou(), l == null ? null : l.f1(), l == null ? null : l.iou(),
                 e == null ? null : e.prediction(), e == null ? null : e.reference(),
                 e == null ? null : e.rougeL().precision(), e == null ? null : e.rougeL().recall(),
@@ -352,7 +354,7 @@ public final class SparkEvaluation {
 
         @Override
         public int batchSize() {
-            return CHUNK_BATCH;
+            return CHUNK;
         }
 
         @Override
@@ -364,6 +366,4 @@ public final class SparkEvaluation {
             return out;
         }
     }
-
-    private static final int CHUNK_BATCH = 64;
 }
