@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code legion} command line. */
 @Command(name = "legion", mixinStandardHelpOptions = true, version = "legion 0.1.0",
         description = "LEGION for the JVM: synthetic-image artifact detection, localization and explanation.",
-        subcommands = {AnalyzeCommand.class, InspectCommand.class, TrainCommand.class, RefineCommand.class, EvalCommand.class, DataCommand.class, ConvertCommand.class, TokenizerCommand.class, BenchCommand.class,
+        subcommands = {AnalyzeCommand.class, InspectCommand.class, TrainCommand.class, RefineCommand.class, EvalCommand.class, DataCommand.class, ConvertCommand.class, TokenizerCommand.class, BenchCommand.class, SparkCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class})
 public final class LegionCli implements Runnable {

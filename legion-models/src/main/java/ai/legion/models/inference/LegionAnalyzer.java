@@ -303,6 +303,34 @@ public final class LegionAnalyzer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Analyzes decoded images in batches, as {@link #analyzeAll(List)} does for files: for images that arrive as
+     * bytes rather than files (a Spark {@code binaryFile} column, an upload). A batch that fails is retried image
+     * by image, so one bad image gets an error item and the others go on.
+     *
+     * @param images the decoded images
+     * @param sources what each report names as its source, one per image
+     */
+    public List<BatchItem> analyzeAllDecoded(List<RgbImage> images, List<String> sources) {
+        if (images.size() != sources.size()) {
+            throw new IllegalArgumentException("analyzeAllDecoded: " + images.size() + " images but " + sources.size()
+                    + " sources");
+        }
+        List<BatchItem> out = new ArrayList<>(images.size());
+        List<Loaded> pending = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            pending.add(new Loaded(sources.get(i), Objects.requireNonNull(images.get(i), "image " + i), 0));
+            slots.add(out.size());
+            out.add(null);
+            if (pending.size() == batchSize) {
+                flush(pending, slots, out, null);
+            }
+        }
+        flush(pending, slots, out, null);
+        return out;
+    }
+
     private void flush(List<Loaded> pending, List<Integer> slots, List<BatchItem> out,
             java.util.function.Consumer<BatchItem> progress) {
         if (pending.isEmpty()) {

@@ -156,6 +156,26 @@ class LegionAnalyzerTest {
     }
 
     @Test
+    void decodedImagesGiveTheBatchesOfFiles() throws Exception {
+        RgbImage image = new ImageLoader().load(png);
+        try (LegionAnalyzer small = builder(Parity.folder("legion_tiny")).batchSize(2)
+                .generation(GenerationOptions.DEFAULT.withMaxNewTokens(6)).build()) {
+            List<BatchItem> files = small.analyzeAll(List.of(png, png, png));
+            List<BatchItem> decoded = small.analyzeAllDecoded(List.of(image, image, image), List.of("a", "b", "c"));
+            assertEquals(3, decoded.size());
+            for (int i = 0; i < 3; i++) {
+                ArtifactReport want = files.get(i).report();
+                ArtifactReport got = decoded.get(i).report();
+                assertEquals(List.of("a", "b", "c").get(i), got.source());
+                assertEquals(want.rawText(), got.rawText());
+                assertEquals(want.union(), got.union());
+                assertEquals(want.verdict(), got.verdict());
+            }
+            assertThrows(IllegalArgumentException.class, () -> small.analyzeAllDecoded(List.of(image), List.of()));
+        }
+    }
+
+    @Test
     void concurrentCallsGiveTheSerialResults() throws Exception {
         RgbImage image = new ImageLoader().load(png);
         GenerationOptions o = forcing(answer());
