@@ -44,8 +44,9 @@ import picocli.CommandLine.Option;
  * <p>Output folder ({@code --out}, default {@code eval-<runner>}): {@code results-<condition>.jsonl} (one line per
  * image, appended as images finish; a rerun skips the ids already there), {@code run.json} (what was run, so
  * that {@code legion eval report --out DIR} can rebuild the report), {@code report.html}, {@code report.md},
- * {@code report.json}. Exit code: 0 = every image scored, 1 = some images failed (recorded with the reason),
- * 2 = bad arguments, an unreadable dataset or model.
+ * {@code report.json}. Exit code: 0 = every image scored, 3 = some images failed (recorded with the reason) and
+ * the others were scored, 1 = no image could be scored or another runtime failure, 2 = bad arguments, an
+ * unreadable dataset or model.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         header = "Evaluate localization, explanation and detection as the paper does.",
@@ -78,12 +79,10 @@ public final class EvalCommand implements Runnable {
     static int guarded(CommandLine.Model.CommandSpec spec, Callable<Integer> body) throws Exception {
         try {
             return body.call();
-        } catch (DatasetException | IllegalArgumentException | CheckpointException | DatasetException.Unchecked e) {
+        } catch (DatasetException | IllegalArgumentException | CheckpointException | DatasetException.Unchecked
+                | IOException e) {
             LegionCli.printError(spec.commandLine().getErr(), spec.commandLine().getColorScheme(), "legion", e);
-            return 2;
-        } catch (IOException e) {
-            LegionCli.printError(spec.commandLine().getErr(), spec.commandLine().getColorScheme(), "legion", e);
-            return 1;
+            return LegionCli.exitCode(e);
         }
     }
 
@@ -197,7 +196,8 @@ public final class EvalCommand implements Runnable {
                                     + main.failures().get(0).error()));
                     err.flush();
                 }
-                return failed == 0 ? 0 : 1;
+                // some images scored and written: a partial batch; none: the evaluation failed
+                return failed == 0 ? 0 : failed < main.summary().images() ? LegionCli.EXIT_PARTIAL : 1;
             }
         }
 
