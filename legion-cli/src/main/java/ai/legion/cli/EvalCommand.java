@@ -270,7 +270,11 @@ public final class EvalCommand implements Runnable {
             n.put("stemmer", !o.noStemmer);
             n.put("robustness", robust);
             conditions.forEach(c -> n.withArray("conditions").add(c));
-            JSON.writeValue(out.resolve(RUN_FILE).toFile(), n);
+            try { // whole or not at all: a rerun after a kill reads it to resume
+                ai.legion.core.io.IoUtils.writeAtomically(out.resolve(RUN_FILE), JSON.writeValueAsBytes(n));
+            } catch (CheckpointException e) {
+                throw new IOException(e.getMessage(), e);
+            }
         }
     }
 
