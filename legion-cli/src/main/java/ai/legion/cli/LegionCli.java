@@ -63,7 +63,8 @@ public final class LegionCli implements Runnable {
      */
     static int exitCode(Throwable ex) {
         return ex instanceof IllegalArgumentException || ex instanceof ai.legion.core.io.CheckpointException
-                || ex instanceof ai.legion.data.DatasetException || ex instanceof ai.legion.data.DatasetException.Unchecked
+                || ex instanceof ai.legion.data.DatasetException
+                || ex instanceof ai.legion.data.DatasetException.Unchecked
                 || ex instanceof ai.legion.core.image.ImageException || ex instanceof java.nio.file.NoSuchFileException
                 ? EXIT_INPUT : 1;
     }

@@ -106,7 +106,8 @@ final class FuzzHarness implements AutoCloseable {
                     fail(category, i, seed, what, "undocumented " + error, error);
                     outcome = "FAILED: " + error.getClass().getSimpleName();
                 } else if (error.getMessage() == null || error.getMessage().isBlank()) {
-                    fail(category, i, seed, what, "a " + error.getClass().getSimpleName() + " without a message", error);
+                    fail(category, i, seed, what, "a " + error.getClass().getSimpleName() + " without a message",
+                            error);
                     outcome = "FAILED: no message";
                 } else if (mustName != null && !error.getMessage().contains(mustName)) {
                     fail(category, i, seed, what, "the message does not name " + mustName + ": " + error, error);

@@ -232,8 +232,8 @@ class HostileInputFuzzTest {
         byte[] zip = torchSeed();
         Map<String, byte[]> entries = unzip(zip);
         String pkl = entries.keySet().stream().filter(k -> k.endsWith("/data.pkl")).findFirst().orElseThrow();
-        byte[] opcodes = "(((((((ttttt}}}}]]]]qqqqhhhhjjjjrrrr0000222211112222....XJKMRcQNe\u0080\u0085\u0086\u0087\u0088\u0094\u0095"
-                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] opcodes = ("(((((((ttttt}}}}]]]]qqqqhhhhjjjjrrrr0000222211112222....XJKMRcQNe"
+                + "\u0080\u0085\u0086\u0087\u0088\u0094\u0095").getBytes(StandardCharsets.ISO_8859_1);
         Path bin = tmp.resolve("fuzz.bin");
         harness.run("torch-zip", n(1200), (rnd, what) -> {
             byte[] b;
@@ -321,7 +321,8 @@ class HostileInputFuzzTest {
         String seed = Files.readString(seedFile);
         Path file = tmp.resolve(category).resolve(seedFile.getFileName());
         Files.createDirectories(file.getParent());
-        reader.read(seedFile); // the seed itself is valid
+        Files.writeString(file, seed);
+        reader.read(file); // the seed itself is valid
         harness.run(category, count, (rnd, what) -> {
             Mutator.Mutant m = rnd.nextInt(4) > 0 ? Mutator.json(rnd, seed)
                     : Mutator.bytes(rnd, seed.getBytes(StandardCharsets.UTF_8), "{}[]\":,-.eE0123456789".getBytes(
@@ -438,7 +439,8 @@ class HostileInputFuzzTest {
                 images, "test", SynthScarsReader.Options.defaults().withKeepMissingImages(true)), documented, true);
         String loki = "[{\"id\": 1, \"image_path\": \"images/a.png\", \"problems\": {\"global\": [{\"desc\": \"odd "
                 + "light\"}], \"regional\": [{\"region\": [1, 2, 30, 20], \"desc\": \"a hand\"}, {\"region\": [0, 0, 5,"
-                + " 5], \"desc\": \"text\"}]}}, {\"id\": 2, \"image_path\": \"images/b.png\", \"problems\": {\"global\":"
+                + " 5], \"desc\": \"text\"}]}}, {\"id\": 2, \"image_path\": \"images/b.png\", \"problems\": "
+                + "{\"global\":"
                 + " [], \"regional\": [{\"region\": [3, 3, 9, 9], \"desc\": \"blur\"}]}}]";
         annotations("loki", n(700), loki, root.resolve("open_ended_vqa.json"), f -> LokiReader.open(f, root,
                 LokiReader.Options.defaults().withKeepMissingImages(true)), documented, true);
@@ -490,7 +492,8 @@ class HostileInputFuzzTest {
                     crc.update(b, 12, 17);
                     bb.putInt(29, (int) crc.getValue());
                 }
-                what.append("IHDR ").append(Integer.toUnsignedString(w)).append('x').append(Integer.toUnsignedString(h));
+                what.append("IHDR ").append(Integer.toUnsignedString(w)).append('x')
+                        .append(Integer.toUnsignedString(h));
             } else {
                 Mutator.Mutant m = Mutator.bytes(rnd, png, jpeg);
                 what.append(m.what());

@@ -83,7 +83,8 @@ final class Mutator {
                 for (int i = 0; i < times; i++) {
                     System.arraycopy(chunk, 0, rep, i * chunk.length, chunk.length);
                 }
-                return new Mutant(replace(seed, at, 0, rep), "repeat " + chunk.length + " bytes at " + at + " x" + times);
+                return new Mutant(replace(seed, at, 0, rep), "repeat " + chunk.length + " bytes at " + at + " x"
+                        + times);
             }
             case 4: {
                 int len = 1 + rnd.nextInt(Math.max(1, Math.min(256, seed.length - at)));

@@ -262,8 +262,8 @@ public record LoraConfig(
         }
         if (targetModules.regex() != null) {
             if (targetModules.regex().length() > MAX_PATTERN_LENGTH) {
-                throw invalid("target_modules regex is " + targetModules.regex().length() + " characters long, more "
-                        + "than " + MAX_PATTERN_LENGTH + " (java.util.regex needs time quadratic in a pattern's length)");
+                throw invalid("target_modules regex is " + targetModules.regex().length() + " characters long, "
+                        + "more than " + MAX_PATTERN_LENGTH + " (compiling takes time quadratic in the length)");
             }
             try {
                 Pattern.compile(targetModules.regex());
