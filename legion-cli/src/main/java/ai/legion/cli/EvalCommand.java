@@ -144,6 +144,7 @@ public final class EvalCommand implements Runnable {
             Task primary = tasks.contains(Task.DETECTION) && tasks.size() == 1 ? Task.DETECTION : Task.LOCALIZATION;
             EvalData data = EvalData.open(o.data, primary, o.dataOptions(out));
             Files.createDirectories(out);
+            removeStaleTemporaries(out);
             List<String> conditions = new ArrayList<>();
             conditions.add(Evaluation.conditionName(one));
             if (!sweep.isEmpty()) {
@@ -198,6 +199,15 @@ public final class EvalCommand implements Runnable {
                 }
                 // some images scored and written: a partial batch; none: the evaluation failed
                 return failed == 0 ? 0 : failed < main.summary().images() ? LegionCli.EXIT_PARTIAL : 1;
+            }
+        }
+
+        /** Removes the temporary files a killed run's atomic writes left ({@code .NAME.tmp-UUID}). */
+        private static void removeStaleTemporaries(Path out) throws IOException {
+            try (java.util.stream.Stream<Path> s = Files.list(out)) {
+                for (Path p : s.filter(f -> f.getFileName().toString().matches("\\..+\\.tmp-[0-9a-f-]{36}")).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
 

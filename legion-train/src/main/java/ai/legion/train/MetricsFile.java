@@ -88,6 +88,12 @@ final class MetricsFile {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
+            String stale = "." + file.getFileName() + ".tmp-"; // left by a run killed during a rewrite
+            try (java.util.stream.Stream<Path> s = Files.list(parent)) {
+                for (Path p : s.filter(f -> f.getFileName().toString().startsWith(stale)).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
         try {
             IoUtils.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));

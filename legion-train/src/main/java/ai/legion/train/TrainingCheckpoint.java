@@ -37,6 +37,8 @@ public final class TrainingCheckpoint {
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String STATE = "state.json";
     static final String LATEST = "latest";
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile(
+            "\\.step-\\d+(\\.old)?\\.tmp|\\.latest\\.tmp-.+");
 
     private TrainingCheckpoint() {}
 
@@ -80,10 +82,13 @@ public final class TrainingCheckpoint {
         }
     }
 
-    /** Removes the temporary folders ({@code .step-N.tmp}, {@code .step-N.old.tmp}) of a run killed while saving. */
+    /**
+     * Removes what a run killed while saving left: {@code .step-N.tmp} and {@code .step-N.old.tmp} folders, and
+     * the temporary file of {@code latest} ({@code .latest.tmp-UUID}, see {@link IoUtils#writeAtomically}).
+     */
     private static void removeTemporaries(Path root) throws IOException {
         try (Stream<Path> s = Files.list(root)) {
-            for (Path p : s.filter(f -> f.getFileName().toString().matches("\\.step-\\d+(\\.old)?\\.tmp")).toList()) {
+            for (Path p : s.filter(f -> TEMPORARY.matcher(f.getFileName().toString()).matches()).toList()) {
                 IoUtils.deleteRecursively(p);
             }
         }
