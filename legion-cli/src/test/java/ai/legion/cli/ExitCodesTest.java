@@ -81,7 +81,7 @@ class ExitCodesTest {
         expect(2, "garbage.bin", "tokenizer", "convert", garbage.toString(), tmp.resolve("t.json").toString());
         expect(2, "no-such-model", "tokenizer", "encode", "--model", tmp.resolve("no-such-model").toString(), "hi");
         expect(2, "--size", "data", "sim", "--out", tmp.resolve("sim").toString(), "--size", "-4");
-        expect(2, "--bogus", "inspect", "--bogus");
+        expect(2, "--bogus", "inspect", "--bogus", garbage.toString());
     }
 
     @Test
