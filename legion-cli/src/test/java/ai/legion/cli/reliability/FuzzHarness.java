@@ -69,6 +69,7 @@ final class FuzzHarness implements AutoCloseable {
         long maxMillis = 0;
         long maxAllocated = 0;
         long start = System.nanoTime();
+        String slowest = "";
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int i = 0; i < count; i++) {
             long seed = seed(category, i);
@@ -118,6 +119,9 @@ final class FuzzHarness implements AutoCloseable {
                 throw new IllegalStateException("interrupted", e);
             }
             long millis = (System.nanoTime() - t0) / 1_000_000;
+            if (millis > maxMillis) {
+                slowest = category + " case " + i + " (seed " + seed + ", " + what + ")";
+            }
             maxMillis = Math.max(maxMillis, millis);
             maxAllocated = Math.max(maxAllocated, allocated[0]);
             if (allocated[0] > allocationCap) {
@@ -130,6 +134,7 @@ final class FuzzHarness implements AutoCloseable {
         tallies.add(t);
         System.out.printf("fuzz %-20s %6d cases %5.1f s  max %4d ms  max alloc %4d MiB  %s%n", category, count,
                 t.seconds(), maxMillis, maxAllocated >> 20, outcomes);
+        System.out.printf("     slowest: %s%n", slowest);
         return t;
     }
 

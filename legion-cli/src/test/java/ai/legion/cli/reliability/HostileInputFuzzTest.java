@@ -74,7 +74,7 @@ class HostileInputFuzzTest {
 
     static final double SCALE = Double.parseDouble(System.getProperty("legion.fuzz.scale", "1"));
     static final long SEED = Long.getLong("legion.fuzz.seed", 20261207L);
-    static final long DEADLINE_MS = Long.getLong("legion.fuzz.deadline.ms", 1000L);
+    static final long DEADLINE_MS = Long.getLong("legion.fuzz.deadline.ms", 2000L);
     /** Seeds are a few KB; anything close to this is a structure sized from a declared, not an actual, count. */
     static final long ALLOCATION_CAP = 256L << 20;
     static final ObjectMapper JSON = new ObjectMapper();
