@@ -103,9 +103,6 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--max-pixels", defaultValue = "100000000", description = "Reject larger images (default ${DEFAULT-VALUE}).")
     long maxPixels;
 
-    /** Exit code when some images failed and the others were analyzed. */
-    static final int PARTIAL = 3;
-
     private AnalyzeOutput output;
     private final Map<String, String> folders = new HashMap<>();
 
@@ -154,7 +151,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 failed = bad[0];
             }
         }
-        return failed == 0 ? 0 : failed < images.size() ? PARTIAL : 1;
+        return failed == 0 ? 0 : failed < images.size() ? LegionCli.EXIT_PARTIAL : 1;
     }
 
     /**

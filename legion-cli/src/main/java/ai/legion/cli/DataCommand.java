@@ -62,8 +62,19 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            SimConfig cfg = SimConfig.defaults().toBuilder().seed(seed).trainCount(train).testCount(test)
-                    .detectTrainCount(detectTrain).detectTestCount(detectTest).imageSize(size).build();
+            SimConfig cfg;
+            try {
+                cfg = SimConfig.defaults().toBuilder().seed(seed).trainCount(train).testCount(test)
+                        .detectTrainCount(detectTrain).detectTestCount(detectTest).imageSize(size).build();
+            } catch (IllegalArgumentException e) { // SimConfig names its fields; the user typed options
+                String m = e.getMessage();
+                for (String[] p : new String[][] {{"detectTrainCount", "--detect-train"},
+                        {"detectTestCount", "--detect-test"}, {"trainCount", "--train"}, {"testCount", "--test"},
+                        {"imageSize", "--size"}, {"invalid SimConfig", "invalid options"}}) {
+                    m = m.replace(p[0], p[1]);
+                }
+                throw new IllegalArgumentException(m, e);
+            }
             SimSummary s = ScarsSimGenerator.generate(cfg, out, overwrite);
             System.out.println(ScarsSimGenerator.describe(s));
             return 0;

@@ -44,8 +44,9 @@ import picocli.CommandLine.Option;
  * <p>Output folder ({@code --out}, default {@code eval-<runner>}): {@code results-<condition>.jsonl} (one line per
  * image, appended as images finish; a rerun skips the ids already there), {@code run.json} (what was run, so
  * that {@code legion eval report --out DIR} can rebuild the report), {@code report.html}, {@code report.md},
- * {@code report.json}. Exit code: 0 = every image scored, 1 = some images failed (recorded with the reason),
- * 2 = bad arguments, an unreadable dataset or model.
+ * {@code report.json}. Exit code: 0 = every image scored, 3 = some images failed (recorded with the reason) and
+ * the others were scored, 1 = no image could be scored or another runtime failure, 2 = bad arguments, an
+ * unreadable dataset or model.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         header = "Evaluate localization, explanation and detection as the paper does.",
@@ -78,12 +79,10 @@ public final class EvalCommand implements Runnable {
     static int guarded(CommandLine.Model.CommandSpec spec, Callable<Integer> body) throws Exception {
         try {
             return body.call();
-        } catch (DatasetException | IllegalArgumentException | CheckpointException | DatasetException.Unchecked e) {
+        } catch (DatasetException | IllegalArgumentException | CheckpointException | DatasetException.Unchecked
+                | IOException e) {
             LegionCli.printError(spec.commandLine().getErr(), spec.commandLine().getColorScheme(), "legion", e);
-            return 2;
-        } catch (IOException e) {
-            LegionCli.printError(spec.commandLine().getErr(), spec.commandLine().getColorScheme(), "legion", e);
-            return 1;
+            return LegionCli.exitCode(e);
         }
     }
 
@@ -145,6 +144,7 @@ public final class EvalCommand implements Runnable {
             Task primary = tasks.contains(Task.DETECTION) && tasks.size() == 1 ? Task.DETECTION : Task.LOCALIZATION;
             EvalData data = EvalData.open(o.data, primary, o.dataOptions(out));
             Files.createDirectories(out);
+            removeStaleTemporaries(out);
             List<String> conditions = new ArrayList<>();
             conditions.add(Evaluation.conditionName(one));
             if (!sweep.isEmpty()) {
@@ -197,7 +197,17 @@ public final class EvalCommand implements Runnable {
                                     + main.failures().get(0).error()));
                     err.flush();
                 }
-                return failed == 0 ? 0 : 1;
+                // some images scored and written: a partial batch; none: the evaluation failed
+                return failed == 0 ? 0 : failed < main.summary().images() ? LegionCli.EXIT_PARTIAL : 1;
+            }
+        }
+
+        /** Removes the temporary files a killed run's atomic writes left ({@code .NAME.tmp-UUID}). */
+        private static void removeStaleTemporaries(Path out) throws IOException {
+            try (java.util.stream.Stream<Path> s = Files.list(out)) {
+                for (Path p : s.filter(f -> f.getFileName().toString().matches("\\..+\\.tmp-[0-9a-f-]{36}")).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
 
@@ -270,7 +280,11 @@ public final class EvalCommand implements Runnable {
             n.put("stemmer", !o.noStemmer);
             n.put("robustness", robust);
             conditions.forEach(c -> n.withArray("conditions").add(c));
-            JSON.writeValue(out.resolve(RUN_FILE).toFile(), n);
+            try { // whole or not at all: a rerun after a kill reads it to resume
+                ai.legion.core.io.IoUtils.writeAtomically(out.resolve(RUN_FILE), JSON.writeValueAsBytes(n));
+            } catch (CheckpointException e) {
+                throw new IOException(e.getMessage(), e);
+            }
         }
     }
 

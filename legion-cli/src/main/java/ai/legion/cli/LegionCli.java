@@ -37,8 +37,7 @@ public final class LegionCli implements Runnable {
         cl.setUsageHelpAutoWidth(true); // wrap help at the terminal's width (80 columns when unknown)
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             printError(cmd.getErr(), cmd.getColorScheme(), "legion", ex);
-            // 2: bad arguments or unreadable input; 1: anything else that failed
-            return ex instanceof IllegalArgumentException || ex instanceof ai.legion.core.io.CheckpointException ? 2 : 1;
+            return exitCode(ex);
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             // picocli's default handler, with the message escaped: it quotes arguments, which may be file names
@@ -52,6 +51,23 @@ public final class LegionCli implements Runnable {
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
         return cl;
+    }
+
+    /** Exit code of a usage or input error: bad arguments, a missing or malformed file, a bad config value. */
+    static final int EXIT_INPUT = 2;
+    /** Exit code of a batch command some of whose items failed while the others were done and written. */
+    static final int EXIT_PARTIAL = 3;
+
+    /**
+     * The exit code of a failure: {@link #EXIT_INPUT} for what the user can fix in the arguments or input files
+     * (the project's input exceptions name the file, key or argument), 1 for anything else (a runtime failure).
+     */
+    static int exitCode(Throwable ex) {
+        return ex instanceof IllegalArgumentException || ex instanceof ai.legion.core.io.CheckpointException
+                || ex instanceof ai.legion.data.DatasetException
+                || ex instanceof ai.legion.data.DatasetException.Unchecked
+                || ex instanceof ai.legion.core.image.ImageException || ex instanceof java.nio.file.NoSuchFileException
+                ? EXIT_INPUT : 1;
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.legion.train.StepMetrics;
 import ai.legion.train.TrainListener;
 import ai.legion.train.TrainConfig;
 import ai.legion.train.TrainRunner;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +42,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig cfg = TrainConfig.read(config);
+        if (!List.of("stage1", "stage2", "export").contains(stage)) {
+            throw new IllegalArgumentException("STAGE must be stage1, stage2 or export, got " + stage);
+        }
+        TrainConfig cfg;
+        try {
+            cfg = TrainConfig.read(config);
+        } catch (IOException e) { // a missing, unreadable or invalid config: the message names the file and key
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         TrainRunner runner = new TrainRunner(cfg, config);
         if ("export".equals(stage)) {
             System.out.println("model written to " + runner.export(checkpoint, out));

@@ -45,7 +45,7 @@ class AnalyzeCommandTest {
                 "--model", tiny.toString(), "--sam-config", fixtures().resolve("parity/sam/config.json").toString(),
                 "--max-new-tokens", "6", "--json", "--out", out.toString(), image.toString(),
                 broken.toString());
-        assertEquals(AnalyzeCommand.PARTIAL, code, err.toString());
+        assertEquals(LegionCli.EXIT_PARTIAL, code, err.toString());
         String[] lines = stdout.toString().strip().split("\n");
         ArtifactReport printed = ReportJson.fromJson(lines[lines.length - 1]);
         assertEquals(6, printed.generatedTokens());
@@ -189,7 +189,7 @@ class AnalyzeCommandTest {
         Path broken = Files.writeString(tmp.resolve("broken.png"), "not a PNG");
         String[] r = analyze("--batch", "2", "--out", out.toString(), FAKE_1.toString(), broken.toString(),
                 FAKE_2.toString());
-        assertEquals(Integer.toString(AnalyzeCommand.PARTIAL), r[0], r[2]);
+        assertEquals(Integer.toString(LegionCli.EXIT_PARTIAL), r[0], r[2]);
         assertTrue(r[2].contains("broken.png"), r[2]);
         assertTrue(r[2].contains("removed " + stale.toAbsolutePath()), r[2]);
         Map<String, ArtifactReport> printed = printed(r[1]);

@@ -135,13 +135,18 @@ class EvalCommandTest {
         Path out = tmp.resolve("peer");
         Outcome partial = eval("loc", "--predictions", masks.toString(), "--data", sim.toString(), "--out",
                 out.toString(), "--no-progress");
-        assertEquals(1, partial.code(), "one image has no mask: " + partial.err());
+        assertEquals(LegionCli.EXIT_PARTIAL, partial.code(), "one image has no mask: " + partial.err());
         assertTrue(partial.err().contains("no predicted mask for " + records.get(3).id()), partial.err());
         Outcome all = eval("loc", "--predictions", masks.toString(), "--data", sim.toString(), "--out",
                 out.toString(), "--no-progress", "--limit", "3");
         assertEquals(0, all.code(), all.err());
         JsonNode json = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         assertEquals(1.0, json.at("/summary/localization/prediction/all/f1").asDouble(), 0.0);
+
+        Path none = Files.createDirectories(tmp.resolve("no-masks"));
+        Outcome failed = eval("loc", "--predictions", none.toString(), "--data", sim.toString(), "--out",
+                tmp.resolve("none").toString(), "--no-progress", "--limit", "2");
+        assertEquals(1, failed.code(), "no image has a mask: " + failed.err());
 
         Path nowhere = tmp.resolve("no-such-dataset");
         Outcome bad = eval("loc", "--predictions", masks.toString(), "--data", nowhere.toString(), "--no-progress");

@@ -18,7 +18,6 @@ import ai.legion.train.optim.GradientClipping;
 import ai.legion.train.optim.LossScaler;
 import ai.legion.train.optim.LrSchedule;
 import ai.legion.train.optim.TrainableParameter;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -136,6 +135,9 @@ public final class Stage1Trainer {
         List<StepMetrics> history = new ArrayList<>();
         if (cfg.metricsFile != null && cfg.metricsFile.toAbsolutePath().getParent() != null) {
             Files.createDirectories(cfg.metricsFile.toAbsolutePath().getParent());
+        }
+        if (cfg.metricsFile != null) { // lines of steps after the checkpoint are written again by this run
+            MetricsFile.keepUpTo(cfg.metricsFile, step);
         }
         ExecutorService pool = cfg.prefetchThreads > 0 ? Executors.newFixedThreadPool(cfg.prefetchThreads) : null;
         Writer metrics = cfg.metricsFile == null ? null : Files.newBufferedWriter(cfg.metricsFile,
@@ -295,8 +297,7 @@ public final class Stage1Trainer {
             l.onStep(sm);
         }
         if (metrics != null) {
-            metrics.write(new ObjectMapper().writeValueAsString(sm));
-            metrics.write('\n');
+            metrics.write(MetricsFile.line(sm) + "\n"); // one write: a kill tears at most the last line
             metrics.flush();
         }
         if (bar != null) {

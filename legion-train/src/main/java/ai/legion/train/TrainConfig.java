@@ -124,6 +124,8 @@ public record TrainConfig(
         } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
             String key = e.getPath().isEmpty() ? "?" : e.getPath().get(e.getPath().size() - 1).getFieldName();
             throw new IOException(file + ": key '" + key + "' has the wrong type: " + e.getOriginalMessage(), e);
+        } catch (IOException e) { // not JSON, or not readable: Jackson's own messages do not say which file
+            throw new IOException(file + ": not a readable JSON training config: " + e.getMessage(), e);
         }
         if (cfg == null) {
             throw new IOException(file + ": expected a JSON object of training settings, found null");
@@ -172,6 +174,10 @@ public record TrainConfig(
         }
         if (frozen != null) {
             for (String f : frozen) {
+                if (f != null && f.length() > ai.legion.core.config.LoraConfig.MAX_PATTERN_LENGTH) {
+                    throw bad("frozen", "a pattern of " + f.length() + " characters", "at most "
+                            + ai.legion.core.config.LoraConfig.MAX_PATTERN_LENGTH + " characters");
+                }
                 try {
                     Pattern.compile(Objects.requireNonNull(f, "null"));
                 } catch (PatternSyntaxException | NullPointerException e) {
@@ -180,6 +186,7 @@ public record TrainConfig(
                 }
             }
         }
+        validateCreate();
         if (lora != null && !lora.isNull()) {
             if (!lora.isObject()) {
                 throw bad("lora", lora, "an object {r, alpha, dropout} or null");
@@ -194,6 +201,35 @@ public record TrainConfig(
                     && lora.get("dropout").asDouble() < 1)) {
                 throw bad("lora.dropout", lora.get("dropout"), "a number in [0, 1)");
             }
+        }
+    }
+
+    /** The shape of {@code create}; its three configs are checked by their readers when the model is created. */
+    private void validateCreate() {
+        if (create == null || create.isNull()) {
+            return;
+        }
+        if (!create.isObject()) {
+            throw bad("create", create.getNodeType(), "an object {legion_config, clip_config, sam_config, tokenizer}");
+        }
+        for (String key : List.of("legion_config", "clip_config")) {
+            if (!create.path(key).isObject()) {
+                throw bad("create." + key, create.path(key).getNodeType(), "an object (a config.json)");
+            }
+        }
+        JsonNode sam = create.path("sam_config");
+        if (!sam.isObject() && !sam.isTextual()) {
+            throw bad("create.sam_config", sam.getNodeType(), "an object (a SAM config) or a preset name");
+        }
+        if (!create.path("tokenizer").isTextual()) {
+            throw bad("create.tokenizer", create.path("tokenizer").getNodeType(), "the path of a tokenizer folder");
+        }
+        if (create.has("detection_head") && !create.get("detection_head").isBoolean()) {
+            throw bad("create.detection_head", create.get("detection_head"), "true or false");
+        }
+        if (create.has("std") && !(create.get("std").isNumber() && create.get("std").asDouble() > 0
+                && Double.isFinite(create.get("std").asDouble()))) {
+            throw bad("create.std", create.get("std"), "a finite number > 0");
         }
     }
 

@@ -347,19 +347,12 @@ public final class TrainRunner {
         return java.util.HexFormat.of().formatHex(md.digest(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
+    /** Stage 2 always runs from its first step: its metrics replace the file of an earlier run. */
     private void writeMetrics(List<StepMetrics> history) throws IOException {
         Path file = path(cfg.metricsFile());
-        if (file == null) {
-            return;
+        if (file != null) {
+            MetricsFile.replace(file, history);
         }
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        ObjectMapper om = new ObjectMapper();
-        StringBuilder sb = new StringBuilder();
-        for (StepMetrics m : history) {
-            sb.append(om.writeValueAsString(m)).append('\n');
-        }
-        Files.writeString(file, sb.toString(), java.nio.charset.StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
     private static List<ArtifactRecord> detection(Path root, String split) throws DatasetException {

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A training checkpoint: the trainable weights only (safetensors, upstream keys), the optimizer's
@@ -36,6 +37,8 @@ public final class TrainingCheckpoint {
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String STATE = "state.json";
     static final String LATEST = "latest";
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile(
+            "\\.step-\\d+(\\.old)?\\.tmp|\\.latest\\.tmp-.+");
 
     private TrainingCheckpoint() {}
 
@@ -47,7 +50,7 @@ public final class TrainingCheckpoint {
         Path tmp = root.resolve("." + name + ".tmp");
         try {
             Files.createDirectories(root);
-            IoUtils.deleteRecursively(tmp);
+            removeTemporaries(root);
             Files.createDirectories(tmp);
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
             for (TrainableParameter p : params) {
@@ -57,21 +60,44 @@ public final class TrainingCheckpoint {
             optimizer.save(tmp.resolve(OPTIMIZER));
             byte[] json = JSON.writeValueAsBytes(state);
             IoUtils.writeAtomically(tmp.resolve(STATE), json);
-            IoUtils.deleteRecursively(target);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
+            Path old = root.resolve("." + name + ".old.tmp");
+            if (Files.exists(target)) { // the same step saved again (a resumed run that had nothing left to do)
+                move(target, old);
             }
+            move(tmp, target);
             byte[] latest = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             IoUtils.writeAtomically(root.resolve(LATEST), latest);
+            IoUtils.deleteRecursively(old);
             return target;
         } catch (IOException e) {
             throw new CheckpointException(root, null, "cannot write checkpoint " + name + ": " + e, e);
         }
     }
 
-    /** The newest checkpoint folder under {@code root}, or {@code null} if there is none. */
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
+    }
+
+    /**
+     * Removes what a run killed while saving left: {@code .step-N.tmp} and {@code .step-N.old.tmp} folders, and
+     * the temporary file of {@code latest} ({@code .latest.tmp-UUID}, see {@link IoUtils#writeAtomically}).
+     */
+    private static void removeTemporaries(Path root) throws IOException {
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path p : s.filter(f -> TEMPORARY.matcher(f.getFileName().toString()).matches()).toList()) {
+                IoUtils.deleteRecursively(p);
+            }
+        }
+    }
+
+    /**
+     * The newest checkpoint folder under {@code root}, or {@code null} if there is none: the one {@code latest}
+     * names, or, when a run was killed while replacing that folder, the highest complete {@code step-N} folder.
+     */
     public static Path latest(Path root) throws CheckpointException {
         Path pointer = root.resolve(LATEST);
         if (!Files.isRegularFile(pointer)) {
@@ -79,10 +105,22 @@ public final class TrainingCheckpoint {
         }
         try {
             Path dir = root.resolve(Files.readString(pointer).strip());
-            if (!Files.isDirectory(dir)) {
-                throw new CheckpointException(pointer, null, "names a missing checkpoint " + dir.getFileName());
+            if (Files.isRegularFile(dir.resolve(STATE))) {
+                return dir;
             }
-            return dir;
+            Path newest = null;
+            try (Stream<Path> s = Files.list(root)) {
+                for (Path p : s.filter(f -> f.getFileName().toString().matches("step-\\d{8}")).sorted().toList()) {
+                    if (Files.isRegularFile(p.resolve(STATE))) {
+                        newest = p;
+                    }
+                }
+            }
+            if (newest == null) {
+                throw new CheckpointException(pointer, null, "names a missing checkpoint " + dir.getFileName()
+                        + " and no other complete step-N folder is there");
+            }
+            return newest;
         } catch (IOException e) {
             throw new CheckpointException(pointer, null, "cannot read: " + e, e);
         }

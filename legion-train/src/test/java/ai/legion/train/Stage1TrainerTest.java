@@ -104,23 +104,36 @@ class Stage1TrainerTest {
             full = trainer(m, 6).build().fit();
         }
         Path ckpt = tmp.resolve("ckpt");
+        Path metrics = tmp.resolve("metrics/stage1.jsonl");
         try (LegionModel m = model(2)) {
-            List<StepMetrics> firstHalf = trainer(m, 6).checkpointDir(ckpt).checkpointEvery(3).maxSteps(6).build()
-                    .fit().subList(0, 3);
+            List<StepMetrics> firstHalf = trainer(m, 6).checkpointDir(ckpt).checkpointEvery(3).maxSteps(6)
+                    .metricsFile(metrics).build().fit().subList(0, 3);
             for (int i = 0; i < 3; i++) {
                 assertEquals(full.get(i).loss(), firstHalf.get(i).loss(), "step " + i);
             }
         }
-        // a fresh process would start here: a new model, the same configuration, resume from step 3
-        java.nio.file.Files.writeString(ckpt.resolve("latest"), "step-00000003");
-        try (LegionModel m = model(2)) {
-            Stage1Trainer t = trainer(m, 6).checkpointDir(ckpt).build().resume();
-            assertEquals(3, t.step());
-            List<StepMetrics> rest = t.fit();
-            assertEquals(3, rest.size());
-            for (int i = 0; i < 3; i++) {
-                assertEquals(full.get(3 + i).loss(), rest.get(i).loss(), "step " + (4 + i) + " after resume");
-                assertEquals(full.get(3 + i).gradNorm(), rest.get(i).gradNorm(), "grad norm " + (4 + i));
+        // a fresh process would start here: a new model, the same configuration, resume from step 3 (twice: the
+        // run was killed after writing the metrics of steps 4..6 and a torn line, and again after that)
+        for (int resume = 0; resume < 2; resume++) {
+            java.nio.file.Files.writeString(ckpt.resolve("latest"), "step-00000003");
+            java.nio.file.Files.writeString(metrics, "{\"step\":7,\"epo", java.nio.file.StandardOpenOption.APPEND);
+            try (LegionModel m = model(2)) {
+                Stage1Trainer t = trainer(m, 6).checkpointDir(ckpt).metricsFile(metrics).build().resume();
+                assertEquals(3, t.step());
+                List<StepMetrics> rest = t.fit();
+                assertEquals(3, rest.size());
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(full.get(3 + i).loss(), rest.get(i).loss(), "step " + (4 + i) + " after resume");
+                    assertEquals(full.get(3 + i).gradNorm(), rest.get(i).gradNorm(), "grad norm " + (4 + i));
+                }
+            }
+            List<String> lines = java.nio.file.Files.readAllLines(metrics);
+            assertEquals(6, lines.size(), "one line per step after " + (resume + 1) + " resumes: " + lines);
+            for (int i = 0; i < 6; i++) {
+                com.fasterxml.jackson.databind.JsonNode line = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(lines.get(i));
+                assertEquals(i + 1, line.get("step").asLong(), lines.get(i));
+                assertEquals(full.get(i).loss(), line.get("loss").asDouble(), "logged loss of step " + (i + 1));
             }
         }
     }

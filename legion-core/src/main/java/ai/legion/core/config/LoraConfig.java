@@ -61,6 +61,12 @@ public record LoraConfig(
     public static final List<String> LLAMA_DEFAULT_TARGETS = List.of("q_proj", "v_proj");
 
     /**
+     * Longest regular expression a config may hold ({@code target_modules}, training's {@code frozen}): compiling
+     * a pattern takes time quadratic in its length (a 140,000-character literal takes about 14 s).
+     */
+    public static final int MAX_PATTERN_LENGTH = 1024;
+
+    /**
      * {@code target_modules}: either a list of module names / name suffixes or (a JSON string) one
      * regular expression that must match the whole module name. Exactly one of the two is non-null.
      *
@@ -255,6 +261,10 @@ public record LoraConfig(
             throw invalid("fan_in_fan_out true is not supported (LLaMA Linear weights are [out, in])");
         }
         if (targetModules.regex() != null) {
+            if (targetModules.regex().length() > MAX_PATTERN_LENGTH) {
+                throw invalid("target_modules regex is " + targetModules.regex().length() + " characters long, "
+                        + "more than " + MAX_PATTERN_LENGTH + " (compiling takes time quadratic in the length)");
+            }
             try {
                 Pattern.compile(targetModules.regex());
             } catch (PatternSyntaxException e) {
