@@ -24,7 +24,6 @@ import ai.legion.train.optim.AdamW;
 import ai.legion.train.optim.GradientClipping;
 import ai.legion.train.optim.LrSchedule;
 import ai.legion.train.optim.TrainableParameter;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -157,6 +156,9 @@ public final class ClipPretrainer implements AutoCloseable {
         List<StepMetrics> history = new ArrayList<>();
         if (cfg.metricsFile != null && cfg.metricsFile.toAbsolutePath().getParent() != null) {
             Files.createDirectories(cfg.metricsFile.toAbsolutePath().getParent());
+        }
+        if (cfg.metricsFile != null) { // lines of steps after the checkpoint are written again by this run
+            MetricsFile.keepUpTo(cfg.metricsFile, step);
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, cfg.prefetchThreads), r -> {
             Thread t = new Thread(r, "clip-batches");
@@ -336,8 +338,7 @@ public final class ClipPretrainer implements AutoCloseable {
             l.onStep(sm);
         }
         if (metrics != null) {
-            metrics.write(new ObjectMapper().writeValueAsString(sm));
-            metrics.write('\n');
+            metrics.write(MetricsFile.line(sm) + "\n"); // one write: a kill tears at most the last line
             metrics.flush();
         }
         if (bar != null) {

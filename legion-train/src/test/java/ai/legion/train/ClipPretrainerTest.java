@@ -111,23 +111,30 @@ class ClipPretrainerTest {
         assertTrue(after < before - 0.3, "held-in loss " + before + " -> " + after);
 
         Path half = tmp.resolve("half");
-        RuntimeException killed = new RuntimeException("killed after the checkpoint of step 10");
-        try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).checkpointEvery(5).listener(
-                new TrainListener() {
+        Path metrics = tmp.resolve("half-metrics.jsonl");
+        RuntimeException killed = new RuntimeException("killed at step 12, after the checkpoint of step 10");
+        try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).checkpointEvery(5).metricsFile(metrics)
+                .listener(new TrainListener() {
                     @Override
-                    public void onCheckpoint(long step, Path dir) {
-                        if (step == 10) {
+                    public void onStep(StepMetrics m) {
+                        if (m.step() == 12) {
                             throw killed;
                         }
                     }
                 }).build()) {
             assertEquals(killed, assertThrows(RuntimeException.class, t::fit));
         }
-        try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).build().resume()) {
+        try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).metricsFile(metrics).build().resume()) {
             assertEquals(10, t.step());
             List<StepMetrics> rest = t.fit();
             assertEquals(14, rest.size());
             assertEquals(24, t.step());
+            // steps 11 and 12 of the killed run are written once, by the resumed run
+            List<String> lines = java.nio.file.Files.readAllLines(metrics);
+            assertEquals(24, lines.size());
+            for (int i = 0; i < 24; i++) {
+                assertTrue(lines.get(i).startsWith("{\"step\":" + (i + 1) + ","), lines.get(i));
+            }
             for (int i = 0; i < rest.size(); i++) {
                 assertEquals(full.get(10 + i).loss(), rest.get(i).loss(), "step " + (11 + i) + " after resume");
                 assertEquals(full.get(10 + i).gradNorm(), rest.get(i).gradNorm(), "grad norm " + (11 + i));
