@@ -204,7 +204,12 @@ public record TrainConfig(
         }
     }
 
-    /** The shape of {@code create}; its three configs are checked by their readers when the model is created. */
+    /**
+     * The shape of {@code create}; its configs are checked by their readers when the model is created. Two shapes:
+     * a LEGION model ({@code legion_config}, {@code clip_config} or a pretrained {@code clip} folder,
+     * {@code sam_config}, {@code tokenizer}) and, for vision pretraining, a whole CLIP ({@code clip_config} with
+     * {@code text_config}, {@code tokenizer}).
+     */
     private void validateCreate() {
         if (create == null || create.isNull()) {
             return;
@@ -212,24 +217,32 @@ public record TrainConfig(
         if (!create.isObject()) {
             throw bad("create", create.getNodeType(), "an object {legion_config, clip_config, sam_config, tokenizer}");
         }
-        for (String key : List.of("legion_config", "clip_config")) {
-            if (!create.path(key).isObject()) {
-                throw bad("create." + key, create.path(key).getNodeType(), "an object (a config.json)");
-            }
+        boolean wholeClip = !create.has("legion_config") && create.path("clip_config").has("text_config");
+        if (!create.path("tokenizer").isTextual()) {
+            throw bad("create.tokenizer", create.path("tokenizer").getNodeType(), "the path of a tokenizer folder");
+        }
+        if (create.has("std") && !(create.get("std").isNumber() && create.get("std").asDouble() > 0
+                && Double.isFinite(create.get("std").asDouble()))) {
+            throw bad("create.std", create.get("std"), "a finite number > 0");
+        }
+        if (wholeClip) { // vision pretraining: a CLIPConfig and the tokenizer of its captions
+            return;
+        }
+        if (!create.path("legion_config").isObject()) {
+            throw bad("create.legion_config", create.path("legion_config").getNodeType(), "an object (a config.json)");
+        }
+        boolean folder = create.has("clip");
+        if (folder ? !create.get("clip").isTextual() : !create.path("clip_config").isObject()) {
+            throw bad(folder ? "create.clip" : "create.clip_config", (folder ? create.get("clip")
+                    : create.path("clip_config")).getNodeType(), folder ? "the path of a CLIP folder"
+                    : "an object (a config.json), or \"clip\": the path of a pretrained CLIP folder");
         }
         JsonNode sam = create.path("sam_config");
         if (!sam.isObject() && !sam.isTextual()) {
             throw bad("create.sam_config", sam.getNodeType(), "an object (a SAM config) or a preset name");
         }
-        if (!create.path("tokenizer").isTextual()) {
-            throw bad("create.tokenizer", create.path("tokenizer").getNodeType(), "the path of a tokenizer folder");
-        }
         if (create.has("detection_head") && !create.get("detection_head").isBoolean()) {
             throw bad("create.detection_head", create.get("detection_head"), "true or false");
-        }
-        if (create.has("std") && !(create.get("std").isNumber() && create.get("std").asDouble() > 0
-                && Double.isFinite(create.get("std").asDouble()))) {
-            throw bad("create.std", create.get("std"), "a finite number > 0");
         }
     }
 
