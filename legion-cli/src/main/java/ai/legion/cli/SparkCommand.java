@@ -87,7 +87,7 @@ public final class SparkCommand implements Runnable {
         }
     }
 
-    /** How the executors load the model (the analyze options of {@code legion analyze}, plus Spark's). */
+    /** How executors load the model: the options of {@code legion analyze} (--threads per executor JVM) and Spark's. */
     static final class LoaderOptions {
         @Option(names = "--model", paramLabel = "DIR|URI",
                 description = "LEGION model folder: a path every executor sees, a name shipped with --files, or a "
@@ -100,10 +100,6 @@ public final class SparkCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "4", paramLabel = "N",
                 description = "Images per forward batch (default ${DEFAULT-VALUE}).")
         int batch;
-
-        @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-                description = "libtorch threads per executor JVM (default: libtorch's).")
-        int threads;
 
         @Option(names = "--concurrency", defaultValue = "0", paramLabel = "N",
                 description = "Batches one executor JVM runs at once, to bound its memory (default: one per task "
@@ -119,7 +115,7 @@ public final class SparkCommand implements Runnable {
                         + "the SAM sizes from a file or preset)");
             }
             return new AnalyzerLoader(model, load.clip == null ? null : load.clip.toString(), load.samConfig,
-                    load.maxNewTokens, batch, threads, concurrency, load.gpu);
+                    load.maxNewTokens, batch, load.threads, concurrency, load.gpu);
         }
 
         String modelName() {
