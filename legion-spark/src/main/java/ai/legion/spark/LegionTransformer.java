@@ -7,7 +7,10 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -29,8 +32,12 @@ import org.apache.spark.sql.types.StructType;
  * URIs) or encoded image bytes ({@code binaryFile}'s {@code content}; its {@code path} column then names the
  * image in errors). Each executor JVM loads the model once ({@link AnalyzerLoader}) and analyzes its partitions in
  * batches of {@code batchSize}. A row whose image cannot be read or analyzed gets the {@code error} column set.
+ *
+ * <p>Persistence: {@code write().save(path)} and {@link #load(String)}, alone or as a stage of a saved
+ * {@code Pipeline}/{@code PipelineModel}, store the parameters (Spark ML's JSON metadata), not the model: a loaded
+ * transformer reads the model from {@code modelPath} again, so that path must still be reachable.
  */
-public final class LegionTransformer extends Transformer {
+public final class LegionTransformer extends Transformer implements DefaultParamsWritable {
 
     private static final long serialVersionUID = 1L;
 
@@ -253,5 +260,15 @@ public final class LegionTransformer extends Transformer {
     @Override
     public LegionTransformer copy(ParamMap extra) {
         return defaultCopy(extra);
+    }
+
+    /** The reader of saved transformers (Spark ML calls it by name when it loads a saved pipeline). */
+    public static MLReader<LegionTransformer> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    /** A transformer saved with {@code write().save(path)}: same uid and parameters. */
+    public static LegionTransformer load(String path) {
+        return read().load(path);
     }
 }
