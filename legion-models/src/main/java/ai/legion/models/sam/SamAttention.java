@@ -1,7 +1,10 @@
 package ai.legion.models.sam;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -11,7 +14,9 @@ import ai.legion.models.nn.Init;
 import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.UnaryBlock;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * SAM's image-encoder {@code Attention} ({@code segment_anything/modeling/image_encoder.py}):
@@ -128,18 +133,11 @@ public final class SamAttention extends UnaryBlock {
         NDArray q = qkvs.get(0);
         NDArray k = qkvs.get(1);
         NDArray v = qkvs.get(2);
-        NDArray attn = Ops.mul(q, Math.pow(headDim, -0.5)).matMul(k.transpose(0, 2, 1));
-        if (useRelPos) {
-            // without gradients the [B·heads, N, N] logits are updated in place: for a global ViT block
-            // (N = 4096) each copy is ~0.8 GB
-            attn = addDecomposedRelPos(attn, q, value(ps, relPosH, x, training), value(ps, relPosW, x, training),
-                    h, w, h, w, !training && !attn.hasGradient());
-        }
-        NDArray probs = Ops.softmax32(attn);
-        if (!training) {
-            attn.close(); // the logits are dead: release them before the next N×N array is made
-        }
-        NDArray out = probs.matMul(v)
+        NDArray tableH = useRelPos ? value(ps, relPosH, x, training) : null;
+        NDArray tableW = useRelPos ? value(ps, relPosW, x, training) : null;
+        // without gradients the logits are made, biased, normalized and used a cache-sized chunk at a time
+        boolean chunked = !training && !q.hasGradient();
+        NDArray out = attend(q, k, v, tableH, tableW, h, w, chunked ? CHUNK_BYTES : Long.MAX_VALUE)
                 .reshape(b, numHeads, h, w, headDim)
                 .transpose(0, 2, 3, 1, 4)
                 .reshape(b, h, w, dim);
@@ -147,43 +145,111 @@ public final class SamAttention extends UnaryBlock {
     }
 
     /**
-     * Upstream {@code add_decomposed_rel_pos}: adds {@code rel_h[..., None]} and {@code rel_w[..., None, :]}
-     * to the attention logits. The einsums are batched matrix products (no einsum in DJL).
-     *
-     * @param attn {@code [B, qH·qW, kH·kW]} logits
-     * @param q {@code [B, qH·qW, C]} unscaled queries
-     * @param tableH {@code rel_pos_h [Lh, C]}
-     * @param tableW {@code rel_pos_w [Lw, C]}
-     * @return {@code [B, qH·qW, kH·kW]}, in the manager of {@code attn}
+     * Logits one inference chunk holds, in bytes. Materializing all {@code [B·heads, N, N]} logits of a global
+     * block (805 MB for ViT-B at 1024 px, 1.07 GB for ViT-H, twice that with the softmax's output) costs that
+     * memory plus a trip to memory and the page faults of a fresh allocation per pass. Measured on a ViT-B global
+     * block (12 heads, 64x64 grid; 2 cores, median of 5, bit-identical outputs): whole 1032 ms, chunks of 1 MB
+     * 1874 ms (the products get too thin), 4 MB 1296 ms, 8 MB 845 ms, 16 MB 1153 ms.
      */
-    public static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW,
-            int qH, int qW, int kH, int kW) {
-        return addDecomposedRelPos(attn, q, tableH, tableW, qH, qW, kH, kW, false);
+    static final long CHUNK_BYTES = 8L << 20;
+
+    /**
+     * {@code softmax((q·head_dim^−0.5)·kᵀ + rel_h + rel_w)·v} over query chunks of at most {@code chunkBytes}
+     * of logits: a whole grid for several heads (windowed blocks), or a few rows of the grid for one head
+     * (global blocks). Rows of the softmax are independent, so the chunks give the rows of the whole.
+     * With {@code chunkBytes = Long.MAX_VALUE} it is one chunk, out of place (what training records);
+     * otherwise the relative-position terms are added in place, so no gradient may flow through.
+     *
+     * @param q {@code [B·heads, H·W, head_dim]} unscaled queries
+     * @param k keys, same shape
+     * @param v values, same shape
+     * @param tableH {@code rel_pos_h} or {@code null} without relative positions
+     * @param tableW {@code rel_pos_w} or {@code null}
+     * @return {@code [B·heads, H·W, head_dim]} in the manager of {@code q}
+     */
+    public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray tableH, NDArray tableW, int h, int w,
+            long chunkBytes) {
+        long bh = q.getShape().get(0);
+        long n = (long) h * w;
+        long hd = q.getShape().get(2);
+        NDArray qs = Ops.mul(q, Math.pow(hd, -0.5));
+        NDArray kt = k.transpose(0, 2, 1);
+        NDArray[] rel = tableH == null ? new NDArray[2] : relTerms(q, tableH, tableW, h, w, h, w);
+        NDArray relH = rel[0];
+        NDArray relW = rel[1];
+        boolean whole = chunkBytes == Long.MAX_VALUE;
+        long rows = h;
+        long heads = bh;
+        if (!whole) {
+            long bytes = n * w * Math.max(q.getDataType().getNumOfBytes(), 4); // one grid row, one head (fp32)
+            rows = Math.max(1, Math.min(h, chunkBytes / bytes));
+            heads = rows < h ? 1 : Math.max(1, Math.min(bh, chunkBytes / (bytes * h)));
+        }
+        if (rows == h && heads == bh) {
+            return logitsToOutput(qs.matMul(kt), relH, relW, v, bh, h, w, !whole);
+        }
+        NDManager caller = q.getManager();
+        List<NDArray> groups = new ArrayList<>();
+        for (long g0 = 0; g0 < bh; g0 += heads) {
+            long g1 = Math.min(bh, g0 + heads);
+            List<NDArray> chunks = new ArrayList<>();
+            for (long r0 = 0; r0 < h; r0 += rows) {
+                long r1 = Math.min(h, r0 + rows);
+                try (NDManager scope = caller.newSubManager()) {
+                    NDArray qc = scoped(scope, qs.get(new NDIndex("{}:{}, {}:{}", g0, g1, r0 * w, r1 * w)));
+                    NDArray logits = qc.matMul(scoped(scope, kt.get(new NDIndex("{}:{}", g0, g1))));
+                    NDArray rh = relH == null ? null : scoped(scope, relH.get(new NDIndex("{}:{}, {}:{}", g0, g1,
+                            r0, r1)));
+                    NDArray rw = relW == null ? null : scoped(scope, relW.get(new NDIndex("{}:{}, {}:{}", g0, g1,
+                            r0, r1)));
+                    NDArray out = logitsToOutput(logits, rh, rw, scoped(scope, v.get(new NDIndex("{}:{}", g0, g1))),
+                            g1 - g0, r1 - r0, w, true);
+                    out.attach(caller);
+                    chunks.add(out);
+                }
+            }
+            groups.add(chunks.size() == 1 ? chunks.get(0) : NDArrays.concat(new NDList(chunks), 1));
+        }
+        return groups.size() == 1 ? groups.get(0) : NDArrays.concat(new NDList(groups), 0);
+    }
+
+    private static NDArray scoped(NDManager scope, NDArray view) {
+        view.attach(scope);
+        return view;
+    }
+
+    /** Adds the relative-position terms of {@code rows} grid rows to their logits, normalizes and applies v. */
+    private static NDArray logitsToOutput(NDArray logits, NDArray relH, NDArray relW, NDArray v, long bh, long rows,
+            int w, boolean inPlace) {
+        NDArray biased = logits;
+        if (relH != null) {
+            NDArray view = logits.reshape(bh, rows, w, relH.getShape().get(3), relW.getShape().get(4));
+            biased = (inPlace ? view.addi(relH).addi(relW) : view.add(relH).add(relW)).reshape(logits.getShape());
+        }
+        NDArray probs = Ops.softmax32(biased);
+        if (inPlace) {
+            logits.close(); // dead: free it before the next large array is made
+        }
+        return probs.matMul(v);
     }
 
     /**
-     * {@link #addDecomposedRelPos(NDArray, NDArray, NDArray, NDArray, int, int, int, int)}, optionally
-     * adding into {@code attn} in place (only valid when no gradient flows through it).
+     * The two terms of upstream {@code add_decomposed_rel_pos}, shaped to broadcast over the logits viewed as
+     * {@code [B, qH, qW, kH, kW]}. The einsums are batched matrix products (no einsum in DJL).
+     *
+     * @param q {@code [B, qH·qW, C]} unscaled queries
+     * @return {@code rel_h [B, qH, qW, kH, 1]} and {@code rel_w [B, qH, qW, 1, kW]}
      */
-    public static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW,
-            int qH, int qW, int kH, int kW, boolean inPlace) {
+    private static NDArray[] relTerms(NDArray q, NDArray tableH, NDArray tableW, int qH, int qW, int kH, int kW) {
         NDManager m = q.getManager();
-        NDArray rh = getRelPos(m, qH, kH, tableH); // [qH, kH, C]
-        NDArray rw = getRelPos(m, qW, kW, tableW); // [qW, kW, C]
         long b = q.getShape().get(0);
-        long c = q.getShape().get(2);
-        NDArray rq = q.reshape(b, qH, qW, c);
-        // rel_h[b,y,x,ky] = Σ_c rq[b,y,x,c]·Rh[y,ky,c]: batch over (b, y), broadcasting Rh over b
-        NDArray relH = rq.matMul(rh.transpose(0, 2, 1));
-        // rel_w[b,y,x,kx] = Σ_c rq[b,y,x,c]·Rw[x,kx,c]: batch over (b, x)
-        NDArray relW = rq.transpose(0, 2, 1, 3).matMul(rw.transpose(0, 2, 1)).transpose(0, 2, 1, 3);
-        NDArray view = attn.reshape(b, qH, qW, kH, kW);
-        if (inPlace) {
-            return view.addi(relH.expandDims(4)).addi(relW.expandDims(3)).reshape(b, (long) qH * qW, (long) kH * kW);
-        }
-        return view.add(relH.expandDims(4))
-                .add(relW.expandDims(3))
-                .reshape(b, (long) qH * qW, (long) kH * kW);
+        NDArray rq = q.reshape(b, qH, qW, q.getShape().get(2));
+        // rel_h[b,y,x,ky] = Σ_c q[b,y,x,c]·Rh[y,ky,c]: batch over (b, y), broadcasting Rh over b
+        NDArray relH = rq.matMul(getRelPos(m, qH, kH, tableH).transpose(0, 2, 1));
+        // rel_w[b,y,x,kx] = Σ_c q[b,y,x,c]·Rw[x,kx,c]: batch over (b, x)
+        NDArray relW = rq.transpose(0, 2, 1, 3).matMul(getRelPos(m, qW, kW, tableW).transpose(0, 2, 1))
+                .transpose(0, 2, 1, 3);
+        return new NDArray[] {relH.expandDims(4), relW.expandDims(3)};
     }
 
     /**

@@ -131,6 +131,36 @@ class SamAttentionRelPosTest {
         }
     }
 
+    @Test
+    void chunkedAttentionEqualsTheWholeForEveryChunkShape() {
+        // 6 "batch x heads", a 5x7 grid (35 queries and keys): a grid row of logits is 7 x 35 x 4 = 980 bytes
+        int bh = 6;
+        int gh = 5;
+        int gw = 7;
+        long row = (long) gw * gh * gw * 4;
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(3);
+            NDArray q = m.randomNormal(new Shape(bh, gh * gw, 4));
+            NDArray k = m.randomNormal(new Shape(bh, gh * gw, 4));
+            NDArray v = m.randomNormal(new Shape(bh, gh * gw, 4));
+            NDArray th = m.randomNormal(new Shape(2 * gh - 1, 4));
+            NDArray tw = m.randomNormal(new Shape(2 * gw - 1, 4));
+            for (boolean rel : new boolean[] {true, false}) {
+                NDArray tableH = rel ? th : null;
+                NDArray tableW = rel ? tw : null;
+                float[] whole = SamAttention.attend(q, k, v, tableH, tableW, gh, gw, Long.MAX_VALUE).toFloatArray();
+                // one row of one head, two rows (the last chunk shorter), the whole grid of 1, 4 (a shorter last
+                // group) and all heads, and the in-place single chunk
+                for (long bytes : new long[] {1, row, 2 * row, gh * row, 4 * gh * row, bh * gh * row,
+                    Long.MAX_VALUE - 1}) {
+                    NDArray out = SamAttention.attend(q, k, v, tableH, tableW, gh, gw, bytes);
+                    assertEquals(new Shape(bh, gh * gw, 4), out.getShape());
+                    assertArrayEquals(whole, out.toFloatArray(), 1e-6f, "rel " + rel + ", chunk " + bytes + " B");
+                }
+            }
+        }
+    }
+
     /** Upstream Attention.forward in double, with get_rel_pos's linear resize written out directly. */
     private static double[] reference(float[] x, Map<String, float[]> w, int b, int gh, int gw, int dim, int heads,
             int hd, int lenH, int lenW) {
