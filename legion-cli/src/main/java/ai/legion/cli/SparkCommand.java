@@ -3,6 +3,7 @@ package ai.legion.cli;
 import static org.apache.spark.sql.functions.col;
 
 import ai.legion.core.text.SafeText;
+import ai.legion.data.ArtifactRecord;
 import ai.legion.eval.report.EvalReport;
 import ai.legion.eval.runner.EvalData;
 import ai.legion.eval.runner.EvalSummary;
@@ -269,7 +270,8 @@ public final class SparkCommand implements Runnable {
 
         @Override
         int run(SparkSession spark) throws Exception {
-            Dataset<Row> truth = GroundTruth.of(spark, dataset, limit).cache();
+            List<ArtifactRecord> records = dataset.records(limit);
+            Dataset<Row> truth = GroundTruth.of(spark, records).cache();
             Dataset<Row> predictions;
             if (input != null) {
                 predictions = spark.read().parquet(input);
@@ -278,7 +280,8 @@ public final class SparkCommand implements Runnable {
                         sparkOptions.partitions(spark));
                 predictions = LegionSpark.analyze(images, "image", loaderOptions.loader());
             }
-            LegionSpark.write(SparkEvaluation.score(predictions, truth, settings), output);
+            LegionSpark.write(SparkEvaluation.score(predictions, truth, settings,
+                    SparkEvaluation.grounding(dataset, records)), output);
             Dataset<Row> results = spark.read().parquet(output).cache();
             SparkEvaluation.Summary agg = SparkEvaluation.aggregate(results, threshold);
             List<ImageResult> perImage = SparkEvaluation.imageResults(results, settings);

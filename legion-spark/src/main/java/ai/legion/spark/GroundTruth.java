@@ -5,6 +5,7 @@ import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
 import ai.legion.data.Ref;
 import ai.legion.data.Region;
+import ai.legion.data.SceneFacts;
 import ai.legion.eval.runner.EvalData;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,9 @@ import org.apache.spark.sql.types.StructType;
  * <p>Columns: {@code ord} (the record's position in the reader's order, which {@code legion eval} reports in),
  * {@code id}, {@code dataset}, {@code image} (local path), {@code authenticity} ({@code REAL}/{@code FAKE}/
  * {@code UNKNOWN}), {@code caption}, {@code refs} (phrase, explanation and region: kind, polygons, box, heatmap file
- * and threshold), {@code attributes} (the reader's extra labels).
+ * and threshold), {@code attributes} (the reader's extra labels), {@code facts} (the scene's objects: type, colour,
+ * name; per ref its object, object name, kind and category; null for datasets without scene facts, every one but
+ * scars-sim).
  */
 public final class GroundTruth {
 
@@ -45,6 +48,21 @@ public final class GroundTruth {
         DataTypes.createStructField("explanation", DataTypes.StringType, false),
         DataTypes.createStructField("region", REGION, false)});
 
+    private static final StructType OBJECT = new StructType(new StructField[] {
+        DataTypes.createStructField("type", DataTypes.StringType, false),
+        DataTypes.createStructField("colour", DataTypes.StringType, false),
+        DataTypes.createStructField("name", DataTypes.StringType, false)});
+
+    private static final StructType REF_FACTS = new StructType(new StructField[] {
+        DataTypes.createStructField("object", DataTypes.StringType, false),
+        DataTypes.createStructField("object_name", DataTypes.StringType, false),
+        DataTypes.createStructField("kind", DataTypes.StringType, false),
+        DataTypes.createStructField("category", DataTypes.StringType, false)});
+
+    private static final StructType FACTS = new StructType(new StructField[] {
+        DataTypes.createStructField("objects", DataTypes.createArrayType(OBJECT, false), false),
+        DataTypes.createStructField("refs", DataTypes.createArrayType(REF_FACTS, false), false)});
+
     /** The schema of a ground-truth DataFrame. */
     public static final StructType SCHEMA = new StructType(new StructField[] {
         DataTypes.createStructField("ord", DataTypes.LongType, false),
@@ -55,7 +73,8 @@ public final class GroundTruth {
         DataTypes.createStructField("caption", DataTypes.StringType, false),
         DataTypes.createStructField("refs", DataTypes.createArrayType(REF, false), false),
         DataTypes.createStructField("attributes", DataTypes.createMapType(DataTypes.StringType,
-                DataTypes.StringType, false), false)});
+                DataTypes.StringType, false), false),
+        DataTypes.createStructField("facts", FACTS, true)});
 
     private GroundTruth() {
     }
@@ -86,7 +105,18 @@ public final class GroundTruth {
             refs[k] = RowFactory.create(ref.phrase(), ref.explanation(), region(ref.region()));
         }
         return RowFactory.create(ord, r.id(), r.dataset(), r.image().toString(), r.authenticity().name(),
-                r.caption(), refs, scala.jdk.javaapi.CollectionConverters.asScala(r.attributes()));
+                r.caption(), refs, scala.jdk.javaapi.CollectionConverters.asScala(r.attributes()), facts(r.facts()));
+    }
+
+    private static Row facts(SceneFacts f) {
+        if (f == null) {
+            return null;
+        }
+        Row[] objects = f.objects().stream().map(o -> RowFactory.create(o.type(), o.colour(), o.name()))
+                .toArray(Row[]::new);
+        Row[] refs = f.refs().stream().map(x -> RowFactory.create(x.object(), x.objectName(), x.kind(), x.category()))
+                .toArray(Row[]::new);
+        return RowFactory.create(objects, refs);
     }
 
     private static Row region(Region region) {
@@ -123,7 +153,24 @@ public final class GroundTruth {
         return new ArtifactRecord(id, row.getString(row.fieldIndex("dataset")),
                 Path.of(row.getString(row.fieldIndex("image"))),
                 Authenticity.valueOf(row.getString(row.fieldIndex("authenticity"))),
-                row.getString(row.fieldIndex("caption")), refs, attributes);
+                row.getString(row.fieldIndex("caption")), refs, attributes, facts(row));
+    }
+
+    private static SceneFacts facts(Row row) {
+        int i = row.fieldIndex("facts");
+        if (row.isNullAt(i)) {
+            return null;
+        }
+        Row f = row.getStruct(i);
+        List<SceneFacts.SceneObject> objects = new ArrayList<>();
+        for (Row o : f.<Row>getList(0)) {
+            objects.add(new SceneFacts.SceneObject(o.getString(0), o.getString(1), o.getString(2)));
+        }
+        List<SceneFacts.RefFacts> refs = new ArrayList<>();
+        for (Row x : f.<Row>getList(1)) {
+            refs.add(new SceneFacts.RefFacts(x.getString(0), x.getString(1), x.getString(2), x.getString(3)));
+        }
+        return new SceneFacts(objects, refs);
     }
 
     private static Region region(Row r, String id) {

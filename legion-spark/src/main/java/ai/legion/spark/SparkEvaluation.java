@@ -7,11 +7,16 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import ai.legion.core.report.Artifact;
 import ai.legion.core.report.CocoRle;
 import ai.legion.core.text.RougeL;
 import ai.legion.data.ArtifactRecord;
+import ai.legion.data.DatasetException;
+import ai.legion.eval.grounding.GroundingScorer;
+import ai.legion.eval.grounding.ImageGrounding;
 import ai.legion.eval.metrics.DetectionMetrics;
 import ai.legion.eval.metrics.MaskCounts;
+import ai.legion.eval.runner.EvalData;
 import ai.legion.eval.runner.EvalInput;
 import ai.legion.eval.runner.EvalResult;
 import ai.legion.eval.runner.EvalSummary;
@@ -19,6 +24,7 @@ import ai.legion.eval.runner.Evaluation;
 import ai.legion.eval.runner.ImageResult;
 import ai.legion.eval.runner.Prediction;
 import ai.legion.eval.runner.PredictionSource;
+import ai.legion.eval.runner.ResultsFile;
 import ai.legion.eval.runner.Task;
 import java.io.IOException;
 import java.io.Serializable;
@@ -46,7 +52,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Two steps. {@link #score} scores each image on the executors with the evaluation runner itself
  * ({@link Evaluation} over the partition's records, fed the stored predictions), so every per-image number
- * (ground-truth rasterization, nearest-neighbour resize, mask counts, ROUGE-L, the detection label and generator)
+ * (ground-truth rasterization, nearest-neighbour resize, mask counts, ROUGE-L, the detection label and generator,
+ * and on data with scene facts the grounding scores, with one scorer built from the whole annotation file)
  * comes from the code {@code legion eval} runs. {@link #aggregate} then reduces the per-image rows with Spark
  * aggregations: means of per-image mIoU, F1, IoU and ROUGE-L (upstream's {@code total / len(dataloader)}), cIoU from
  * summed counts, accuracy at the threshold per generator and pooled; AP needs the ranking of all scores, so it is
@@ -56,7 +63,11 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class SparkEvaluation {
 
-    /** The per-image result columns of {@link #score}. */
+    /**
+     * The per-image result columns of {@link #score}; {@code grounding} is the results file's {@code grounding}
+     * object as JSON ({@link ResultsFile#groundingToJson}, schema in docs/EVAL.md), null on data without scene
+     * facts.
+     */
     public static final StructType RESULTS = new StructType(new StructField[] {
         DataTypes.createStructField("ord", DataTypes.LongType, false),
         DataTypes.createStructField("id", DataTypes.StringType, false),
@@ -86,7 +97,8 @@ public final class SparkEvaluation {
         DataTypes.createStructField("fake", DataTypes.BooleanType, true),
         DataTypes.createStructField("generator", DataTypes.StringType, true),
         DataTypes.createStructField("correct", DataTypes.DoubleType, true),
-        DataTypes.createStructField("tokens", DataTypes.IntegerType, false)});
+        DataTypes.createStructField("tokens", DataTypes.IntegerType, false),
+        DataTypes.createStructField("grounding", DataTypes.StringType, true)});
 
     /**
      * What to evaluate.
@@ -137,14 +149,34 @@ public final class SparkEvaluation {
     }
 
     /**
+     * The grounding scorer {@code legion eval} scores {@code selected} with: built from every record of
+     * {@code data} (the whole annotation file, whatever limit selected them), or null when none of {@code selected}
+     * carries scene facts.
+     *
+     * @param selected the records evaluated, read from {@code data}
+     * @throws DatasetException when the dataset cannot be read again
+     */
+    public static GroundingScorer grounding(EvalData data, List<ArtifactRecord> selected) throws DatasetException {
+        if (selected.stream().noneMatch(r -> r.facts() != null)) {
+            return null;
+        }
+        return GroundingScorer.of(data.records(0)).orElse(null);
+    }
+
+    /**
      * Scores each ground-truth record against its prediction (joined on the image path; a record without a
      * prediction is a failed image).
      *
-     * @param predictions rows with an {@code image} column and the {@link AnalysisColumns} (unprefixed)
+     * @param predictions rows with an {@code image} column and the {@link AnalysisColumns} (unprefixed;
+     *     {@code verdict} is not read, and without {@code artifacts} the predictions count as text only, as stored
+     *     texts do in {@code legion eval})
      * @param groundTruth rows of {@link GroundTruth#SCHEMA}
+     * @param grounding the scorer every chunk scores grounding with ({@link #grounding(EvalData, List)}; null:
+     *     none); a chunk never builds one from its own records, which would give other vocabulary and kind templates
      * @return one row of {@link #RESULTS} per record
      */
-    public static Dataset<Row> score(Dataset<Row> predictions, Dataset<Row> groundTruth, Settings settings) {
+    public static Dataset<Row> score(Dataset<Row> predictions, Dataset<Row> groundTruth, Settings settings,
+            GroundingScorer grounding) {
         List<String> have = List.of(predictions.columns());
         for (String c : List.of("image", "mask", "explanation", "p_fake", "width", "height", "tokens", "error")) {
             if (!have.contains(c)) {
@@ -154,10 +186,12 @@ public final class SparkEvaluation {
         }
         Dataset<Row> p = predictions.select(col("image").as("_p_image"), col("mask").as("_p_mask"),
                 col("explanation").as("_p_explanation"), col("p_fake").as("_p_fake"), col("width").as("_p_width"),
-                col("height").as("_p_height"), col("tokens").as("_p_tokens"), col("error").as("_p_error"))
+                col("height").as("_p_height"), col("tokens").as("_p_tokens"), col("error").as("_p_error"),
+                have.contains("artifacts") ? col("artifacts").as("_p_artifacts")
+                        : lit(null).cast(DataTypes.createArrayType(AnalysisColumns.ARTIFACT, false)).as("_p_artifacts"))
                 .dropDuplicates("_p_image");
         Dataset<Row> joined = groundTruth.join(p, groundTruth.col("image").equalTo(p.col("_p_image")), "left_outer");
-        return joined.mapPartitions(new ScorePartition(settings), Encoders.row(RESULTS));
+        return joined.mapPartitions(new ScorePartition(settings, grounding), Encoders.row(RESULTS));
     }
 
     /** Spark aggregations of per-image rows ({@link #score}'s output). */
@@ -231,7 +265,20 @@ public final class SparkEvaluation {
                 r.getString(r.fieldIndex("dataset")), source, Evaluation.CLEAN,
                 r.getJavaMap(r.fieldIndex("groups")), r.getString(r.fieldIndex("error")),
                 r.getInt(r.fieldIndex("width")), r.getInt(r.fieldIndex("height")), loc, exp, det,
-                r.getInt(r.fieldIndex("tokens")), 0);
+                r.getInt(r.fieldIndex("tokens")), 0, grounding(r));
+    }
+
+    private static ImageGrounding grounding(Row r) {
+        int g = r.fieldIndex("grounding");
+        if (r.isNullAt(g)) {
+            return null;
+        }
+        try {
+            return ResultsFile.groundingFromJson(r.getString(g));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("result " + r.getString(r.fieldIndex("id")) + ": bad grounding column: "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Records per runner call: bounds the decoded masks held at once. */
@@ -242,9 +289,11 @@ public final class SparkEvaluation {
         private static final long serialVersionUID = 1L;
 
         private final Settings settings;
+        private final GroundingScorer grounding;
 
-        ScorePartition(Settings settings) {
+        ScorePartition(Settings settings, GroundingScorer grounding) {
             this.settings = settings;
+            this.grounding = grounding;
         }
 
         @Override
@@ -288,7 +337,7 @@ public final class SparkEvaluation {
             EvalResult result;
             try (StoredPredictions source = new StoredPredictions(settings.source(), predictions)) {
                 result = Evaluation.of(settings.tasks()).predictions(source).data(records).rouge(rouge)
-                        .threshold(settings.threshold()).progress(false).run();
+                        .grounding(grounding).threshold(settings.threshold()).progress(false).run();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (ai.legion.data.DatasetException e) {
@@ -315,7 +364,21 @@ public final class SparkEvaluation {
             int f = row.fieldIndex("_p_fake");
             return new Prediction(CocoRle.fromCompressedString(row.getString(row.fieldIndex("_p_mask")), h, w).decode(),
                     row.getString(row.fieldIndex("_p_explanation")), row.isNullAt(f) ? null : row.getDouble(f),
-                    row.getInt(row.fieldIndex("_p_tokens")), 0, null);
+                    row.getInt(row.fieldIndex("_p_tokens")), 0, null, artifacts(row, h, w));
+        }
+
+        /** The {@link AnalysisColumns#ARTIFACT} structs as the analyzer's artifacts, or null when not stored. */
+        private static List<Artifact> artifacts(Row row, int h, int w) {
+            int a = row.fieldIndex("_p_artifacts");
+            if (row.isNullAt(a)) {
+                return null;
+            }
+            List<Artifact> out = new ArrayList<>();
+            for (Row x : row.<Row>getList(a)) {
+                out.add(new Artifact(x.getInt(0), x.getString(1), x.getString(2),
+                        CocoRle.fromCompressedString(x.getString(4), h, w).decode(), x.getFloat(3)));
+            }
+            return out;
         }
     }
 
@@ -342,7 +405,8 @@ public final class SparkEvaluation {
                 e == null ? null : e.rougeL().precision(), e == null ? null : e.rougeL().recall(),
                 e == null ? null : e.rougeL().fmeasure(), d == null ? null : d.fakeProbability(),
                 d == null ? null : d.fake(), d == null ? null : d.generator(),
-                correct, r.generatedTokens());
+                correct, r.generatedTokens(),
+                r.grounding() == null ? null : ResultsFile.groundingToJson(r.grounding()));
     }
 
     /** Stored predictions of one chunk, keyed by record id, for the runner. */

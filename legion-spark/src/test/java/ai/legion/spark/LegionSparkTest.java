@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.CocoRle;
+import ai.legion.data.ArtifactRecord;
 import ai.legion.data.sim.ScarsSimGenerator;
 import ai.legion.data.sim.SimConfig;
+import ai.legion.eval.grounding.GroundingScorer;
 import ai.legion.eval.runner.EvalData;
 import ai.legion.eval.runner.EvalInput;
 import ai.legion.eval.runner.EvalResult;
@@ -299,7 +301,9 @@ class LegionSparkTest {
         EvalResult runner = Evaluation.of(tasks).predictions(new ReferencePredictions(reference())).data(data)
                 .progress(false).run();
         SparkEvaluation.Settings settings = new SparkEvaluation.Settings(tasks, 0.5, true, "demo-model");
-        Dataset<Row> results = SparkEvaluation.score(predictions, GroundTruth.of(spark, data, 0), settings).cache();
+        List<ArtifactRecord> records = data.records(0);
+        Dataset<Row> results = SparkEvaluation.score(predictions, GroundTruth.of(spark, records), settings,
+                SparkEvaluation.grounding(data, records)).cache();
         EvalSummary want = runner.summary();
         EvalSummary got = SparkEvaluation.summary(results, settings);
         assertEquals(want.images(), got.images());
@@ -308,15 +312,9 @@ class LegionSparkTest {
         assertEquals(want.emptyMask(), got.emptyMask());
         assertEquals(want.explanation(), got.explanation());
         assertEquals(want.detection(), got.detection());
+        assertEquals(want.grounding(), got.grounding());
         List<ImageResult> perImage = SparkEvaluation.imageResults(results, settings);
-        for (int i = 0; i < perImage.size(); i++) {
-            ImageResult a = runner.results().get(i);
-            ImageResult b = perImage.get(i);
-            assertEquals(a.id(), b.id());
-            assertEquals(a.localization(), b.localization(), a.id());
-            assertEquals(a.explanation(), b.explanation(), a.id());
-            assertEquals(a.detection(), b.detection(), a.id());
-        }
+        assertSameResults(runner.results(), perImage);
         SparkEvaluation.Summary agg = SparkEvaluation.aggregate(results, 0.5);
         assertEquals(want.images(), agg.images());
         assertEquals(0, agg.failed());
@@ -332,6 +330,73 @@ class LegionSparkTest {
         assertSame(want.detection().meanAccuracy(), agg.meanAccuracy());
         assertEquals(want.detection().pooled().averagePrecision(), agg.averagePrecision(), 0.0);
         assertEquals(want.detection().pooled().count(), agg.detected());
+    }
+
+    private static void assertSameResults(List<ImageResult> want, List<ImageResult> got) {
+        assertEquals(want.size(), got.size());
+        for (int i = 0; i < got.size(); i++) {
+            ImageResult a = want.get(i);
+            ImageResult b = got.get(i);
+            assertEquals(a.id(), b.id());
+            assertEquals(a.localization(), b.localization(), a.id());
+            assertEquals(a.explanation(), b.explanation(), a.id());
+            assertEquals(a.detection(), b.detection(), a.id());
+            assertEquals(a.grounding(), b.grounding(), a.id());
+        }
+    }
+
+    @Test
+    void groundTruthRowsKeepTheSceneFacts() throws Exception {
+        List<ArtifactRecord> records = new ArrayList<>(EvalData.open(sim, Task.LOCALIZATION,
+                EvalData.Options.defaults().withSplit("test")).records(0));
+        ArtifactRecord first = records.get(0);
+        // a record of a dataset without scene facts (every reader but scars-sim's) keeps none
+        records.add(new ArtifactRecord("plain", first.dataset(), first.image(), first.authenticity(), first.caption(),
+                first.refs(), first.attributes()));
+        List<Row> rows = GroundTruth.of(spark, records).orderBy(col("ord")).collectAsList();
+        assertEquals(records.size(), rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            ArtifactRecord want = records.get(i);
+            ArtifactRecord got = GroundTruth.record(rows.get(i));
+            assertEquals(want.id(), got.id());
+            assertEquals(want.caption(), got.caption());
+            assertEquals(want.attributes(), got.attributes());
+            assertEquals(want.refs().stream().map(r -> r.phrase() + " / " + r.explanation()).toList(),
+                    got.refs().stream().map(r -> r.phrase() + " / " + r.explanation()).toList());
+            assertEquals(want.facts(), got.facts(), want.id());
+        }
+        assertNotNull(first.facts(), "scars-sim records carry scene facts");
+        assertTrue(first.facts().objects().size() >= 2 && !first.facts().refs().isEmpty(), first.facts().toString());
+        assertNull(GroundTruth.record(rows.get(rows.size() - 1)).facts());
+    }
+
+    @Test
+    void chunkedGroundingEqualsTheRunnerWithTheWholeFilesScorerWhateverTheLimit() throws Exception {
+        EvalData data = EvalData.open(sim, Task.LOCALIZATION, EvalData.Options.defaults().withSplit("test"));
+        int limit = IMAGES / 2;
+        Set<Task> tasks = EnumSet.of(Task.EXPLANATION);
+        EvalResult runner = Evaluation.of(tasks).predictions(new ReferencePredictions(reference())).data(data)
+                .limit(limit).progress(false).run();
+        List<ArtifactRecord> records = data.records(limit);
+        GroundingScorer scorer = SparkEvaluation.grounding(data, records);
+        // the whole file's vocabulary, not the limited records': a chunk must not build its own
+        assertEquals(GroundingScorer.of(data.records(0)).orElseThrow().vocabulary(), scorer.vocabulary());
+        assertTrue(scorer.vocabulary().size() > GroundingScorer.of(records.subList(0, 1)).orElseThrow().vocabulary()
+                .size(), scorer.vocabulary().toString());
+        SparkEvaluation.Settings settings = new SparkEvaluation.Settings(tasks, 0.5, true, "demo-model");
+        // several partitions of a few records, so that every runner call holds only part of the records
+        Dataset<Row> truth = GroundTruth.of(spark, records).repartition(4);
+        Dataset<Row> results = SparkEvaluation.score(analyzed(), truth, settings, scorer).cache();
+        assertTrue(results.javaRDD().getNumPartitions() >= 2, "scored in several partitions");
+        EvalSummary want = runner.summary();
+        EvalSummary got = SparkEvaluation.summary(results, settings);
+        assertNotNull(want.grounding());
+        assertEquals(limit, want.grounding().images());
+        assertTrue(want.grounding().artifacts() > 0 && Double.isFinite(want.grounding().objectAccuracy()),
+                "the analyzer's artifacts are matched: " + want.grounding());
+        assertEquals(want.grounding(), got.grounding());
+        assertEquals(want.explanation(), got.explanation());
+        assertSameResults(runner.results(), SparkEvaluation.imageResults(results, settings));
     }
 
     /** The single-JVM reports as a prediction source, as {@code AnalyzerPredictions} turns reports into predictions. */

@@ -8,6 +8,7 @@ import ai.legion.data.DatasetException;
 import ai.legion.data.SceneFacts;
 import ai.legion.data.raster.MaskRasterizer;
 import ai.legion.eval.metrics.MaskResize;
+import java.io.Serializable;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -35,8 +36,13 @@ import java.util.TreeSet;
  *   <li>Kind: {@link KindClassifier} built from every annotated explanation and its kind, object types and
  *       colours removed.</li>
  * </ul>
+ *
+ * <p>Serializable, so that a scorer built once from the whole file can be shipped to where parts of the data are
+ * scored (legion-spark's executors).
  */
-public final class GroundingScorer {
+public final class GroundingScorer implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private static final RougeL WORDS = new RougeL(false);
 

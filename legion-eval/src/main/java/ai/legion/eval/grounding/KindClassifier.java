@@ -1,6 +1,7 @@
 package ai.legion.eval.grounding;
 
 import ai.legion.core.text.RougeL;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,9 +14,11 @@ import java.util.Set;
  * words are closest to it (ROUGE-L F of {@link RougeL}, no stemming) after the object and colour words are
  * removed from both, so that "The edge of the yellow car is smeared" and "The edge of the red ball is smeared"
  * are one template. Built only from a dataset's annotations: it knows nothing the annotation file does not say.
- * Ties go to the template seen first.
+ * Ties go to the template seen first. Serializable with its {@link GroundingScorer}.
  */
-public final class KindClassifier {
+public final class KindClassifier implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private static final RougeL WORDS = new RougeL(false);
 

@@ -62,7 +62,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *
  * <p>Grounding: when the records carry scene facts (scars-sim), every image with a predicted text also gets
  * {@link GroundingScorer}'s scores (object and kind of each ground-truth artifact, objects named that are not
- * in the scene), built from the whole annotation file; an explanation run aggregates them.
+ * in the scene), built from the whole annotation file (or given: {@link Builder#grounding}); an explanation run
+ * aggregates them.
  */
 public final class Evaluation {
 
@@ -112,6 +113,8 @@ public final class Evaluation {
         private boolean progress = true;
         private boolean retryFailed = true;
         private ImageLoader.Options imageOptions = ImageLoader.Options.defaults();
+        private boolean groundingGiven;
+        private GroundingScorer grounding;
 
         private Builder(Set<Task> tasks) {
             tasks(tasks);
@@ -217,6 +220,18 @@ public final class Evaluation {
             return this;
         }
 
+        /**
+         * The grounding scorer, used instead of one built from the data ({@code null}: no grounding scores). For a
+         * caller that evaluates a dataset in parts (legion-spark scores each partition in chunks): a part's own
+         * records would give another vocabulary and other kind templates than the whole annotation file, so the
+         * scorer is built once from the whole file ({@link GroundingScorer#of}) and given to every part.
+         */
+        public Builder grounding(GroundingScorer value) {
+            this.grounding = value;
+            this.groundingGiven = true;
+            return this;
+        }
+
         /** An independent builder with the same settings. */
         public Builder copy() {
             Builder b = new Builder(tasks);
@@ -233,6 +248,8 @@ public final class Evaluation {
             b.progress = progress;
             b.retryFailed = retryFailed;
             b.imageOptions = imageOptions;
+            b.groundingGiven = groundingGiven;
+            b.grounding = grounding;
             return b;
         }
 
@@ -309,7 +326,9 @@ public final class Evaluation {
             List<ArtifactRecord> selected = select(c.records != null ? c.records : c.data.records(c.limit));
             // the reader's report of the pass that produced `selected`: what it rejected is part of the result
             SkippedRecords skipped = c.records != null ? SkippedRecords.NONE : SkippedRecords.of(c.data.validation());
-            if (selected.stream().anyMatch(r -> r.facts() != null)) {
+            if (c.groundingGiven) {
+                grounding = c.grounding;
+            } else if (selected.stream().anyMatch(r -> r.facts() != null)) {
                 // the vocabulary and the kind templates come from the whole annotation file, whatever the limit
                 List<ArtifactRecord> all = c.records != null ? c.records : c.limit <= 0 ? selected : c.data.records(0);
                 grounding = GroundingScorer.of(all).orElse(null);

@@ -193,6 +193,10 @@ public final class ResultsFile {
         if (r.millis() > 0) {
             number(o, "ms", Math.round(r.millis() * 10) / 10.0);
         }
+        return write(o);
+    }
+
+    private static String write(ObjectNode o) {
         try {
             return JSON.writeValueAsString(o);
         } catch (JsonProcessingException ex) {
@@ -245,6 +249,30 @@ public final class ResultsFile {
         return new ImageResult(o.get("id").asText(), text(o, "image"), text(o, "dataset"), text(o, "source"),
                 text(o, "perturbation"), groups, error, o.path("width").asInt(0), o.path("height").asInt(0), loc, exp,
                 det, o.path("tokens").asInt(0), o.path("ms").asDouble(0), grounding);
+    }
+
+    /**
+     * One image's grounding as the JSON object of a line's {@code grounding} field, for tables that keep it in a
+     * column (legion-spark's per-image results).
+     */
+    public static String groundingToJson(ImageGrounding g) {
+        ObjectNode n = JSON.createObjectNode();
+        groundingJson(n, g);
+        return write(n);
+    }
+
+    /**
+     * Parses what {@link #groundingToJson} wrote.
+     *
+     * @throws IOException when it is not JSON
+     * @throws IllegalArgumentException when it is not a grounding object (a field missing or mistyped)
+     */
+    public static ImageGrounding groundingFromJson(String json) throws IOException {
+        JsonNode n = JSON.readTree(json);
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("not a grounding object: " + json);
+        }
+        return groundingFromJson(n);
     }
 
     private static void groundingJson(ObjectNode n, ImageGrounding g) {

@@ -55,9 +55,13 @@ class ResultsFileTest {
         assertEquals(grounded, ResultsFile.fromJson(line));
         assertTrue(line.contains("\"hallucinated\":[\"ball\"]"), line);
         assertTrue(line.contains("\"kind_right\":true"), line);
+        // the column form legion-spark keeps: the line's grounding object, read back to the same record
+        assertTrue(line.contains("\"grounding\":" + ResultsFile.groundingToJson(g)), line);
+        assertEquals(g, ResultsFile.groundingFromJson(ResultsFile.groundingToJson(g)));
         ImageGrounding textOnly = new ImageGrounding(List.of("car"), List.of("car"), List.of(), -1, null);
         assertEquals(textOnly, ResultsFile.fromJson(ResultsFile.toJson(new ImageResult("t", "t.png", "synthscars",
                 "peer", "clean", Map.of(), null, 4, 3, null, r.explanation(), null, 0, 0, textOnly))).grounding());
+        assertEquals(textOnly, ResultsFile.groundingFromJson(ResultsFile.groundingToJson(textOnly)));
         ImageResult f = sample("b", "cannot read the image: gone");
         assertEquals(f, ResultsFile.fromJson(ResultsFile.toJson(f)));
         assertTrue(ResultsFile.toJson(r).indexOf('\n') < 0);
