@@ -138,7 +138,8 @@ public final class GroundTruth {
     }
 
     /**
-     * The record of a row that has the columns of {@link #SCHEMA} (any order, other columns ignored).
+     * The record of a row that has the columns of {@link #SCHEMA} (any order, other columns ignored; a row
+     * without the {@code facts} column, as tables written before it existed, has no scene facts).
      *
      * @throws IllegalArgumentException naming the record when a region kind is unknown
      */
@@ -157,8 +158,8 @@ public final class GroundTruth {
     }
 
     private static SceneFacts facts(Row row) {
-        int i = row.fieldIndex("facts");
-        if (row.isNullAt(i)) {
+        int i = row.schema() == null ? -1 : row.schema().getFieldIndex("facts").getOrElse(() -> -1);
+        if (i < 0 || row.isNullAt(i)) {
             return null;
         }
         Row f = row.getStruct(i);
