@@ -10,6 +10,7 @@ import ai.legion.core.config.LegionConfig;
 import ai.legion.core.config.LlamaConfig;
 import ai.legion.core.config.Presets;
 import ai.legion.core.config.SamConfig;
+import ai.legion.models.EngineThreads;
 import ai.legion.models.clip.GlobalImageEncoder;
 import ai.legion.models.decoder.PixelDecoder;
 import ai.legion.models.heads.DetectionHead;
@@ -60,6 +61,11 @@ final class ForwardBenchmark implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "512", description = "LLM sequence length (default ${DEFAULT-VALUE}).")
     int tokens;
 
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "libtorch intra-op threads (default 0: libtorch's, one per core unless OMP_NUM_THREADS says "
+                    + "otherwise).")
+    int threads;
+
     @Option(names = "--batch", defaultValue = "1", description = "Batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
@@ -100,8 +106,11 @@ final class ForwardBenchmark implements Callable<Integer> {
         try (NDManager params = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(params, false);
             List<Case> cases = cases(ps, type);
-            System.out.printf("config %s; batch %d; %s; %d warmup + %d timed runs; %d threads%n", config, batch,
-                    type, warmup, runs, Runtime.getRuntime().availableProcessors());
+            if (threads > 0) {
+                EngineThreads.set(threads);
+            }
+            System.out.printf("config %s; batch %d; %s; %d warmup + %d timed runs; %d libtorch threads, %d cores%n",
+                    config, batch, type, warmup, runs, EngineThreads.get(), Runtime.getRuntime().availableProcessors());
             System.out.printf("%-40s %10s %10s %10s %12s %12s%n", "block", "params M", "median ms", "min ms",
                     "weights MB", "peak MB");
             for (Case c : cases) {
