@@ -1,5 +1,6 @@
 package ai.legion.cli;
 
+import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
 import ai.legion.core.config.Presets;
 import ai.legion.core.config.SamConfig;
@@ -87,7 +88,7 @@ final class InspectCommand implements Callable<Integer> {
             Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
             Path config = dir == null ? null : dir.resolve("config.json");
             if (config != null && Files.isRegularFile(config) && "llava".equals(modelType(config))) {
-                return checkLegion(LegionConfig.read(config), infos);
+                return checkLegion(LegionConfig.read(config), infos, dir.resolve("clip"));
             }
             return 0;
         } finally {
@@ -113,11 +114,13 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private int checkLegion(LegionConfig config, Map<String, TensorInfo> infos) throws Exception {
+    private int checkLegion(LegionConfig config, Map<String, TensorInfo> infos, Path clipDir) throws Exception {
         boolean tower = infos.containsKey(LegionModel.TOWER_PREFIX + "embeddings.class_embedding");
         SamConfig sam = sam(infos);
-        WeightMap expected = LegionModel.expectedWeights(config, Presets.clipL336(), sam,
-                infos.containsKey("prediction_head.0.weight"), tower);
+        boolean clipFolder = Files.isRegularFile(clipDir.resolve("config.json"));
+        ClipVisionConfig clip = clipFolder ? ClipVisionConfig.read(clipDir.resolve("config.json")) : Presets.clipL336();
+        boolean head = infos.containsKey("prediction_head.0.weight");
+        WeightMap expected = LegionModel.expectedWeights(config, clip, sam, head, tower);
         List<String> missing = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
         for (WeightMap.Entry e : expected.entries().values()) {
@@ -144,7 +147,13 @@ final class InspectCommand implements Callable<Integer> {
                         + "detection head %s)%n", expected.parameterCount(), expected.entries().size(),
                 config.llama().numHiddenLayers(), config.llama().hiddenSize(), config.llama().vocabSize(),
                 sam.imageEncoder().depth(), sam.imageEncoder().embedDim(),
-                infos.containsKey("prediction_head.0.weight") ? "present" : "absent");
+                head ? "present" : "absent");
+        if (!tower && clipFolder) {
+            // the tower LEGION runs with lives in clip/ (the layout LegionModel.save and the checkpoint maker write)
+            long all = LegionModel.expectedWeights(config, clip, sam, head, true).parameterCount();
+            out.printf("with the CLIP vision tower of clip/ (%,d parameters, %d layers x %d): %,d parameters%n",
+                    all - expected.parameterCount(), clip.numHiddenLayers(), clip.hiddenSize(), all);
+        }
         out.printf("key check: %d missing, %d unexpected, %d with another shape, %d ignored (rotary inv_freq, "
                 + "region_encoder, vision_tower)%n", missing.size(), unexpected.size(), wrongShape.size(), ignored);
         print("missing", missing);

@@ -198,6 +198,20 @@ public record LegionConfig(
                 bboxTokenIdx, torchDtype, useCache, type, extras);
     }
 
+    /** This config with other LLM sizes (e.g. fewer layers of the same widths). */
+    public LegionConfig withLlama(LlamaConfig values) {
+        return new LegionConfig(values, mmHiddenSize, mmProjectorType, mmVisionSelectLayer, mmVisionSelectFeature,
+                mmVisionTower, visionTowerName, mmVisionModule, mmUseImStartEnd, outDim, architectures, withRegion,
+                bboxTokenIdx, torchDtype, useCache, modelType, extras);
+    }
+
+    /** This config with other {@code architectures}. */
+    public LegionConfig withArchitectures(List<String> values) {
+        return new LegionConfig(llama, mmHiddenSize, mmProjectorType, mmVisionSelectLayer, mmVisionSelectFeature,
+                mmVisionTower, visionTowerName, mmVisionModule, mmUseImStartEnd, outDim, values, withRegion,
+                bboxTokenIdx, torchDtype, useCache, modelType, extras);
+    }
+
     /** This config with other {@link #extras()}. */
     public LegionConfig withExtras(Map<String, JsonNode> values) {
         return new LegionConfig(llama, mmHiddenSize, mmProjectorType, mmVisionSelectLayer, mmVisionSelectFeature,

@@ -172,6 +172,13 @@ public record LlamaConfig(
         }
     }
 
+    /** These sizes with {@code layers} decoder layers. */
+    public LlamaConfig withNumHiddenLayers(int layers) {
+        return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, layers, numAttentionHeads, numKeyValueHeads,
+                hiddenAct, maxPositionEmbeddings, rmsNormEps, ropeTheta, tieWordEmbeddings, bosTokenId, eosTokenId,
+                padTokenId);
+    }
+
     /** Per-head width: {@code hidden_size / num_attention_heads} (128 for LLaMA-7B). */
     public int headDim() {
         return hiddenSize / numAttentionHeads;

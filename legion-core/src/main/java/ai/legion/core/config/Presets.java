@@ -1,6 +1,10 @@
 package ai.legion.core.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Known configurations: the real LEGION-7B / CLIP / SAM dimensions (the {@code config.json} files of
@@ -29,11 +33,65 @@ public final class Presets {
     }
 
     /**
+     * {@code config} as a released GLaMM/LEGION {@code config.json} has it: with the fields that LLaVA's
+     * {@code initialize_vision_modules}, the GLaMM/LEGION constructors (GLaMM {@code model/GLaMM.py::
+     * GLaMMModel._configure_model_settings} and {@code GLaMMForCausalLM._set_model_configurations}, LEGION
+     * {@code model/Legion.py} alike) and the training scripts set before {@code save_pretrained}: the tower
+     * name under all three keys and again as {@code vision_module}, the region-encoder flags, {@code use_cache}
+     * false, {@code torch_dtype} bfloat16 and the transformers version LEGION pins (4.28.0). Extra fields
+     * {@code config} already has win.
+     */
+    public static LegionConfig released(LegionConfig config) {
+        String tower = config.visionTower();
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        Map<String, JsonNode> extras = new LinkedHashMap<>();
+        extras.put("initializer_range", f.numberNode(0.02));
+        extras.put("max_length", f.numberNode(config.llama().maxPositionEmbeddings()));
+        extras.put("transformers_version", f.textNode("4.28.0"));
+        extras.put("mm_use_im_patch_token", f.booleanNode(false));
+        extras.put("use_mm_proj", f.booleanNode(true));
+        extras.put("image_aspect_ratio", f.textNode("square"));
+        extras.put("tune_mm_mlp_adapter", f.booleanNode(false));
+        extras.put("freeze_mm_mlp_adapter", f.booleanNode(true));
+        extras.put("pretrain_mm_mlp_adapter", f.nullNode());
+        extras.put("train_mask_decoder", f.booleanNode(true));
+        extras.put("num_level_reg_features", f.numberNode(4));
+        extras.put("num_reg_features", f.numberNode(4));
+        extras.put("mm_use_image_start_end", f.booleanNode(true));
+        extras.put("vision_module", f.textNode(tower));
+        extras.put("select_feature_type", f.textNode(config.mmVisionSelectFeature()));
+        extras.put("image_aspect", f.textNode("square"));
+        extras.put("image_grid_points", f.nullNode());
+        extras.put("tune_mlp_adapter", f.booleanNode(false));
+        extras.put("freeze_mlp_adapter", f.booleanNode(true));
+        extras.put("use_image_patch_token", f.booleanNode(false));
+        extras.putAll(config.extras());
+        return new LegionConfig(config.llama(), config.mmHiddenSize(), config.mmProjectorType(),
+                config.mmVisionSelectLayer(), config.mmVisionSelectFeature(), tower, tower, tower,
+                config.mmUseImStartEnd(), config.outDim(), config.architectures(), true, config.bboxTokenIdx(),
+                "bfloat16", false, config.modelType(), extras);
+    }
+
+    /**
      * {@code openai/clip-vit-large-patch14-336} vision tower (that repository's {@code config.json}): width 1024, 24
      * layers, 16 heads, MLP 4096, 336 px, patch 14 (576 patches), quick_gelu, eps 1e-5, projection 768.
      */
     public static ClipVisionConfig clipL336() {
         return new ClipVisionConfig(1024, 4096, 24, 16, 3, 336, 14, "quick_gelu", 1e-5, 768);
+    }
+
+    /**
+     * The text tower of {@code openai/clip-vit-large-patch14-336} (that repository's {@code text_config}): width 768,
+     * 12 layers, 12 heads, MLP 3072, 77 positions, vocab 49408, quick_gelu, projection 768; token ids as HF's
+     * defaults (the repository's config keeps them).
+     */
+    public static ClipTextConfig clipL336Text() {
+        return new ClipTextConfig(49408, 768, 3072, 12, 12, 77, "quick_gelu", 1e-5, 768, 1, 0, 2);
+    }
+
+    /** The whole {@code openai/clip-vit-large-patch14-336} model: both towers, projection 768. */
+    public static ClipConfig clipL336Model() {
+        return ClipConfig.of(clipL336Text(), clipL336(), 768);
     }
 
     /** The preprocessor of {@code openai/clip-vit-large-patch14-336}: CLIP defaults at 336 px. */

@@ -67,16 +67,18 @@ public final class Buffers {
         int n = in.remaining();
         ByteBuffer out = ByteBuffer.allocate(n * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
-            int bits = Float.floatToRawIntBits(in.get(i));
-            short b;
-            if ((bits & 0x7F800000) == 0x7F800000 && (bits & 0x007FFFFF) != 0) {
-                b = (short) ((bits >>> 16) | 0x0040); // quiet NaN
-            } else {
-                b = (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
-            }
-            out.putShort(i * 2, b);
+            out.putShort(i * 2, bf16Bits(in.get(i)));
         }
         return out;
+    }
+
+    /** The bfloat16 nearest to {@code value} (ties to even, NaN stays a quiet NaN), as torch rounds. */
+    public static short bf16Bits(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if ((bits & 0x7F800000) == 0x7F800000 && (bits & 0x007FFFFF) != 0) {
+            return (short) ((bits >>> 16) | 0x0040); // quiet NaN
+        }
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
     }
 
     /** Widens little-endian int16 values to int32 in native order (DJL 0.36 cannot hold INT16). */

@@ -55,6 +55,11 @@ public final class NDArrayLoader {
         }
         Shape shape = new Shape(info.shape());
         DataType target = targetType(info.dtype(), policy);
+        try {
+            EngineTypes.check(target, "loading " + info.dtype() + " " + TensorInfo.format(info.shape()));
+        } catch (EngineTypes.UnsupportedTypeException e) {
+            throw new CheckpointException(checkpoint.fileOf(key), key, e.getMessage(), e);
+        }
         if (info.numel() == 0) {
             return manager.zeros(shape, target);
         }
@@ -90,7 +95,7 @@ public final class NDArrayLoader {
      * view, then (on CPU) one clone so that the result no longer depends on the buffer.
      */
     static NDArray owned(NDManager manager, ByteBuffer direct, Shape shape, DataType type) {
-        NDArray view = manager.create(direct, shape, type);
+        NDArray view = manager.create(direct, shape, EngineTypes.check(type, "NDArrayLoader: create " + shape));
         if (!manager.getDevice().isGpu()) {
             NDArray copy = view.duplicate();
             view.close();

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointException;
+import ai.legion.core.io.EngineTypes;
 import ai.legion.core.io.NDArrayLoader;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Linear;
@@ -116,7 +117,7 @@ public final class BertModel extends LegionBlock {
             throw new IllegalArgumentException(NAME + ": expected an attention mask [B, L], got " + s);
         }
         float min = dtype == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE;
-        NDArray m = attentionMask.toType(dtype, false);
+        NDArray m = attentionMask.toType(EngineTypes.check(dtype, NAME + ": attention mask"), false);
         return m.neg().add(1f).mul(min).reshape(s.get(0), 1, 1, s.get(1));
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.legion.core.io.EngineTypes;
 
 /**
  * Preallocated key/value cache for incremental decoding: per layer {@code k, v [B, kvHeads, maxLen,
@@ -45,6 +46,7 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("KvCache: sizes must be positive, got layers " + layers + ", batch "
                     + batch + ", kv heads " + kvHeads + ", max length " + maxLength + ", head dim " + headDim);
         }
+        EngineTypes.check(dtype, "KvCache");
         this.batch = batch;
         this.kvHeads = kvHeads;
         this.maxLength = maxLength;

@@ -98,7 +98,7 @@ public final class LegionSaver {
      * source has none: loading the saved folder then reads it directly (no conversion, nothing written to the
      * cache, so a read-only cache or home does not matter).
      */
-    private static void copyTokenizerFiles(Path from, Path dir) throws CheckpointException {
+    static void copyTokenizerFiles(Path from, Path dir) throws CheckpointException {
         if (from == null) {
             return;
         }

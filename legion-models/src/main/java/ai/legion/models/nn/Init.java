@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.legion.core.io.EngineTypes;
 import java.util.Objects;
 
 /**
@@ -66,6 +67,7 @@ public record Init(Kind kind, float value) {
      * @param modelStd σ of {@link Kind#NORMAL}
      */
     public NDArray create(NDManager manager, Shape shape, DataType dataType, float modelStd) {
+        EngineTypes.check(dataType, "Init.create " + shape);
         return switch (kind) {
             case NORMAL -> manager.randomNormal(0, modelStd, shape, dataType);
             case FIXED_NORMAL -> manager.randomNormal(0, value, shape, dataType);

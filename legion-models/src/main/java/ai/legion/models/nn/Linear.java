@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
+import ai.legion.core.io.EngineTypes;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -125,6 +126,7 @@ public final class Linear extends UnaryBlock {
         if (!dtype.isFloating()) {
             throw new IllegalArgumentException("Linear: adapter dtype must be floating, got " + dtype);
         }
+        EngineTypes.check(dtype, "Linear: adapter dtype");
         long n = Math.multiplyExact((long) r, inFeatures);
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("Linear: adapter A [" + r + ", " + inFeatures + "] is too large");

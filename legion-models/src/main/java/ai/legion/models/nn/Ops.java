@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.legion.core.io.EngineTypes;
 import java.util.function.BinaryOperator;
 
 /**
@@ -133,6 +134,7 @@ public final class Ops {
         if (x.getDataType() == type) {
             return x;
         }
+        EngineTypes.check(type, "Ops.cast"); // a constant message: this is on every hot path
         return x.expandDims(-1).cumProd(-1, type).squeeze(-1);
     }
 

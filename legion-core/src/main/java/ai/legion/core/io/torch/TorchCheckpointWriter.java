@@ -5,7 +5,8 @@ import ai.legion.core.io.IoUtils;
 import ai.legion.core.io.SafetensorsWriter.TensorSource;
 import ai.legion.core.io.TensorInfo;
 import java.io.IOException;
-import java.nio.channels.Channels;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,12 +50,11 @@ public final class TorchCheckpointWriter {
                 zip.setUseZip64(Zip64Mode.AsNeeded);
                 putStored(zip, archive + "data.pkl", pickle);
                 putStored(zip, archive + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-                WritableByteChannel out = Channels.newChannel(zip);
                 for (int i = 0; i < items.size(); i++) {
                     Item item = items.get(i);
                     ZipArchiveEntry e = storedEntry(archive + "data/" + i, item.info.byteLength());
                     zip.putArchiveEntry(e);
-                    CountingChannel counting = new CountingChannel(out);
+                    CountingChannel counting = new CountingChannel(zip);
                     item.source.writeTo(counting);
                     if (counting.count != item.info.byteLength()) {
                         throw new CheckpointException(target, item.info.name(), "source wrote " + counting.count
@@ -119,24 +119,45 @@ public final class TorchCheckpointWriter {
         return p.op('.').toByteArray();
     }
 
+    /**
+     * The channel a source writes one entry through. Heap buffers go to the zip stream in one call (one CRC
+     * update and one file write per buffer, not one per 8 kB as {@code Channels.newChannel} would do): this is
+     * what makes multi-GB shards write at disk speed.
+     */
     private static final class CountingChannel implements WritableByteChannel {
-        private final WritableByteChannel out;
+        private static final int SCRATCH = 1 << 20;
+
+        private final OutputStream out;
+        private byte[] scratch;
         long count;
 
-        CountingChannel(WritableByteChannel out) {
+        CountingChannel(OutputStream out) {
             this.out = out;
         }
 
         @Override
-        public int write(java.nio.ByteBuffer src) throws IOException {
-            int n = out.write(src);
+        public int write(ByteBuffer src) throws IOException {
+            int n = src.remaining();
+            if (src.hasArray()) {
+                out.write(src.array(), src.arrayOffset() + src.position(), n);
+                src.position(src.position() + n);
+            } else {
+                if (scratch == null) {
+                    scratch = new byte[Math.min(SCRATCH, Math.max(n, 1))];
+                }
+                while (src.hasRemaining()) {
+                    int k = Math.min(src.remaining(), scratch.length);
+                    src.get(scratch, 0, k);
+                    out.write(scratch, 0, k);
+                }
+            }
             count += n;
             return n;
         }
 
         @Override
         public boolean isOpen() {
-            return out.isOpen();
+            return true; // for as long as the writer streams this entry
         }
 
         @Override
