@@ -207,8 +207,8 @@ final class AnalyzeBenchmark implements Callable<Integer> {
 
     /**
      * Per budget: build an analyzer with it (load time), one warm-up run unless --runs is 1 (then the one run is a
-     * cold one), then the medians over --runs of one image with --tokens tokens (EOS banned), and what the streaming
-     * read and waited for per run.
+     * cold one), then the medians over --runs of one image explained with --tokens tokens (EOS banned, explained
+     * even when judged real), and what the streaming read and waited for per run.
      */
     private int budgets() throws Exception {
         Path clipDir = clip != null ? clip : model.resolve("clip");
@@ -220,7 +220,8 @@ final class AnalyzeBenchmark implements Callable<Integer> {
         for (long budget : budgets) {
             long[] eos = {0}; // known once the model is loaded
             LegionAnalyzer.Builder b = Legion.analyzer().model(model).clip(Files.isDirectory(clipDir) ? clipDir : null)
-                    .batchSize(1).maxMemory(budget).generation(GenerationOptions.DEFAULT.withMaxNewTokens(tokens)
+                    .batchSize(1).maxMemory(budget).explainReal(true) // every stage runs, whatever the verdict
+                    .generation(GenerationOptions.DEFAULT.withMaxNewTokens(tokens)
                             .withProcessor((seq, step, gen, logits) -> logits[(int) eos[0]] = Float.NEGATIVE_INFINITY));
             if (samConfig != null) {
                 b.samConfig(SamConfig.presetOrRead(samConfig));

@@ -3,6 +3,8 @@ package ai.legion.models.memory;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -10,6 +12,7 @@ import ai.legion.core.io.Buffers;
 import ai.legion.core.io.Checkpoint;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.Checkpoints;
+import ai.legion.core.io.DType;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.io.NDArrayLoader;
 import ai.legion.core.io.TensorInfo;
@@ -23,6 +26,7 @@ import ai.legion.models.nn.WeightMap;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
@@ -46,11 +50,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a model's streamed layers ({@link MemoryPlan}): their parameters hold no arrays; before such a layer runs,
- * its tensors are read from the checkpoint with positional reads into one reusable buffer and widened straight into
- * engine memory (bf16 to float32 as {@link NDArrayLoader} does), the layer runs with them through its own
- * {@link ParameterStore}, and they are freed when it ends. Nothing stays memory-mapped, so the process's resident
- * size is the engine's arrays and not the file's pages. On a GPU the streamed layers wait in host memory instead and
- * are copied to the device per use (not verified on a GPU: this machine has none).
+ * its tensors are read from the checkpoint with positional reads, float32 ones straight into engine memory and bf16
+ * ones through one reusable buffer, widened into engine memory ({@code bits << 16}, as {@link NDArrayLoader} does);
+ * the layer runs with them through its own {@link ParameterStore}, and when it ends its arrays are handed to the
+ * next layer of the same shapes. Nothing stays memory-mapped, so the process's resident size is the engine's arrays
+ * and not the file's pages. On a GPU the streamed layers wait in host memory instead and are copied to the device
+ * per use (not verified on a GPU: this machine has none).
  *
  * <p>While a layer computes, one background thread reads the next streamed layer (within a stack in order; after
  * CLIP's last streamed layer the LLM's first; after the LLM's last, its first again, as the next token runs them
@@ -84,7 +89,7 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
             long misses) {}
 
     private final MemoryPlan plan;
-    private final NDManager parent;
+    private final ArrayPool pool;
     private final Map<Block, Unit> byLayer = new IdentityHashMap<>();
     private final int[] next;
     private final List<Checkpoint> checkpoints;
@@ -105,27 +110,24 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
     private final AtomicLong readAhead = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
 
-    /** A streamed layer's arrays (in their own sub-manager). */
-    private record Loaded(NDManager manager, Map<Parameter, NDArray> arrays) {}
-
     /** One streamed layer being read, read, or in use. */
-    private static final class Slot {
+    private final class Slot {
         final Unit unit;
-        final CompletableFuture<Loaded> future = new CompletableFuture<>();
+        final CompletableFuture<Map<Parameter, NDArray>> future = new CompletableFuture<>();
         int users; // guarded by the StreamedWeights
         volatile boolean dropped;
-        Loaded loaded; // guarded by this slot
+        Map<Parameter, NDArray> loaded; // guarded by this slot
 
         Slot(Unit unit) {
             this.unit = unit;
         }
 
-        /** Frees the arrays now, or makes the reader free them when it finishes. */
+        /** Gives the arrays back now, or makes the reader give them back when it finishes. */
         void drop() {
             synchronized (this) {
                 dropped = true;
                 if (loaded != null) {
-                    loaded.manager().close();
+                    loaded.values().forEach(pool::give);
                     loaded = null;
                 }
             }
@@ -133,10 +135,83 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
         }
     }
 
+    /**
+     * The streamed layers' arrays. A layer's arrays, once it is done, are overwritten by the next layer of the same
+     * shapes instead of being freed and allocated again: reading a layer then touches no fresh memory (first-touch
+     * page faults cost about as much as the widening) and the allocator cannot fragment. Arrays in use and idle
+     * together stay within two of the largest streamed layer, what the plan reserves; {@link #clear} frees the idle
+     * ones.
+     */
+    private final class ArrayPool {
+        final NDManager manager;
+        private final long limit;
+        private final Map<String, ArrayDeque<NDArray>> idle = new HashMap<>();
+        private long idleBytes;
+        private long liveBytes;
+
+        ArrayPool(NDManager manager, long limit) {
+            this.manager = manager;
+            this.limit = limit;
+        }
+
+        /** An array to overwrite: an idle one of this shape, else a new uninitialized one. */
+        synchronized NDArray take(Shape shape, DataType type) {
+            long n = shape.size() * type.getNumOfBytes();
+            ArrayDeque<NDArray> d = idle.get(key(shape, type));
+            liveBytes += n;
+            if (d != null && !d.isEmpty()) {
+                idleBytes -= n;
+                return d.pop();
+            }
+            for (Iterator<ArrayDeque<NDArray>> it = idle.values().iterator(); it.hasNext()
+                    && liveBytes + idleBytes > limit; ) {
+                ArrayDeque<NDArray> other = it.next();
+                while (!other.isEmpty() && liveBytes + idleBytes > limit) {
+                    NDArray a = other.pop();
+                    idleBytes -= a.size() * a.getDataType().getNumOfBytes();
+                    a.close();
+                }
+            }
+            return manager.create(shape, type);
+        }
+
+        /** Counts an array the loader made (the fallback path) as in use. */
+        synchronized NDArray adopt(NDArray a) {
+            a.attach(manager);
+            liveBytes += a.size() * a.getDataType().getNumOfBytes();
+            return a;
+        }
+
+        /** A layer is done with an array (or the NaN check closed it). */
+        synchronized void give(NDArray a) {
+            long n = a.size() * a.getDataType().getNumOfBytes();
+            liveBytes -= n;
+            if (a.isReleased()) {
+                return;
+            }
+            if (plan.hostStaging()) {
+                a.close(); // device copies of host arrays are made fresh each time
+                return;
+            }
+            idle.computeIfAbsent(key(a.getShape(), a.getDataType()), k -> new ArrayDeque<>()).push(a);
+            idleBytes += n;
+        }
+
+        /** Frees the idle arrays. */
+        synchronized void clear() {
+            idle.values().forEach(d -> d.forEach(NDArray::close));
+            idle.clear();
+            idleBytes = 0;
+        }
+
+        private String key(Shape shape, DataType type) {
+            return type + shape.toString();
+        }
+    }
+
     private StreamedWeights(LegionModel model, MemoryPlan plan, List<Checkpoint> checkpoints, NDManager host,
             Map<Parameter, NDArray> staged, boolean verify) {
         this.plan = plan;
-        this.parent = model.manager();
         this.checkpoints = checkpoints;
         this.host = host;
         this.staged = staged;
@@ -148,6 +223,8 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
                 largest = Math.max(largest, u.tensors().stream().mapToLong(Tensor::storedBytes).max().orElse(0));
             }
         }
+        long largestUnit = plan.units().stream().filter(Unit::streamed).mapToLong(Unit::bytes).max().orElse(0);
+        this.pool = new ArrayPool(model.manager().newSubManager(), 2 * largestUnit);
         this.buffer = largest == 0 ? null
                 : ByteBuffer.allocateDirect(Math.toIntExact(largest)).order(ByteOrder.LITTLE_ENDIAN);
         List<Checkpoint> v = new ArrayList<>();
@@ -272,14 +349,14 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
         if (slot == null) {
             return () -> ps;
         }
-        Loaded loaded;
+        Map<Parameter, NDArray> loaded;
         try {
             loaded = await(slot);
         } catch (RuntimeException e) {
             release(slot, true);
             throw e;
         }
-        return new StreamLease(new UnitStore(ps, loaded.arrays(), u), slot);
+        return new StreamLease(new UnitStore(ps, loaded, u), slot);
     }
 
     private Slot submit(Unit u) {
@@ -300,7 +377,7 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
         }
     }
 
-    private Loaded await(Slot slot) {
+    private Map<Parameter, NDArray> await(Slot slot) {
         long t0 = System.nanoTime();
         try {
             return slot.future.get();
@@ -338,22 +415,20 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
         }
     }
 
-    /** Reader thread: one layer's tensors into a fresh sub-manager of the model's. */
+    /** Reader thread: one layer's tensors into the pool's arrays. */
     private void read(Slot slot) {
         if (slot.dropped) {
             return;
         }
         long t0 = System.nanoTime();
-        NDManager m = null;
+        Map<Parameter, NDArray> arrays = new IdentityHashMap<>();
         try {
-            m = parent.newSubManager();
-            Map<Parameter, NDArray> arrays = new IdentityHashMap<>();
             long bytes = 0;
             for (Tensor t : slot.unit.tensors()) {
                 if (slot.dropped) {
                     throw new CancellationException();
                 }
-                arrays.put(t.parameter(), load(t, m));
+                arrays.put(t.parameter(), load(t));
                 bytes += t.storedBytes();
             }
             if (verify && !plan.hostStaging() && !verified.get(slot.unit.index())) {
@@ -362,44 +437,69 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
                 }
                 verified.set(slot.unit.index());
             }
-            Loaded loaded = new Loaded(m, arrays);
             synchronized (slot) {
                 if (slot.dropped) {
                     throw new CancellationException();
                 }
-                slot.loaded = loaded;
+                slot.loaded = arrays;
             }
-            m = null;
             layersRead.incrementAndGet();
             bytesRead.addAndGet(bytes);
             readNanos.addAndGet(System.nanoTime() - t0);
-            slot.future.complete(loaded);
+            slot.future.complete(arrays);
         } catch (CancellationException e) {
+            arrays.values().forEach(pool::give);
             slot.future.cancel(false);
         } catch (Exception | Error e) {
+            arrays.values().forEach(pool::give);
             slot.future.completeExceptionally(e);
             if (e instanceof VirtualMachineError err) {
                 throw err;
             }
-        } finally {
-            if (m != null) {
-                m.close();
-            }
         }
     }
 
-    private NDArray load(Tensor t, NDManager m) throws CheckpointException {
+    /**
+     * One tensor into engine memory. A tensor stored as the engine holds it is read straight into an array's memory
+     * (one copy); a bf16 one is read into the buffer and widened into it ({@code bits << 16}, as the loader does);
+     * anything else goes through {@link NDArrayLoader}.
+     */
+    private NDArray load(Tensor t) throws CheckpointException {
         if (plan.hostStaging()) {
-            NDArray a = staged.get(t.parameter()).toDevice(m.getDevice(), true);
-            a.attach(m);
-            return a;
+            return pool.adopt(staged.get(t.parameter()).toDevice(pool.manager.getDevice(), true));
         }
-        return NDArrayLoader.load(views.get(t.source()), t.key(), m, plan.policy());
+        Checkpoint c = checkpoints.get(t.source());
+        TensorInfo info = c.info(t.key());
+        DataType type = NDArrayLoader.targetType(info.dtype(), plan.policy());
+        boolean copy = info.dtype().nativeDataType() == type;
+        boolean widen = info.dtype() == DType.BF16 && type == DataType.FLOAT32;
+        if ((copy || widen) && info.numel() > 0 && !pool.manager.getDevice().isGpu()) {
+            NDArray a = pool.take(new Shape(info.shape()), type);
+            ByteBuffer view = a.toByteBuffer(true);
+            if (view.isDirect() && view.capacity() == info.numel() * type.getNumOfBytes()) {
+                try {
+                    if (copy) {
+                        c.readInto(t.key(), view);
+                    } else {
+                        buffer.clear();
+                        c.readInto(t.key(), buffer);
+                        Buffers.widenBf16(buffer.flip(), view);
+                    }
+                } catch (CheckpointException | RuntimeException e) {
+                    pool.give(a);
+                    throw e;
+                }
+                return a;
+            }
+            pool.give(a); // the engine handed out a copy, not its memory
+        }
+        return pool.adopt(NDArrayLoader.load(views.get(t.source()), t.key(), pool.manager, plan.policy()));
     }
 
-    /** Frees read-ahead layers nobody uses (the analyzer calls this when a call ends). */
+    /** Frees read-ahead layers nobody uses and the idle arrays (the analyzer calls this when a call ends). */
     public synchronized void idle() {
         dropIdle(-1, -1);
+        pool.clear();
     }
 
     /** The plan being run. */
@@ -438,6 +538,8 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (stopped) {
+            pool.clear();
+            pool.manager.close();
             Buffers.release(buffer);
         } else {
             LOG.warn("the weight reader did not stop within 2 minutes; its buffer is left to the garbage collector");

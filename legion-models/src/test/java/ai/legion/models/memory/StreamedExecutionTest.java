@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.legion.core.config.SamConfig;
 import ai.legion.core.image.ImageLoader;
@@ -25,6 +26,8 @@ import ai.legion.models.LegionModel;
 import ai.legion.models.LegionOutput;
 import ai.legion.models.inference.LegionAnalyzer;
 import ai.legion.models.lm.GenerationOptions;
+import ai.legion.models.lora.LoraAdapters;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.testing.Parity;
 import ai.legion.models.testing.TinyLegion;
 import java.nio.ByteBuffer;
@@ -185,6 +188,44 @@ class StreamedExecutionTest {
         }
     }
 
+    /**
+     * The analyzer applies no adapter (released checkpoints have LoRA merged), but an unmerged adapter attached to a
+     * streamed model works: it is read from memory next to the streamed weight. Merging into a streamed weight is
+     * refused by name.
+     */
+    @Test
+    void unmergedLoraOnAStreamedLayerGivesTheResidentResultAndMergingIsRefused() throws Exception {
+        String module = "model.layers.0.self_attn.q_proj";
+        try (LegionAnalyzer streamed = builder(Parity.folder("legion_tiny")).maxMemory(minimum).build();
+                NDManager m = NDManager.newBaseManager()) {
+            assertTrue(streamed.memoryPlan().units().stream().anyMatch(u -> u.streamed()
+                    && module.startsWith(u.name())), streamed.memoryPlan().describe());
+            List<float[]> out = new ArrayList<>();
+            for (LegionAnalyzer a : new LegionAnalyzer[] {resident, streamed}) {
+                Linear lin = LoraAdapters.linearModules(a.model().parts().llm(), "").get(module);
+                lin.attachAdapter(2, 4, 0, a.model().manager(), 7);
+                try {
+                    lin.setAdapterWeights(m.arange(2f * lin.inFeatures()).reshape(2, lin.inFeatures()).div(100f),
+                            m.ones(new Shape(lin.outFeatures(), 2)).mul(0.05f));
+                    try (NDManager sub = a.model().manager().newSubManager()) {
+                        LegionInput in = new LegionInput(t("clip_pixel_values"), t("sam_pixel_values"),
+                                List.of(ids("input_ids")), List.of(hw("resize_hw")), List.of(hw("original_hw")));
+                        out.add(a.model().forward(new ParameterStore(sub, false), in, false).lastHidden()
+                                .toFloatArray());
+                    }
+                    if (a == streamed) {
+                        IllegalStateException e = assertThrows(IllegalStateException.class, lin::merge);
+                        assertTrue(e.getMessage().contains("streams it from the checkpoint"), e.getMessage());
+                    }
+                } finally {
+                    lin.removeAdapter();
+                }
+            }
+            assertArrayEquals(out.get(0), out.get(1));
+            assertFalse(Arrays.equals(out.get(0), run(resident).forward().get(5)), "the adapter changes the states");
+        }
+    }
+
     @Test
     void aBudgetBelowTheMinimumFailsBeforeAnyWeightIsRead(@TempDir Path tmp) throws Exception {
         // the embedding matrix of this copy is all NaN (bf16 0xFFFF): a load that read it would fail on it
@@ -208,6 +249,22 @@ class StreamedExecutionTest {
         for (String part : new String[] {"below the minimum of " + MemoryBudget.format(minimum) + " (" + minimum
                 + " bytes)", "always resident", "two streamed layers", "activations", "--max-memory"}) {
             assertTrue(m.contains(part), "names '" + part + "': " + m);
+        }
+
+        // a NaN in a streamed layer is not read at load but named the first time the layer is streamed
+        Path layerNan = TinyLegion.copyWithout(tmp.resolve("layer-nan"), "no-such-key.");
+        String key = "model.layers.1.mlp.down_proj.weight";
+        try (SafetensorsFile f = SafetensorsFile.open(layerNan.resolve("model.safetensors"))) {
+            at = f.dataOffset(key);
+            n = f.info(key).byteLength();
+        }
+        overwrite(layerNan.resolve("model.safetensors"), at, n, (byte) 0xFF);
+        try (LegionAnalyzer a = builder(layerNan).maxMemory(minimum).build()) {
+            int arrays = a.model().manager().getManagedArrays().size();
+            WeightStreamingException s = assertThrows(WeightStreamingException.class,
+                    () -> a.analyze(Parity.folder("legion_tiny").resolve("image.png")));
+            assertTrue(s.getMessage().contains(key) && s.getMessage().contains("NaN"), s.getMessage());
+            assertEquals(arrays, a.model().manager().getManagedArrays().size());
         }
     }
 
