@@ -265,13 +265,13 @@ final class AnalyzeBenchmark implements Callable<Integer> {
                     double rate = (after.bytesRead() - before.bytesRead()) / Math.max(1e-9,
                             (after.readMillis() - before.readMillis()) / 1000);
                     long perToken = plan.streamedStoredBytes(MemoryPlan.Stage.LLM);
-                    System.out.printf("  reader: %s/s of stored bytes read and widened into engine memory; the "
-                            + "floor of a decode step is %.2f s (%s of streamed LLM layers per token)%n",
+                    System.out.printf("  reader: %s/s of stored bytes read into engine memory over the run; at "
+                            + "that rate a decode step's floor is %.2f s (%s of streamed LLM layers per token)%n",
                             MemoryBudget.format((long) rate), perToken / rate, MemoryBudget.format(perToken));
                 }
                 String peak = peakRss();
                 System.out.printf("  peak resident size of this process so far: %s%n", peak);
-                rows.add(String.format("| %s | %s | %s | %s | %.1f | %.1f | %.2f | %.1f | %s | %s |",
+                rows.add(String.format("| %s | %s | %s | %s | %.1f | %.2f | %.2f | %.2f | %s | %s |",
                         MemoryBudget.format(budget), MemoryBudget.format(plan.needed()),
                         MemoryBudget.format(plan.residentBytes()), MemoryBudget.format(plan.streamedBytes()), loadS,
                         firstToken / 1000, decodeRate, median(ts, "total") / 1000, streamed, peak));

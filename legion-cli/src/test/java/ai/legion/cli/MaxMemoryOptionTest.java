@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.ReportJson;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,10 +20,7 @@ import picocli.CommandLine;
 class MaxMemoryOptionTest {
 
     private static String[] run(String... args) {
-        StringWriter stdout = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = LegionCli.commandLine().setOut(new PrintWriter(stdout)).setErr(new PrintWriter(err)).execute(args);
-        return new String[] {Integer.toString(code), stdout.toString(), err.toString()};
+        return AnalyzeUserPathsTest.run(args);
     }
 
     @Test

@@ -87,12 +87,11 @@ class StreamedExecutionTest {
     }
 
     static long[] ids(String key) throws Exception {
-        return t(key).toType(DataType.INT64, false).flatten().toLongArray();
+        return Parity.longs(data, io, key);
     }
 
     static int[] hw(String key) throws Exception {
-        long[] v = ids(key);
-        return new int[] {(int) v[0], (int) v[1]};
+        return Parity.hw(data, io, key);
     }
 
     /** Everything the model computes for the fixture's inputs, as host arrays. */
