@@ -8,6 +8,7 @@ import ai.legion.core.io.DType;
 import ai.legion.core.io.NDArrayLoader;
 import ai.legion.core.io.TensorInfo;
 import ai.legion.models.LegionModel;
+import ai.legion.models.clip.GlobalImageEncoder;
 import ai.legion.models.loading.LegionLoader;
 import ai.legion.models.nn.LayerStack;
 import ai.legion.models.nn.WeightMap;
@@ -41,7 +42,7 @@ import java.util.function.Predicate;
  * </pre>
  *
  * <p>Layers the LLM runs once per generated token are kept resident first, then CLIP's and SAM's, which run once
- * per image. The streamed layers of a stack are spread evenly between its resident ones, so each is read while
+ * per image (CLIP's layers after {@code mm_vision_select_layer}, which LEGION never runs, are never kept). The streamed layers of a stack are spread evenly between its resident ones, so each is read while
  * the layers before it compute. With everything streamed the sum is the model's minimum; a smaller budget fails
  * here, before any weight is read ({@link MemoryBudgetException}).
  */
@@ -97,9 +98,11 @@ public final class MemoryPlan {
      * @param tensors its weights
      * @param bytes bytes once loaded
      * @param streamed whether it is read per use instead of kept
+     * @param runs whether LEGION's entries run it (CLIP's layers after {@code mm_vision_select_layer} never run:
+     *     they are never kept resident nor read ahead, only read if something else runs them)
      */
     public record Unit(int index, Stage stage, String name, Block layer, LayerStack stack, List<Tensor> tensors,
-            long bytes, boolean streamed) {
+            long bytes, boolean streamed, boolean runs) {
 
         /** Bytes of its weights in the file. */
         public long storedBytes() {
@@ -107,7 +110,7 @@ public final class MemoryPlan {
         }
 
         Unit withStreamed(boolean value) {
-            return new Unit(index, stage, name, layer, stack, tensors, bytes, value);
+            return new Unit(index, stage, name, layer, stack, tensors, bytes, value, runs);
         }
     }
 
@@ -157,10 +160,15 @@ public final class MemoryPlan {
         List<Unit> units = new ArrayList<>();
         Stage[] stages = {Stage.VISION, Stage.LLM, Stage.GROUNDING};
         Block[] roots = {parts.vision(), parts.llm(), parts.grounding()};
+        // LEGION reads hidden_states[mm_vision_select_layer]: the CLIP layers after it never run
+        int visionLayersRun = parts.vision() instanceof GlobalImageEncoder g
+                ? g.layersNeeded(parts.config().mmVisionSelectLayer()) : Integer.MAX_VALUE;
         for (int i = 0; i < stages.length; i++) {
             for (LayerStack stack : stacks(roots[i])) {
-                for (Block layer : stack.stackedLayers()) {
-                    Unit u = unit(units.size(), stages[i], layer, stack, tensors);
+                List<? extends Block> layers = stack.stackedLayers();
+                for (int k = 0; k < layers.size(); k++) {
+                    boolean runs = stages[i] != Stage.VISION || stack != parts.vision() || k < visionLayersRun;
+                    Unit u = unit(units.size(), stages[i], layers.get(k), stack, tensors, runs);
                     if (u != null) {
                         units.add(u);
                     }
@@ -224,7 +232,8 @@ public final class MemoryPlan {
     }
 
     /** A layer as a unit, or null when one of its weights has no tensor in a checkpoint (it stays resident). */
-    private static Unit unit(int index, Stage stage, Block layer, LayerStack stack, Map<Parameter, Tensor> tensors) {
+    private static Unit unit(int index, Stage stage, Block layer, LayerStack stack, Map<Parameter, Tensor> tensors,
+            boolean runs) {
         List<Tensor> list = new ArrayList<>();
         long bytes = 0;
         for (Pair<String, Parameter> p : layer.getParameters()) {
@@ -238,7 +247,7 @@ public final class MemoryPlan {
         if (list.isEmpty()) {
             return null;
         }
-        return new Unit(index, stage, commonPrefix(list), layer, stack, List.copyOf(list), bytes, false);
+        return new Unit(index, stage, commonPrefix(list), layer, stack, List.copyOf(list), bytes, false, runs);
     }
 
     private static String commonPrefix(List<Tensor> tensors) {
@@ -281,7 +290,7 @@ public final class MemoryPlan {
         for (Stage stage : new Stage[] {Stage.LLM, Stage.VISION, Stage.GROUNDING}) {
             List<Integer> members = new ArrayList<>();
             for (Unit u : current) {
-                if (u.stage() == stage) {
+                if (u.stage() == stage && u.runs()) {
                     members.add(u.index());
                 }
             }
@@ -381,7 +390,8 @@ public final class MemoryPlan {
 
     /** Bytes of one stage's streamed units as stored (what one run of the stage reads). */
     public long streamedStoredBytes(Stage stage) {
-        return units.stream().filter(u -> u.streamed() && u.stage() == stage).mapToLong(Unit::storedBytes).sum();
+        return units.stream().filter(u -> u.streamed() && u.runs() && u.stage() == stage)
+                .mapToLong(Unit::storedBytes).sum();
     }
 
     /** The activation reserve. */

@@ -304,13 +304,13 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
             int n = last - first + 1;
             for (int k = 1; k <= n; k++) {
                 int j = first + (i - first + k) % n;
-                if (units.get(j).streamed()) {
+                if (units.get(j).streamed() && units.get(j).runs()) {
                     return j;
                 }
             }
         }
         for (int j = i + 1; j < units.size(); j++) {
-            if (units.get(j).streamed()) {
+            if (units.get(j).streamed() && units.get(j).runs()) {
                 return j;
             }
         }
