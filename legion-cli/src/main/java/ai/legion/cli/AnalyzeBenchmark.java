@@ -8,6 +8,9 @@ import ai.legion.models.EngineThreads;
 import ai.legion.models.lm.GenerationOptions;
 import ai.legion.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
+import ai.legion.models.memory.MemoryBudget;
+import ai.legion.models.memory.MemoryPlan;
+import ai.legion.models.memory.StreamedWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,11 +25,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code legion bench analyze}: per-stage latency of one analysis, decode speed with and without the
  * KV cache (upstream recomputes the whole sequence per token), and batch vs one-by-one throughput; with
- * {@code --grid}, images/s for each libtorch thread count x batch size instead (the table of docs/PERFORMANCE.md).
+ * {@code --grid}, images/s for each libtorch thread count x batch size instead (the table of docs/PERFORMANCE.md);
+ * with {@code --max-memory}, the same stages under memory budgets (the memory-budgeted execution table).
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {"Per-stage latency, decode tokens/s with and without the KV cache, batch vs serial throughput.",
-            "With --grid: images/s for each libtorch thread count x batch size (run it on an idle machine)."})
+            "With --grid: images/s for each libtorch thread count x batch size (run it on an idle machine).",
+            "With --max-memory 16g,8g: the stages, load time and decode tokens/s under each memory budget."})
 final class AnalyzeBenchmark implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR", description = "LEGION checkpoint folder (default: the demo model).")
@@ -65,6 +70,12 @@ final class AnalyzeBenchmark implements Callable<Integer> {
             description = "Batch sizes of --grid (default ${DEFAULT-VALUE}).")
     List<Integer> gridBatches;
 
+    @Option(names = "--max-memory", split = ",", paramLabel = "SIZE", converter = ModelOptions.MemorySize.class,
+            description = {"Memory budgets to compare instead (e.g. 16g,12g,8g), one image (batch 1) each: the plan "
+                    + "(resident and streamed bytes), the load time, per-stage times, time to first token, decode "
+                    + "tokens/s and the read-ahead's waits, then a budget -> tokens/s table."})
+    List<Long> budgets;
+
     @Override
     public Integer call() throws Exception {
         if (model == null) {
@@ -75,6 +86,9 @@ final class AnalyzeBenchmark implements Callable<Integer> {
         }
         if (grid) {
             return grid();
+        }
+        if (budgets != null && !budgets.isEmpty()) {
+            return budgets();
         }
         Path clipDir = clip != null ? clip : model.resolve("clip");
         LegionAnalyzer.Builder b = Legion.analyzer().model(model).clip(Files.isDirectory(clipDir) ? clipDir : null)
@@ -189,6 +203,101 @@ final class AnalyzeBenchmark implements Callable<Integer> {
         System.out.printf("fastest: --threads %d --batch %d (%.2f images/s)%n", gridThreads.get(bestI),
                 gridBatches.get(bestJ), rate[bestI][bestJ]);
         return 0;
+    }
+
+    /**
+     * Per budget: build an analyzer with it (load time), one warm-up run unless --runs is 1 (then the one run is a
+     * cold one), then the medians over --runs of one image explained with --tokens tokens (EOS banned, explained
+     * even when judged real), and what the streaming read and waited for per run.
+     */
+    private int budgets() throws Exception {
+        Path clipDir = clip != null ? clip : model.resolve("clip");
+        RgbImage img = new ImageLoader().load(image);
+        System.out.printf("model %s, image %s (%dx%d), %d generated tokens, batch 1, %d run(s) (median), %d cores, "
+                + "libtorch threads %d%n", model, image, img.width(), img.height(), tokens, runs,
+                Runtime.getRuntime().availableProcessors(), EngineThreads.get());
+        List<String> rows = new ArrayList<>();
+        for (long budget : budgets) {
+            long[] eos = {0}; // known once the model is loaded
+            LegionAnalyzer.Builder b = Legion.analyzer().model(model).clip(Files.isDirectory(clipDir) ? clipDir : null)
+                    .batchSize(1).maxMemory(budget).explainReal(true) // every stage runs, whatever the verdict
+                    .generation(GenerationOptions.DEFAULT.withMaxNewTokens(tokens)
+                            .withProcessor((seq, step, gen, logits) -> logits[(int) eos[0]] = Float.NEGATIVE_INFINITY));
+            if (samConfig != null) {
+                b.samConfig(SamConfig.presetOrRead(samConfig));
+            }
+            long t0 = System.nanoTime();
+            try (LegionAnalyzer a = b.build()) {
+                double loadS = (System.nanoTime() - t0) / 1e9;
+                eos[0] = a.model().config().llama().eosTokenId();
+                MemoryPlan plan = a.memoryPlan();
+                System.out.printf("%n--max-memory %s: loaded in %.1f s%n  %s%n", MemoryBudget.format(budget), loadS,
+                        plan.describe());
+                if (runs > 1) {
+                    a.analyze(img, "warmup", a.generationOptions(), null);
+                }
+                StreamedWeights.Stats before = a.streamingStats().orElse(null);
+                List<Timings> ts = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    ts.add(a.analyze(img, "bench", a.generationOptions(), null).timings());
+                }
+                for (String stage : Timings.STAGES) {
+                    System.out.printf("  %-12s %11.1f ms%n", stage, median(ts, stage));
+                }
+                double firstToken = median(ts, "preprocess") + median(ts, "clip") + median(ts, "llm_prefill");
+                double decodeRate = (tokens - 1) / (median(ts, "decode") / 1000);
+                System.out.printf("  first token  %11.1f ms after preprocessing started; decode %.2f tokens/s%n",
+                        firstToken, decodeRate);
+                String streamed = "-";
+                if (before != null) {
+                    StreamedWeights.Stats after = a.streamingStats().orElseThrow();
+                    streamed = String.format("%s, waited %.1f s", MemoryBudget.format(
+                            (after.bytesRead() - before.bytesRead()) / runs),
+                            (after.waitMillis() - before.waitMillis()) / runs / 1000);
+                    System.out.printf("  streamed per run: %d layers, %s read in %.1f s on the reader thread; the "
+                            + "layers waited %.1f s for their weights (%d of %d read ahead)%n",
+                            (after.layersRead() - before.layersRead()) / runs, MemoryBudget.format(
+                                    (after.bytesRead() - before.bytesRead()) / runs),
+                            (after.readMillis() - before.readMillis()) / runs / 1000,
+                            (after.waitMillis() - before.waitMillis()) / runs / 1000,
+                            (after.readAhead() - before.readAhead()) / runs,
+                            (after.readAhead() + after.misses() - before.readAhead() - before.misses()) / runs);
+                    double rate = (after.bytesRead() - before.bytesRead()) / Math.max(1e-9,
+                            (after.readMillis() - before.readMillis()) / 1000);
+                    long perToken = plan.streamedStoredBytes(MemoryPlan.Stage.LLM);
+                    System.out.printf("  reader: %s/s of stored bytes read into engine memory over the run; at "
+                            + "that rate a decode step's floor is %.2f s (%s of streamed LLM layers per token)%n",
+                            MemoryBudget.format((long) rate), perToken / rate, MemoryBudget.format(perToken));
+                }
+                String peak = peakRss();
+                System.out.printf("  peak resident size of this process so far: %s%n", peak);
+                rows.add(String.format("| %s | %s | %s | %s | %.1f | %.2f | %.2f | %.2f | %s | %s |",
+                        MemoryBudget.format(budget), MemoryBudget.format(plan.needed()),
+                        MemoryBudget.format(plan.residentBytes()), MemoryBudget.format(plan.streamedBytes()), loadS,
+                        firstToken / 1000, decodeRate, median(ts, "total") / 1000, streamed, peak));
+            }
+        }
+        System.out.println();
+        System.out.println("| budget | plan needs | resident | streamed | load s | first token s | decode tokens/s "
+                + "| total s | streamed per run | peak RSS so far |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+        return 0;
+    }
+
+    /** The process's peak resident size ({@code VmHWM} of /proc/self/status), or "n/a" off Linux. */
+    private static String peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return MemoryBudget.format(kb * 1024);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "n/a";
     }
 
     private static double median(List<Timings> ts, String stage) {

@@ -121,13 +121,18 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         GenerationOptions gen = new GenerationOptions(load.maxNewTokens, temperature, topK, topP, seed, !noKvCache,
                 null);
-        LegionAnalyzer.Builder b = load.analyzer(model).generation(gen).batchSize(batch).explainReal(explainReal)
+        // a batch is never larger than the images: the memory plan reserves activations for the batch size
+        LegionAnalyzer.Builder b = load.analyzer(model).generation(gen)
+                .batchSize(stream ? 1 : Math.min(batch, Math.max(1, images.size()))).explainReal(explainReal)
                 .imageOptions(ImageLoader.Options.defaults().withMaxPixels(maxPixels));
         if (instruction != null) {
             b.instruction(instruction);
         }
         int failed = 0;
         try (LegionAnalyzer analyzer = b.build()) {
+            if (analyzer.memoryPlan().streams()) {
+                spec.commandLine().getErr().println("legion: " + analyzer.memoryPlan().describe());
+            }
             if (stream) {
                 for (Path p : images) {
                     failed += streamOne(analyzer, p) ? 0 : 1;

@@ -9,10 +9,12 @@ import ai.legion.models.Precision;
 import ai.legion.models.lm.GenerationOptions;
 import ai.legion.Legion;
 import ai.legion.models.inference.LegionAnalyzer;
+import ai.legion.models.memory.MemoryBudget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** How a LEGION model folder is loaded: the options analyze, eval and refine share (a picocli mixin). */
@@ -37,6 +39,13 @@ final class ModelOptions {
     @Option(names = "--gpu", description = "Run on GPU 0 in float16 (needs CUDA libtorch, see README).")
     boolean gpu;
 
+    @Option(names = "--max-memory", paramLabel = "SIZE", converter = MemorySize.class,
+            description = "Memory the model may hold: weights, activations and the layers being streamed, e.g. 16g or "
+                    + "800m (binary units; default: the physical memory minus the JVM heap and 1 GiB). Layers that do "
+                    + "not fit are read from the checkpoint each time they run: slower, same results (see "
+                    + "docs/PERFORMANCE.md, Memory-budgeted execution).")
+    Long maxMemory;
+
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
             description = "libtorch intra-op threads, one setting for the whole process (default ${DEFAULT-VALUE}: "
                     + "the fastest in the threads x batch table of docs/PERFORMANCE.md, measured on a busy 2-core "
@@ -60,7 +69,22 @@ final class ModelOptions {
         if (gpu) {
             b.device(Device.gpu()).precision(Precision.FLOAT16);
         }
+        if (maxMemory != null) {
+            b.maxMemory(maxMemory);
+        }
         return b.threads(threads);
+    }
+
+    /** {@code --max-memory}: bytes or a size with k, m, g or t ({@link MemoryBudget#parse}). */
+    static final class MemorySize implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return MemoryBudget.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** SAM sizes read from a checkpoint's shapes with a non-default head count (the analyzer assumes 8). */

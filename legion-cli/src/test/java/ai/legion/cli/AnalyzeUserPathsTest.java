@@ -33,7 +33,7 @@ class AnalyzeUserPathsTest {
     Path tmp;
 
     /** Runs the CLI: exit code, stdout, stderr. */
-    private static String[] run(String... args) {
+    static String[] run(String... args) {
         StringWriter stdout = new StringWriter();
         StringWriter err = new StringWriter();
         int code = LegionCli.commandLine().setOut(new PrintWriter(stdout)).setErr(new PrintWriter(err)).execute(args);

@@ -60,6 +60,29 @@ public interface Checkpoint extends AutoCloseable {
         Buffers.release(b);
     }
 
+    /**
+     * Copies the bytes of {@link #read} into {@code dst} from its position on (which advances by
+     * {@link TensorInfo#byteLength()}). Implementations read stored contiguous tensors with positional channel
+     * reads instead of mapping them: nothing stays mapped (mapped pages count in the process's resident size) and
+     * a file that shrank since it was opened gives an exception instead of a fault on the mapped page, so a caller
+     * that reads the same tensors again and again (memory-budgeted execution) can reuse one buffer.
+     *
+     * @throws CheckpointException if the key is absent, {@code dst} has too little room, or the data cannot be read
+     *     (a truncated file is named with the offset it ends at)
+     */
+    default void readInto(String key, ByteBuffer dst) throws CheckpointException {
+        ByteBuffer b = read(key);
+        try {
+            if (dst.remaining() < b.remaining()) {
+                throw new CheckpointException(fileOf(key), key, "needs " + b.remaining() + " bytes, the buffer has "
+                        + dst.remaining());
+            }
+            dst.put(b);
+        } finally {
+            Buffers.release(b);
+        }
+    }
+
     /** Where the file keeps this tensor (for messages and the CLI); {@code path()} if unknown. */
     default Path fileOf(String key) {
         return path();

@@ -30,6 +30,35 @@ public final class IoUtils {
         }
     }
 
+    /**
+     * Fills {@code dst} with the {@code length} bytes at {@code position} of a checkpoint file: the positional read
+     * of {@link Checkpoint#readInto} ({@code tensor} names the key in messages).
+     */
+    public static void readTensor(FileChannel ch, Path file, String tensor, long position, long length, ByteBuffer dst)
+            throws CheckpointException {
+        if (dst.remaining() < length) {
+            throw new CheckpointException(file, tensor, "needs " + length + " bytes, the buffer has "
+                    + dst.remaining());
+        }
+        ByteBuffer window = dst.duplicate();
+        window.limit(Math.toIntExact(window.position() + length));
+        try {
+            readFully(ch, window, position);
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException(file, tensor, "cannot read " + length + " bytes at offset " + position
+                    + " (file of " + sizeOf(ch) + " bytes: truncated or damaged since it was opened?): " + e, e);
+        }
+        dst.position(window.position());
+    }
+
+    private static String sizeOf(FileChannel ch) {
+        try {
+            return Long.toString(ch.size());
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
     /** Copies {@code length} bytes at {@code position} file-to-channel, looping until all are written. */
     public static void transferFully(FileChannel src, long position, long length, WritableByteChannel out)
             throws IOException {

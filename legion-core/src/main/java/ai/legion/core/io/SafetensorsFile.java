@@ -292,6 +292,12 @@ public final class SafetensorsFile implements Checkpoint {
     }
 
     @Override
+    public void readInto(String key, ByteBuffer dst) throws CheckpointException {
+        Entry e = entry(key);
+        IoUtils.readTensor(channel, path, key, dataStart + e.begin, e.end - e.begin, dst);
+    }
+
+    @Override
     public void copyTo(String key, WritableByteChannel out) throws CheckpointException, IOException {
         Entry e = entry(key);
         IoUtils.transferFully(channel, dataStart + e.begin, e.end - e.begin, out);

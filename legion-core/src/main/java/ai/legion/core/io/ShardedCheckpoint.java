@@ -89,6 +89,11 @@ public final class ShardedCheckpoint implements Checkpoint {
     }
 
     @Override
+    public void readInto(String key, ByteBuffer dst) throws CheckpointException {
+        shard(key).readInto(key, dst);
+    }
+
+    @Override
     public void copyTo(String key, WritableByteChannel out) throws CheckpointException, IOException {
         shard(key).copyTo(key, out);
     }

@@ -6,12 +6,15 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.legion.core.config.ClipVisionConfig;
-import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.LayerNorm;
+import ai.legion.models.nn.LayerStack;
+import ai.legion.models.nn.LayerWeights;
+import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Scopes;
 import ai.legion.models.vision.VisionTower;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -35,7 +38,7 @@ import java.util.function.Predicate;
  * {@link #layersNeeded(int) layersNeeded(-2)} to {@link #forward(ParameterStore, NDArray, int, boolean)}
  * to stop early; the hidden states it returns are identical to those of a full run.
  */
-public final class GlobalImageEncoder extends LegionBlock implements VisionTower {
+public final class GlobalImageEncoder extends LegionBlock implements VisionTower, LayerStack {
 
     private static final String NAME = "GlobalImageEncoder";
 
@@ -133,6 +136,7 @@ public final class GlobalImageEncoder extends LegionBlock implements VisionTower
     private final LayerNorm preLayrnorm;
     private final List<ClipEncoderLayer> layers;
     private final LayerNorm postLayernorm;
+    private volatile LayerWeights layerWeights = LayerWeights.RESIDENT;
 
     /** Declares the whole tower for {@code config}. */
     public GlobalImageEncoder(ClipVisionConfig config) {
@@ -190,7 +194,10 @@ public final class GlobalImageEncoder extends LegionBlock implements VisionTower
         hidden.add(h);
         for (int i = 0; i < numLayers; i++) {
             ClipEncoderLayer layer = layers.get(i);
-            h = Scopes.scoped(h, x -> layer.forward(ps, x, training)); // frees the layer's temporaries now
+            try (LayerWeights.Lease w = layerWeights.acquire(layer, ps)) {
+                ParameterStore store = w.store();
+                h = Scopes.scoped(h, x -> layer.forward(store, x, training)); // frees the layer's temporaries now
+            }
             hidden.add(h);
         }
         if (numLayers < layers.size()) {
@@ -306,6 +313,16 @@ public final class GlobalImageEncoder extends LegionBlock implements VisionTower
     /** The config this encoder was built from. */
     public ClipVisionConfig config() {
         return config;
+    }
+
+    @Override
+    public List<ClipEncoderLayer> stackedLayers() {
+        return layers;
+    }
+
+    @Override
+    public void layerWeights(LayerWeights weights) {
+        this.layerWeights = Objects.requireNonNull(weights, "weights");
     }
 
     /** The embeddings child. */

@@ -32,6 +32,10 @@ import ai.legion.models.Generation;
 import ai.legion.models.GenerationListener;
 import ai.legion.models.LegionModel;
 import ai.legion.models.Precision;
+import ai.legion.models.memory.ActivationEstimate;
+import ai.legion.models.memory.MemoryBudget;
+import ai.legion.models.memory.MemoryPlan;
+import ai.legion.models.memory.StreamedWeights;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +43,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Analyzes images with LEGION: verdict (when the checkpoint has a detection head), grounded
@@ -51,10 +58,16 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p><b>Memory:</b> the model runs within a budget ({@link Builder#maxMemory}, by default what the machine can
+ * hold): when the weights, the activations and the working set do not all fit, layers are streamed from the
+ * checkpoint per use ({@link MemoryPlan}, {@link StreamedWeights}) with results bit-identical to resident execution,
+ * only slower; {@link #memoryPlan()} says which.
+ *
  * <p><b>Thread safety:</b> an analyzer may be used from several threads at once. Every call works in
  * its own sub-manager of the model's manager and only reads the parameters; results are identical to
  * serial calls. Calls on one analyzer share the CPU (or GPU), so more threads than cores do not speed
- * things up: use {@link #analyzeAll} to batch instead.
+ * things up: use {@link #analyzeAll} to batch instead. While layers are streamed, calls run one at a time
+ * (the budget is planned for one call).
  */
 public final class LegionAnalyzer implements AutoCloseable {
 
@@ -68,9 +81,15 @@ public final class LegionAnalyzer implements AutoCloseable {
     private final int batchSize;
     private final String modelId;
     private final boolean explainReal;
+    private final MemoryPlan plan;
+    private final StreamedWeights streamed;
+    private final ReentrantLock streaming = new ReentrantLock();
 
-    private LegionAnalyzer(Builder b, LegionModel model, ClipImageProcessor clipProcessor) {
+    private LegionAnalyzer(Builder b, LegionModel model, ClipImageProcessor clipProcessor, MemoryPlan plan,
+            StreamedWeights streamed) {
         this.model = model;
+        this.plan = plan;
+        this.streamed = streamed;
         this.tokenizer = model.tokenizer();
         this.loader = new ImageLoader(b.imageOptions);
         this.clipProcessor = clipProcessor;
@@ -97,6 +116,7 @@ public final class LegionAnalyzer implements AutoCloseable {
         private int batchSize = 4;
         private boolean explainReal;
         private int threads;
+        private long maxMemory;
 
         Builder() {}
 
@@ -203,6 +223,24 @@ public final class LegionAnalyzer implements AutoCloseable {
         }
 
         /**
+         * The memory the model may hold on its device, in bytes (HF accelerate's {@code max_memory}): weights,
+         * activations and the streaming working set. Default: what the machine can hold
+         * ({@link MemoryBudget#machineDefault}). When the whole model does not fit, the layers that do not are
+         * read from the checkpoint each time they run (see {@link MemoryPlan}); a budget below the model's minimum
+         * fails in {@link #build()} before any weight is read, naming the minimum. The estimate is for one call
+         * with this builder's batch size and generation options.
+         *
+         * @throws IllegalArgumentException if {@code bytes < 1}
+         */
+        public Builder maxMemory(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("the memory budget must be at least 1 byte, got " + bytes);
+            }
+            this.maxMemory = bytes;
+            return this;
+        }
+
+        /**
          * Loads the model.
          *
          * @throws CheckpointException naming the file and key when the checkpoint, configs or tokenizer
@@ -215,21 +253,43 @@ public final class LegionAnalyzer implements AutoCloseable {
             if (threads > 0) {
                 EngineThreads.set(threads);
             }
+            long budget = maxMemory > 0 ? maxMemory : MemoryBudget.machineDefault(device);
+            MemoryPlan[] plan = {null};
             LegionModel model = LegionModel.loader().model(modelDir).clip(clipDir).samConfig(samConfig)
-                    .device(device).precision(precision).load();
+                    .device(device).precision(precision).deferring(d -> {
+                        if (d.tokenizer() == null) {
+                            throw noTokenizer();
+                        }
+                        int prompt = promptIds != null ? promptIds.length
+                                : d.tokenizer().encodeWithImage(LegionPrompt.inferencePrompt(instruction)).length;
+                        plan[0] = MemoryPlan.plan(d, budget, ActivationEstimate.of(d.parts(), batchSize, prompt,
+                                generation.maxNewTokens(), precision == Precision.FLOAT16 ? 2 : 4));
+                        return plan[0].deferred();
+                    }).load();
+            StreamedWeights streamed = null;
             try {
                 if (model.tokenizer() == null) {
-                    throw new CheckpointException(modelDir, null, "no tokenizer.json or tokenizer.model in the model folder");
+                    throw noTokenizer();
+                }
+                if (plan[0].streams()) {
+                    streamed = StreamedWeights.start(model, plan[0], false);
                 }
                 // the loader's default CLIP folder is MODEL/clip; its preprocessing settings come along
                 Path pre = (clipDir != null ? clipDir : modelDir.resolve("clip")).resolve("preprocessor_config.json");
                 ClipImageProcessorConfig cfg = Files.isRegularFile(pre) ? ClipImageProcessorConfig.read(pre)
                         : ClipImageProcessorConfig.square(model.clipConfig().imageSize());
-                return new LegionAnalyzer(this, model, new ClipImageProcessor(cfg));
+                return new LegionAnalyzer(this, model, new ClipImageProcessor(cfg), plan[0], streamed);
             } catch (CheckpointException | RuntimeException e) {
+                if (streamed != null) {
+                    streamed.close();
+                }
                 model.close();
                 throw e;
             }
+        }
+
+        private CheckpointException noTokenizer() {
+            return new CheckpointException(modelDir, null, "no tokenizer.json or tokenizer.model in the model folder");
         }
     }
 
@@ -370,11 +430,31 @@ public final class LegionAnalyzer implements AutoCloseable {
     public Verdict classify(RgbImage image) {
         requireHead();
         ClipImageProcessor.Result px = clipProcessor.process(image);
-        try (NDManager m = model.manager().newSubManager()) {
-            ParameterStore ps = new ParameterStore(m, false);
-            NDArray pixels = m.create(px.pixelValues(), new Shape(px.batchShape()));
-            LegionModel.ImageFeatures f = model.encodeImage(ps, pixels, false);
-            return Verdict.fromLogits(model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false).toFloatArray());
+        return exclusive(() -> {
+            try (NDManager m = model.manager().newSubManager()) {
+                ParameterStore ps = new ParameterStore(m, false);
+                NDArray pixels = m.create(px.pixelValues(), new Shape(px.batchShape()));
+                LegionModel.ImageFeatures f = model.encodeImage(ps, pixels, false);
+                return Verdict.fromLogits(model.classify(ps, f.cls(), false).toType(DataType.FLOAT32, false)
+                        .toFloatArray());
+            }
+        });
+    }
+
+    /**
+     * Runs a call on the model: as it is without streaming; while streaming, one call at a time, and the layers
+     * read ahead are freed when it ends, so an idle analyzer holds only its resident weights.
+     */
+    private <T> T exclusive(Supplier<T> call) {
+        if (streamed == null) {
+            return call.get();
+        }
+        streaming.lock();
+        try {
+            return call.get();
+        } finally {
+            streamed.idle();
+            streaming.unlock();
         }
     }
 
@@ -402,6 +482,11 @@ public final class LegionAnalyzer implements AutoCloseable {
      * then the report (text parsed into artifacts, one mask per {@code [SEG]}). One sub-manager per batch.
      */
     private List<ArtifactReport> analyzeLoaded(List<Loaded> batch, GenerationOptions generation,
+            GenerationListener listener) {
+        return exclusive(() -> explain(batch, generation, listener));
+    }
+
+    private List<ArtifactReport> explain(List<Loaded> batch, GenerationOptions generation,
             GenerationListener listener) {
         if (explainReal || !model.hasDetectionHead()) {
             return generateReports(batch, generation, listener, explainReal ? Explanations.FORCED : null);
@@ -603,8 +688,21 @@ public final class LegionAnalyzer implements AutoCloseable {
         return options;
     }
 
+    /** Which weights are resident and which are streamed, and the memory each part takes. */
+    public MemoryPlan memoryPlan() {
+        return plan;
+    }
+
+    /** What the streaming did so far; empty when every weight is resident. */
+    public Optional<StreamedWeights.Stats> streamingStats() {
+        return streamed == null ? Optional.empty() : Optional.of(streamed.stats());
+    }
+
     @Override
     public void close() {
+        if (streamed != null) {
+            streamed.close();
+        }
         model.close();
     }
 }

@@ -14,10 +14,13 @@ import ai.legion.models.lm.LmInput;
 import ai.legion.models.lm.KvCache;
 import ai.legion.core.config.LlamaConfig;
 import ai.legion.models.nn.Init;
+import ai.legion.models.nn.LayerStack;
+import ai.legion.models.nn.LayerWeights;
 import ai.legion.models.nn.LegionBlock;
 import ai.legion.models.nn.Scopes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -25,7 +28,7 @@ import java.util.function.Predicate;
  * State-dict keys {@code embed_tokens.weight [vocab, hidden]}, {@code layers.N.*}, {@code norm.weight};
  * inside {@link LlamaForCausalLM} they carry the prefix {@code model.}.
  */
-public class LlamaModel extends LegionBlock {
+public class LlamaModel extends LegionBlock implements LayerStack {
 
     /**
      * Checkpoint keys a LLaMA state dict may carry that are no parameters: the rotary
@@ -39,6 +42,7 @@ public class LlamaModel extends LegionBlock {
     private final List<LlamaDecoderLayer> layers = new ArrayList<>();
     private final RmsNorm norm;
     private final RotaryEmbedding rotary;
+    private volatile LayerWeights layerWeights = LayerWeights.RESIDENT;
 
     /** @param config sizes (validated by {@link LlamaConfig#validate()}) */
     public LlamaModel(LlamaConfig config) {
@@ -59,6 +63,16 @@ public class LlamaModel extends LegionBlock {
     /** The decoder layers. */
     public List<LlamaDecoderLayer> layers() {
         return List.copyOf(layers);
+    }
+
+    @Override
+    public List<LlamaDecoderLayer> stackedLayers() {
+        return layers();
+    }
+
+    @Override
+    public void layerWeights(LayerWeights weights) {
+        this.layerWeights = Objects.requireNonNull(weights, "weights");
     }
 
     /** The {@code embed_tokens.weight} parameter. */
@@ -161,8 +175,11 @@ public class LlamaModel extends LegionBlock {
                 all.add(h);
             }
             NDArray layerInput = h;
-            // each layer's temporaries are freed when it ends (DJL would keep all layers' until the caller closes)
-            h = Scopes.scoped(layerInput, x -> layer.forward(ps, x, rope, mask, cache, training));
+            try (LayerWeights.Lease w = layerWeights.acquire(layer, ps)) {
+                ParameterStore store = w.store();
+                // each layer's temporaries are freed when it ends (DJL would keep all layers' until the caller closes)
+                h = Scopes.scoped(layerInput, x -> layer.forward(store, x, rope, mask, cache, training));
+            }
             if (all == null && layerInput != first) {
                 layerInput.close();
             }

@@ -3,6 +3,7 @@ package ai.legion.models.loading;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
 import ai.legion.core.config.AddedTokens;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
@@ -55,6 +56,7 @@ public final class LegionLoader {
     private boolean strict = true;
     private boolean freshHead;
     private boolean allowNonFinite;
+    private Deferral deferral;
 
     /** Use {@link LegionModel#loader()}. */
     public LegionLoader() {}
@@ -126,6 +128,43 @@ public final class LegionLoader {
     }
 
     /**
+     * What a load is about to read, shown to a {@link Deferral} before any tensor data is read.
+     *
+     * @param parts the declared blocks (no arrays yet)
+     * @param tokenizer the model folder's tokenizer, or null
+     * @param checkpoint the model checkpoint, open for the time of the call
+     * @param weights the parameters read from {@code checkpoint}, by key
+     * @param tower the CLIP folder's checkpoint, or null when the tower is in {@code checkpoint}
+     * @param towerWeights the tower's parameters read from {@code tower}, by key, or null
+     * @param policy what floating tensors become
+     * @param device where the parameters live
+     */
+    public record Declared(LegionModel.Parts parts, LegionTokenizer tokenizer, Checkpoint checkpoint,
+            WeightMap weights, Checkpoint tower, WeightMap towerWeights, NDArrayLoader.FloatPolicy policy,
+            Device device) {}
+
+    /** Decides which parameters a load leaves without arrays (see {@link #deferring}). */
+    @FunctionalInterface
+    public interface Deferral {
+
+        /**
+         * @return the parameters not to load now
+         * @throws CheckpointException to stop the load before any tensor data is read
+         */
+        Predicate<Parameter> defer(Declared declared) throws CheckpointException;
+    }
+
+    /**
+     * Once the parts are declared, and before any tensor data is read, asks {@code deferral} which parameters to
+     * leave without arrays (their keys and shapes are still checked): memory-budgeted execution reads them per
+     * layer while the model runs. A deferral that throws stops the load.
+     */
+    public LegionLoader deferring(Deferral deferral) {
+        this.deferral = deferral;
+        return this;
+    }
+
+    /**
      * Builds the model and streams the weights into it.
      *
      * @throws CheckpointException naming the file and key when a file is missing or malformed, a shape
@@ -163,12 +202,23 @@ public final class LegionLoader {
             }
             Predicate<String> ignorable = towerInCheckpoint ? LegionModel.IGNORABLE_KEYS
                     : LegionModel.IGNORABLE_KEYS.or(k -> k.startsWith("model.vision_tower."));
-            WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict, allowNonFinite);
+            WeightMap tower = null;
+            if (!towerInCheckpoint) {
+                tower = new WeightMap();
+                parts.vision().mapWeights("vision_model.", tower);
+            }
+            Predicate<Parameter> deferred = p -> false;
+            if (deferral != null) {
+                try (Checkpoint c = towerInCheckpoint ? null : Checkpoints.open(clipDir)) {
+                    deferred = deferral.defer(new Declared(parts, tokenizer, ckpt, weights, c, tower, policy, device));
+                }
+            }
+            WeightMap.LoadReport report = weights.load(ckpt, manager, policy, ignorable, strict, allowNonFinite,
+                    deferred);
             if (!towerInCheckpoint) {
                 try (Checkpoint c = Checkpoints.open(clipDir)) {
-                    WeightMap tower = new WeightMap();
-                    parts.vision().mapWeights("vision_model.", tower);
-                    tower.load(c, manager, policy, parts.vision().unusedCheckpointKeys(), strict, allowNonFinite);
+                    tower.load(c, manager, policy, parts.vision().unusedCheckpointKeys(), strict, allowNonFinite,
+                            deferred);
                 }
             }
             return new LegionModel(parts, manager, tokenizer, modelDir, seg, report);

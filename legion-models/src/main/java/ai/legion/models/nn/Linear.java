@@ -269,6 +269,11 @@ public final class Linear extends UnaryBlock {
     }
 
     private void applyDelta(int sign) {
+        if (!weight.isInitialized()) {
+            throw new IllegalStateException("Linear: the weight has no array to merge into: memory-budgeted "
+                    + "execution streams it from the checkpoint per use; run the adapter unmerged (it is read from "
+                    + "memory next to the streamed weight) or load with every weight resident");
+        }
         NDArray w = weight.getArray();
         NDArray a = loraA.getArray();
         NDArray b = loraB.getArray();

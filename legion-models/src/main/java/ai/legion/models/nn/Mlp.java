@@ -192,7 +192,8 @@ public class Mlp extends UnaryBlock {
     @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         Checks.lastAxis(name, x, inputDim);
-        DataType weights = layers.get(0).weightParameter().getArray().getDataType();
+        // through the store: a streamed layer's parameters hold no array (memory-budgeted execution)
+        DataType weights = value(ps, layers.get(0).weightParameter(), x, training).getDataType();
         NDArray h = Ops.cast(x, weights);
         for (int i = 0; i < layers.size(); i++) {
             if (i > 0) {

@@ -122,6 +122,18 @@ public final class WeightMap {
      */
     public LoadReport load(Checkpoint checkpoint, NDManager manager, NDArrayLoader.FloatPolicy policy,
             Predicate<String> ignorable, boolean strict, boolean allowNonFinite) throws CheckpointException {
+        return load(checkpoint, manager, policy, ignorable, strict, allowNonFinite, p -> false);
+    }
+
+    /**
+     * {@link #load(Checkpoint, NDManager, NDArrayLoader.FloatPolicy, Predicate, boolean, boolean)} that leaves the
+     * {@code deferred} parameters without arrays: their keys are checked (present, right shape) like the others but
+     * their data is not read, and the report lists them neither as loaded nor as missing. Memory-budgeted execution
+     * reads them per layer when the layer runs.
+     */
+    public LoadReport load(Checkpoint checkpoint, NDManager manager, NDArrayLoader.FloatPolicy policy,
+            Predicate<String> ignorable, boolean strict, boolean allowNonFinite, Predicate<Parameter> deferred)
+            throws CheckpointException {
         List<String> missing = new ArrayList<>();
         for (Entry e : entries.values()) {
             TensorInfo info = checkpoint.info(e.key);
@@ -145,7 +157,7 @@ public final class WeightMap {
         }
         List<String> loaded = new ArrayList<>();
         for (Entry e : entries.values()) {
-            if (checkpoint.info(e.key) == null) {
+            if (checkpoint.info(e.key) == null || deferred.test(e.parameter)) {
                 continue;
             }
             NDArray array = NDArrayLoader.load(checkpoint, e.key, manager, policy);
@@ -160,7 +172,7 @@ public final class WeightMap {
     }
 
     /** Fails, closing {@code array}, when it is floating and holds NaN or infinity. */
-    private static void requireFinite(Checkpoint checkpoint, String key, NDArray array) throws CheckpointException {
+    public static void requireFinite(Checkpoint checkpoint, String key, NDArray array) throws CheckpointException {
         if (!array.getDataType().isFloating()) {
             return;
         }

@@ -7,12 +7,15 @@ import ai.djl.training.ParameterStore;
 import ai.legion.core.config.ConfigException;
 import ai.legion.core.config.SamConfig;
 import ai.legion.models.nn.Init;
+import ai.legion.models.nn.LayerStack;
+import ai.legion.models.nn.LayerWeights;
 import ai.legion.models.nn.Scopes;
 import ai.legion.models.nn.UnaryBlock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * LEGION's grounding image encoder {@code E_l}: SAM's {@code ImageEncoderViT}
@@ -35,7 +38,7 @@ import java.util.List;
  * a sub-manager of it that is closed when the block ends, so {@link #forward} leaves only the
  * embeddings in the caller's manager.
  */
-public final class GroundingImageEncoder extends UnaryBlock {
+public final class GroundingImageEncoder extends UnaryBlock implements LayerStack {
 
     /**
      * Outputs of {@link #forwardWithIntermediates}.
@@ -57,6 +60,7 @@ public final class GroundingImageEncoder extends UnaryBlock {
     private final Parameter posEmbed;
     private final List<SamBlock> blocks;
     private final ImageEncoderNeck neck;
+    private volatile LayerWeights layerWeights = LayerWeights.RESIDENT;
 
     /** The image encoder of a SAM config. */
     public GroundingImageEncoder(SamConfig config) {
@@ -96,6 +100,16 @@ public final class GroundingImageEncoder extends UnaryBlock {
         return blocks;
     }
 
+    @Override
+    public List<SamBlock> stackedLayers() {
+        return blocks;
+    }
+
+    @Override
+    public void layerWeights(LayerWeights weights) {
+        this.layerWeights = Objects.requireNonNull(weights, "weights");
+    }
+
     /**
      * Embeds images.
      *
@@ -129,9 +143,12 @@ public final class GroundingImageEncoder extends UnaryBlock {
         }
         for (SamBlock block : blocks) {
             NDArray in = h;
-            // A block's temporaries are freed when the block ends rather than when the caller's
-            // manager closes: a global ViT-H block alone makes several [16, 4096, 4096] score maps.
-            h = Scopes.scoped(in, x -> block.forward(ps, x, training));
+            try (LayerWeights.Lease w = layerWeights.acquire(block, ps)) {
+                ParameterStore store = w.store();
+                // A block's temporaries are freed when the block ends rather than when the caller's
+                // manager closes: a global ViT-H block alone makes several [16, 4096, 4096] score maps.
+                h = Scopes.scoped(in, x -> block.forward(store, x, training));
+            }
             if (trace != null) {
                 trace.add(h);
             } else {

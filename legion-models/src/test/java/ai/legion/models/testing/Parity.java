@@ -38,6 +38,17 @@ public final class Parity {
         return NDArrayLoader.load(io, key, manager, NDArrayLoader.FloatPolicy.FLOAT32);
     }
 
+    /** A fixture tensor's values as longs (ids, sizes). */
+    public static long[] longs(NDManager manager, Checkpoint io, String key) throws CheckpointException {
+        return tensor(manager, io, key).toType(DataType.INT64, false).flatten().toLongArray();
+    }
+
+    /** A fixture's {@code [h, w]} pair. */
+    public static int[] hw(NDManager manager, Checkpoint io, String key) throws CheckpointException {
+        long[] v = longs(manager, io, key);
+        return new int[] {(int) v[0], (int) v[1]};
+    }
+
     /** Loads a block's weights strictly (everything present, nothing left except what {@code ignorable} accepts). */
     public static WeightMap.LoadReport loadWeights(StateDictBlock block, String prefix, Checkpoint weights,
             NDManager manager, Predicate<String> ignorable) throws CheckpointException {

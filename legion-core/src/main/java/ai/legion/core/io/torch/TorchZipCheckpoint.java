@@ -446,6 +446,18 @@ public final class TorchZipCheckpoint implements Checkpoint {
     }
 
     @Override
+    public void readInto(String key, ByteBuffer dst) throws CheckpointException {
+        TorchTensorRef t = ref(key);
+        if (!t.isContiguous()) {
+            Checkpoint.super.readInto(key, dst);
+            return;
+        }
+        int elem = t.dtype().size();
+        IoUtils.readTensor(channel, path, key, t.storage().fileOffset() + t.offset() * elem,
+                TensorInfo.numel(t.size()) * elem, dst);
+    }
+
+    @Override
     public void copyTo(String key, WritableByteChannel out) throws CheckpointException, IOException {
         TorchTensorRef t = ref(key);
         if (!t.isContiguous()) {
