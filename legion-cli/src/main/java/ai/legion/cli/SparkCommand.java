@@ -116,7 +116,8 @@ public final class SparkCommand implements Runnable {
                         + "the SAM sizes from a file or preset)");
             }
             return new AnalyzerLoader(model, load.clip == null ? null : load.clip.toString(), load.samConfig,
-                    load.maxNewTokens, batch, load.threads, concurrency, load.gpu);
+                    load.maxNewTokens, batch, load.threads, concurrency, load.gpu,
+                    load.maxMemory == null ? 0 : load.maxMemory);
         }
 
         String modelName() {

@@ -37,9 +37,11 @@ import org.apache.spark.resource.ResourceInformation;
  *     a batch at real size are several GB, so this caps the memory of an executor with many cores
  * @param gpu run on the executor's GPU in float16 (the first GPU address Spark assigned to the task, else GPU 0;
  *     needs a CUDA libtorch on the executors, see docs/DISTRIBUTED.md)
+ * @param maxMemory the memory budget in bytes of the executor JVM's analyzer ({@code 0}: what the executor's
+ *     machine can hold, {@link LegionAnalyzer.Builder#maxMemory}); layers beyond it are streamed from the checkpoint
  */
 public record AnalyzerLoader(String model, String clip, String samConfig, int maxNewTokens, int batchSize,
-        int threads, int concurrency, boolean gpu) implements Serializable {
+        int threads, int concurrency, boolean gpu, long maxMemory) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -52,41 +54,47 @@ public record AnalyzerLoader(String model, String clip, String samConfig, int ma
     /** Checks the numbers. */
     public AnalyzerLoader {
         Objects.requireNonNull(model, "model");
-        if (maxNewTokens <= 0 || batchSize <= 0 || threads < 0 || concurrency < 0) {
-            throw new IllegalArgumentException("AnalyzerLoader: maxNewTokens and batchSize must be positive, threads "
-                    + "and concurrency >= 0; got " + maxNewTokens + ", " + batchSize + ", " + threads + ", "
-                    + concurrency);
+        if (maxNewTokens <= 0 || batchSize <= 0 || threads < 0 || concurrency < 0 || maxMemory < 0) {
+            throw new IllegalArgumentException("AnalyzerLoader: maxNewTokens and batchSize must be positive, threads, "
+                    + "concurrency and maxMemory >= 0; got " + maxNewTokens + ", " + batchSize + ", " + threads + ", "
+                    + concurrency + ", " + maxMemory);
         }
     }
 
     /** A loader of {@code model} with the CLI's defaults (512 tokens, batches of 4, default threads). */
     public static AnalyzerLoader of(String model) {
-        return new AnalyzerLoader(model, null, null, 512, 4, 0, 0, false);
+        return new AnalyzerLoader(model, null, null, 512, 4, 0, 0, false, 0);
     }
 
     /** This loader with another token budget. */
     public AnalyzerLoader withMaxNewTokens(int value) {
-        return new AnalyzerLoader(model, clip, samConfig, value, batchSize, threads, concurrency, gpu);
+        return new AnalyzerLoader(model, clip, samConfig, value, batchSize, threads, concurrency, gpu, maxMemory);
     }
 
     /** This loader with another batch size. */
     public AnalyzerLoader withBatchSize(int value) {
-        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, value, threads, concurrency, gpu);
+        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, value, threads, concurrency, gpu, maxMemory);
     }
 
     /** This loader with a CLIP folder and SAM sizes. */
     public AnalyzerLoader withClipAndSam(String clipDir, String sam) {
-        return new AnalyzerLoader(model, clipDir, sam, maxNewTokens, batchSize, threads, concurrency, gpu);
+        return new AnalyzerLoader(model, clipDir, sam, maxNewTokens, batchSize, threads, concurrency, gpu, maxMemory);
     }
 
     /** This loader with libtorch threads and batches per JVM. */
     public AnalyzerLoader withResources(int intraOpThreads, int batchesPerJvm) {
-        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, intraOpThreads, batchesPerJvm, gpu);
+        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, intraOpThreads, batchesPerJvm, gpu,
+                maxMemory);
     }
 
     /** This loader on the GPU (or back on the CPU). */
     public AnalyzerLoader withGpu(boolean value) {
-        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, threads, concurrency, value);
+        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, threads, concurrency, value, maxMemory);
+    }
+
+    /** This loader with a memory budget in bytes ({@code 0}: the machine's default). */
+    public AnalyzerLoader withMaxMemory(long bytes) {
+        return new AnalyzerLoader(model, clip, samConfig, maxNewTokens, batchSize, threads, concurrency, gpu, bytes);
     }
 
     /**
@@ -164,6 +172,9 @@ public record AnalyzerLoader(String model, String clip, String samConfig, int ma
             }
             if (l.gpu) {
                 b.device(Device.gpu(gpuIndex())).precision(Precision.FLOAT16);
+            }
+            if (l.maxMemory > 0) {
+                b.maxMemory(l.maxMemory);
             }
             LegionAnalyzer a = b.build();
             LOAD_MS.put(l, (System.nanoTime() - t0) / 1e6);

@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
@@ -53,6 +54,7 @@ public final class LegionTransformer extends Transformer implements DefaultParam
     private final IntParam threads;
     private final IntParam concurrency;
     private final BooleanParam gpu;
+    private final LongParam maxMemory;
 
     // Spark ML finds a stage's parameters through its public no-argument methods returning a Param
     /** The model folder: local path, SparkFiles name or Hadoop URI. */
@@ -105,6 +107,11 @@ public final class LegionTransformer extends Transformer implements DefaultParam
         return gpu;
     }
 
+    /** Memory budget of each executor JVM's analyzer, bytes (0: the machine's default). */
+    public LongParam maxMemory() {
+        return maxMemory;
+    }
+
     /** A transformer with a random uid. */
     public LegionTransformer() {
         this(Identifiable$.MODULE$.randomUID("legion"));
@@ -131,6 +138,9 @@ public final class LegionTransformer extends Transformer implements DefaultParam
         concurrency = new IntParam(uid, "concurrency",
                 "batches one executor JVM runs at once (0: one per task slot)", ParamValidators.gtEq(0));
         gpu = new BooleanParam(uid, "gpu", "run on the executor's GPU in float16 (CUDA libtorch on the executors)");
+        maxMemory = new LongParam(uid, "maxMemory", "memory budget in bytes of each executor JVM's analyzer "
+                + "(0: what the machine can hold); layers beyond it are streamed from the checkpoint",
+                ParamValidators.gtEq(0));
         setDefault(clipPath, "");
         setDefault(samConfig, "");
         setDefault(inputCol, "path");
@@ -140,6 +150,7 @@ public final class LegionTransformer extends Transformer implements DefaultParam
         setDefault(threads, (Object) 0);
         setDefault(concurrency, (Object) 0);
         setDefault(gpu, (Object) false);
+        setDefault(maxMemory, (Object) 0L);
     }
 
     @Override
@@ -207,12 +218,18 @@ public final class LegionTransformer extends Transformer implements DefaultParam
         return this;
     }
 
+    /** Sets {@link #maxMemory()}. */
+    public LegionTransformer setMaxMemory(long bytes) {
+        set(maxMemory, (Object) bytes);
+        return this;
+    }
+
     /** Sets every model setting from a loader. */
     public LegionTransformer setLoader(AnalyzerLoader l) {
         setModelPath(l.model()).setClipPath(l.clip() == null ? "" : l.clip())
                 .setSamConfig(l.samConfig() == null ? "" : l.samConfig());
         return setGpu(l.gpu()).setBatchSize(l.batchSize()).setMaxNewTokens(l.maxNewTokens()).setThreads(l.threads())
-                .setConcurrency(l.concurrency());
+                .setConcurrency(l.concurrency()).setMaxMemory(l.maxMemory());
     }
 
     /**
@@ -228,7 +245,7 @@ public final class LegionTransformer extends Transformer implements DefaultParam
         String sam = $(samConfig);
         return new AnalyzerLoader($(modelPath), clip.isEmpty() ? null : clip, sam.isEmpty() ? null : sam,
                 (Integer) $(maxNewTokens), (Integer) $(batchSize), (Integer) $(threads), (Integer) $(concurrency),
-                (Boolean) $(gpu));
+                (Boolean) $(gpu), (Long) $(maxMemory));
     }
 
     @Override

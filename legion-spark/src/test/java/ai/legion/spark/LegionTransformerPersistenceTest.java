@@ -40,7 +40,7 @@ class LegionTransformerPersistenceTest {
     private static LegionTransformer configured() {
         return new LegionTransformer().setModelPath("hdfs:///models/legion-7b").setClipPath("/opt/clip")
                 .setSamConfig("vit_h").setInputCol("content").setOutputPrefix("legion_").setBatchSize(3)
-                .setMaxNewTokens(77).setThreads(5).setConcurrency(2).setGpu(true);
+                .setMaxNewTokens(77).setThreads(5).setConcurrency(2).setGpu(true).setMaxMemory(12L << 30);
     }
 
     private static void assertSameParameters(LegionTransformer want, LegionTransformer got) {
