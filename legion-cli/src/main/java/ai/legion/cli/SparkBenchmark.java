@@ -1,5 +1,6 @@
 package ai.legion.cli;
 
+import ai.legion.core.io.IoUtils;
 import ai.legion.core.text.SafeText;
 import ai.legion.models.inference.BatchItem;
 import ai.legion.models.inference.LegionAnalyzer;
@@ -46,8 +47,9 @@ final class SparkBenchmark implements Callable<Integer> {
             description = "Partitions (default: 2 per task slot).")
     int partitions;
 
-    @Option(names = "--output", defaultValue = "spark-bench.parquet", paramLabel = "PARQUET",
-            description = "Scratch output (replaced on each run; default ${DEFAULT-VALUE}).")
+    @Option(names = "--output", paramLabel = "PARQUET",
+            description = "Where the analysis is written (replaced on each run); default: a temporary folder removed "
+                    + "at the end.")
     String output;
 
     @Override
@@ -56,6 +58,19 @@ final class SparkBenchmark implements Callable<Integer> {
     }
 
     private Integer execute() throws Exception {
+        if (output != null) {
+            return run(output);
+        }
+        // the benchmark's output is scratch: never left behind in the working directory
+        Path scratch = Files.createTempDirectory("legion-spark-bench");
+        try {
+            return run(scratch.resolve("analysis.parquet").toString());
+        } finally {
+            IoUtils.deleteRecursively(scratch);
+        }
+    }
+
+    private Integer run(String output) throws Exception {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(input)) {
             s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT)
