@@ -471,7 +471,8 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
         Checkpoint c = checkpoints.get(t.source());
         TensorInfo info = c.info(t.key());
         DataType type = NDArrayLoader.targetType(info.dtype(), plan.policy());
-        boolean copy = info.dtype().nativeDataType() == type;
+        // only the floating types the engine holds as stored (float32, float16) take the direct path
+        boolean copy = info.dtype().isFloating() && info.dtype().nativeDataType() == type;
         boolean widen = info.dtype() == DType.BF16 && type == DataType.FLOAT32;
         if ((copy || widen) && info.numel() > 0 && !pool.manager.getDevice().isGpu()) {
             NDArray a = pool.take(new Shape(info.shape()), type);
