@@ -276,6 +276,7 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
             Set<LayerStack> stacks = Collections.newSetFromMap(new IdentityHashMap<>());
             plan.units().forEach(u -> stacks.add(u.stack()));
             stacks.forEach(s -> s.layerWeights(w));
+            NativeHeap.returnLargeFreedBlocks();
             LOG.info("{}", plan.describe());
             return w;
         } catch (CheckpointException | RuntimeException e) {
