@@ -265,9 +265,17 @@ final class AnalyzeBenchmark implements Callable<Integer> {
                     double rate = (after.bytesRead() - before.bytesRead()) / Math.max(1e-9,
                             (after.readMillis() - before.readMillis()) / 1000);
                     long perToken = plan.streamedStoredBytes(MemoryPlan.Stage.LLM);
-                    System.out.printf("  reader: %s/s of stored bytes read into engine memory over the run; at "
-                            + "that rate a decode step's floor is %.2f s (%s of streamed LLM layers per token)%n",
-                            MemoryBudget.format((long) rate), perToken / rate, MemoryBudget.format(perToken));
+                    System.out.printf("  reader: %s/s of stored bytes read into engine memory over the run "
+                            + "(next to the computing threads)%n", MemoryBudget.format((long) rate));
+                    double step = median(ts, "decode") / 1000 / Math.max(1, tokens - 1);
+                    double alone = a.measureStreamingReadRate(MemoryPlan.Stage.LLM, 4).orElse(0);
+                    if (perToken > 0 && alone > 0) {
+                        double floor = perToken / alone;
+                        System.out.printf("  streaming decode floor: %s of streamed LLM layers per token at %s/s "
+                                + "(the reader alone, 4 layers) = %.2f s; a step took %.2f s, %.2fx the floor%n",
+                                MemoryBudget.format(perToken), MemoryBudget.format((long) alone), floor, step,
+                                step / floor);
+                    }
                 }
                 String peak = peakRss();
                 System.out.printf("  peak resident size of this process so far: %s%n", peak);

@@ -2,6 +2,7 @@ package ai.legion.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
@@ -25,6 +26,7 @@ import ai.legion.models.nn.WeightMap;
 import ai.legion.models.sam.GroundingImageEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,15 +83,29 @@ final class ForwardBenchmark implements Callable<Integer> {
     @Option(names = "--sam-config", description = "SAM config file or preset for a LEGION config (default: vit_h).")
     String samConfig;
 
+    @Option(names = "--profile", paramLabel = "DIR",
+            description = "Record libtorch's operators during the timed runs: a Chrome trace per block in DIR "
+                    + "(chrome://tracing, Perfetto) and the operators with the most self time printed.")
+    Path profile;
+
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Operators printed per block with --profile. */
+    private static final int PROFILE_TOP = 12;
 
     /**
      * One block to time: its parameters, and per run an untimed setup (given the run's manager for the
      * activations) that returns the timed forward.
      */
-    private record Case(String name, StateDictBlock block, Function<NDManager, Supplier<NDArray>> prepare) {
+    private record Case(String name, StateDictBlock block, Function<NDManager, Supplier<NDArray>> prepare,
+            long unreadParams) {
         static Case of(String name, StateDictBlock block, Function<NDManager, NDArray> forward) {
-            return new Case(name, block, m -> () -> forward.apply(m));
+            return new Case(name, block, m -> () -> forward.apply(m), -1);
+        }
+
+        /** Whether a run reads every weight but {@code unreadParams} once, so memory bandwidth bounds it. */
+        boolean bandwidthBound() {
+            return unreadParams >= 0;
         }
     }
 
@@ -113,16 +129,24 @@ final class ForwardBenchmark implements Callable<Integer> {
                     config, batch, type, warmup, runs, EngineThreads.get(), Runtime.getRuntime().availableProcessors());
             System.out.printf("%-40s %10s %10s %10s %12s %12s%n", "block", "params M", "median ms", "min ms",
                     "weights MB", "peak MB");
+            List<String> floors = new ArrayList<>();
             for (Case c : cases) {
-                run(c, params, type);
+                Timing t = run(c, params, type);
+                if (c.bandwidthBound()) {
+                    floors.add(floor(c, t, type, params));
+                }
             }
             System.out.println("peak MB = VmHWM while the block's weights are made and it runs, minus the RSS "
                     + "before (weights + activations + allocator slack); weights MB = parameter bytes");
+            floors.forEach(System.out::println);
         }
         return 0;
     }
 
-    private void run(Case c, NDManager params, DataType type) {
+    /** A case's median time and the weight bytes one run reads. */
+    private record Timing(double medianMs, long weightBytes) {}
+
+    private Timing run(Case c, NDManager params, DataType type) throws IOException {
         System.gc();
         long before = IoBenchmark.rss();
         IoBenchmark.resetPeakRss();
@@ -134,6 +158,9 @@ final class ForwardBenchmark implements Callable<Integer> {
             }
         }
         double[] ms = new double[runs];
+        if (profile != null) {
+            TorchProfile.start();
+        }
         for (int i = 0; i < runs; i++) {
             try (NDManager m = params.newSubManager()) {
                 Supplier<NDArray> forward = c.prepare.apply(m);
@@ -144,6 +171,11 @@ final class ForwardBenchmark implements Callable<Integer> {
             }
         }
         long peak = IoBenchmark.peakRss();
+        Path trace = null;
+        if (profile != null) {
+            trace = profile.resolve(c.name.replaceAll("[^A-Za-z0-9._-]+", "_") + ".json");
+            TorchProfile.stop(trace);
+        }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
@@ -151,9 +183,63 @@ final class ForwardBenchmark implements Callable<Integer> {
         long count = weights.parameterCount();
         System.out.printf("%-40s %10.1f %10.1f %10.1f %12.0f %12.0f%n", c.name, count / 1e6, median, sorted[0],
                 count * (double) type.getNumOfBytes() / 1e6, (peak - before) / 1e6);
+        if (trace != null) {
+            printProfile(trace);
+        }
         for (WeightMap.Entry e : weights.entries().values()) {
             e.parameter().close(); // free this block's weights before the next block allocates its own
         }
+        return new Timing(median, (count - Math.max(0, c.unreadParams)) * (long) type.getNumOfBytes());
+    }
+
+    private void printProfile(Path trace) throws IOException {
+        List<TorchProfile.Op> ops = TorchProfile.summarize(trace);
+        double all = ops.stream().mapToDouble(TorchProfile.Op::selfMs).sum();
+        System.out.printf("  profile of the %d timed runs (%s), self time per run:%n", runs, trace);
+        for (TorchProfile.Op op : ops.subList(0, Math.min(PROFILE_TOP, ops.size()))) {
+            System.out.printf("    %-36s %8.1f ms %5.1f%% %8d calls%n", op.name(), op.selfMs() / runs,
+                    100 * op.selfMs() / all, op.calls() / runs);
+        }
+    }
+
+    /**
+     * The memory-bandwidth floor of a case that reads its weights once per run: weight bytes / the bandwidth of a
+     * libtorch copy of a 256 MiB array into another on the same threads (bytes copied per second, best of 5), and,
+     * stricter, of a sum over it (bytes read per second).
+     */
+    private String floor(Case c, Timing timing, DataType type, NDManager params) {
+        long n = (256L << 20) / 4; // 256 MiB: far beyond the caches
+        double copy = Double.MAX_VALUE;
+        double read = Double.MAX_VALUE;
+        try (NDManager m = params.newSubManager()) {
+            NDArray a = m.randomUniform(0, 1, new Shape(n), DataType.FLOAT32);
+            NDArray b = m.zeros(new Shape(n), DataType.FLOAT32); // touched: the copy times no page faults
+            NDIndex all = new NDIndex("...");
+            for (int i = 0; i < 6; i++) { // the first of each is a warm-up
+                long t0 = System.nanoTime();
+                b.set(all, a); // copies into b's memory
+                b.getFloat(0);
+                double t = (System.nanoTime() - t0) / 1e9;
+                long t1 = System.nanoTime();
+                a.sum().getFloat();
+                double r = (System.nanoTime() - t1) / 1e9;
+                if (i > 0) {
+                    copy = Math.min(copy, t);
+                    read = Math.min(read, r);
+                }
+            }
+        }
+        double bytes = timing.weightBytes();
+        double medianMs = timing.medianMs();
+        double copyBw = n * 4.0 / copy;
+        double readBw = n * 4.0 / read;
+        double floorMs = bytes / copyBw * 1e3;
+        double readFloorMs = bytes / readBw * 1e3;
+        return String.format(Locale.ROOT, "floor of %s: it reads %.1f MB of %s weights: copy bandwidth %.1f GB/s"
+                + " -> floor %.2f ms, median %.2f ms = %.2fx the floor; read bandwidth (sum) %.1f GB/s -> floor %.2f ms"
+                + " = %.2fx",
+                c.name, bytes / 1e6, type, copyBw / 1e9, floorMs, medianMs, medianMs / floorMs, readBw / 1e9,
+                readFloorMs, medianMs / readFloorMs);
     }
 
     private List<Case> cases(ParameterStore ps, DataType type) throws Exception {
@@ -219,7 +305,7 @@ final class ForwardBenchmark implements Callable<Integer> {
                     llm2.prefillIds(ps, m.randomInteger(0, vocab, new Shape(batch, tokens), DataType.INT64), null, cache);
                     NDArray next = m.randomInteger(0, vocab, new Shape(batch), DataType.INT64);
                     return () -> llm2.step(ps, next, null, cache).logits();
-                }));
+                }, (long) (vocab - batch) * cfg.hiddenSize())); // a step reads one embedding row per sequence
     }
 
     private Case clipCase(ParameterStore ps, ClipVisionConfig cfg, DataType type) {

@@ -44,6 +44,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -696,6 +697,19 @@ public final class LegionAnalyzer implements AutoCloseable {
     /** What the streaming did so far; empty when every weight is resident. */
     public Optional<StreamedWeights.Stats> streamingStats() {
         return streamed == null ? Optional.empty() : Optional.of(streamed.stats());
+    }
+
+    /**
+     * The streaming path's own rate (stored bytes per second) over up to {@code maxLayers} streamed layers of
+     * {@code stage}, read with nothing computing next to them ({@link StreamedWeights#measureReadRate}); empty when
+     * that stage streams nothing. For benchmarks: a streamed decode step cannot beat its streamed bytes at this rate.
+     */
+    public OptionalDouble measureStreamingReadRate(MemoryPlan.Stage stage, int maxLayers) {
+        if (streamed == null) {
+            return OptionalDouble.empty();
+        }
+        double rate = exclusive(() -> streamed.measureReadRate(stage, maxLayers));
+        return rate > 0 ? OptionalDouble.of(rate) : OptionalDouble.empty();
     }
 
     @Override

@@ -498,6 +498,44 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
         return pool.adopt(NDArrayLoader.load(views.get(t.source()), t.key(), pool.manager, plan.policy()));
     }
 
+    /**
+     * The rate of the streaming path alone: up to {@code maxLayers} streamed layers of {@code stage} read one after
+     * the other by the reader with nothing computing next to it, each given back as soon as it is read, after one
+     * untimed layer that makes the arrays they are read into (as a run's first layer does). A streamed decode step
+     * cannot be faster than its streamed bytes at this rate. For benchmarks, between calls (the reads count in
+     * {@link #stats()}).
+     *
+     * @return stored bytes per second, or 0 if the stage streams fewer than two layers
+     */
+    public synchronized double measureReadRate(Stage stage, int maxLayers) {
+        if (closed) {
+            throw new IllegalStateException("the streamed weights are closed");
+        }
+        dropIdle(-1, -1);
+        long bytes = 0;
+        long t0 = 0;
+        int n = -1; // the first layer is the untimed one
+        for (Unit u : plan.units()) {
+            if (n == maxLayers) {
+                break;
+            }
+            if (u.stage() != stage || !u.streamed() || !u.runs()) {
+                continue;
+            }
+            Slot s = new Slot(u);
+            reader.execute(() -> read(s));
+            await(s);
+            s.drop();
+            if (n++ == -1) {
+                t0 = System.nanoTime();
+            } else {
+                bytes += u.tensors().stream().mapToLong(Tensor::storedBytes).sum();
+            }
+        }
+        pool.clear();
+        return n <= 0 ? 0 : bytes / ((System.nanoTime() - t0) / 1e9);
+    }
+
     /** Frees read-ahead layers nobody uses and the idle arrays (the analyzer calls this when a call ends). */
     public synchronized void idle() {
         dropIdle(-1, -1);

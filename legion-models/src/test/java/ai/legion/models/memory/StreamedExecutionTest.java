@@ -183,8 +183,21 @@ class StreamedExecutionTest {
                 streamed.analyze(Parity.folder("legion_tiny").resolve("image.png"));
                 assertEquals(arrays, streamed.model().manager().getManagedArrays().size(),
                         "only resident arrays are left between calls");
+                if (budget == minimum) {
+                    // the benchmark's probe of the reader alone: counted in the stats, nothing left behind
+                    long llmLayers = plan.units().stream().filter(u -> u.streamed()
+                            && u.stage() == MemoryPlan.Stage.LLM).count();
+                    StreamedWeights.Stats before = streamed.streamingStats().orElseThrow();
+                    double rate = streamed.measureStreamingReadRate(MemoryPlan.Stage.LLM, 2).orElseThrow();
+                    assertTrue(rate > 0, "rate " + rate);
+                    assertEquals(Math.min(llmLayers, 3), streamed.streamingStats().orElseThrow().layersRead()
+                            - before.layersRead(), "one untimed layer and two timed ones");
+                    assertEquals(arrays, streamed.model().manager().getManagedArrays().size());
+                    assertBitIdentical(expected, run(streamed), what + ", after the probe");
+                }
             }
         }
+        assertTrue(resident.measureStreamingReadRate(MemoryPlan.Stage.LLM, 2).isEmpty());
     }
 
     /**
