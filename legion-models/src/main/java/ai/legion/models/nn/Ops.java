@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.legion.core.io.EngineTypes;
+import ai.legion.models.EngineThreads;
 import java.util.function.BinaryOperator;
 
 /**
@@ -29,7 +30,66 @@ public final class Ops {
 
     /** {@code torch.nn.functional.linear}: {@code x @ w^T + b}; {@code w} is {@code [out, in]}, {@code b} may be null. */
     public static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        int parts = rowProductParts(x, w);
+        if (parts > 1) {
+            return rowProduct(x, w, b, parts);
+        }
         return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+    }
+
+    /** Weights from this size up take the split product for a single row ({@link #rowProductParts}). */
+    static final long ROW_PRODUCT_MIN_BYTES = 32L << 20;
+
+    /**
+     * How many parts a single-row product with a large float32 weight is split into on the CPU, or 1 for none.
+     *
+     * <p>A one-row {@code linear} is a matrix-vector product that libtorch hands to one MKL {@code sgemv} call, which
+     * runs on one core here at 17-18 GB/s whatever the thread count (1 x 4096 by 11008 x 4096: 10.0 ms with one or two
+     * threads). Split into row blocks as a batched product {@code [parts, 1, in] @ [parts, in, out/parts]}, libtorch
+     * runs the blocks on its threads: 5.6 ms (32 GB/s) on two. This is what a decode step is made of.
+     * The parts divide {@code out} and balance the threads best (a vocabulary of 32007 rows = 3 x 47 x 227 gives 47
+     * parts); gradients and GPUs take the plain product.
+     */
+    static int rowProductParts(NDArray x, NDArray w) {
+        if (x.getDevice().isGpu() || w.getDataType() != DataType.FLOAT32 || x.getDataType() != DataType.FLOAT32
+                || w.getShape().dimension() != 2 || x.hasGradient() || w.hasGradient()) {
+            return 1;
+        }
+        long in = w.getShape().get(1);
+        if (x.size() != in || w.size() * 4 < ROW_PRODUCT_MIN_BYTES) {
+            return 1;
+        }
+        return rowParts(w.getShape().get(0), EngineThreads.get());
+    }
+
+    /** The divisor of {@code rows} in {@code [threads, 64]} with the smallest share per thread; 1 if none helps. */
+    static int rowParts(long rows, int threads) {
+        int best = 1;
+        double bestShare = 1;
+        for (int d = Math.max(2, threads); d <= 64 && threads > 1; d++) {
+            double share = Math.ceil((double) d / threads) / d;
+            if (rows % d == 0 && share < bestShare - 1e-9) {
+                best = d;
+                bestShare = share;
+            }
+        }
+        return best;
+    }
+
+    /** {@code x @ w^T + b} for a single row as {@code parts} row blocks of {@code w} in one batched product. */
+    private static NDArray rowProduct(NDArray x, NDArray w, NDArray b, int parts) {
+        long out = w.getShape().get(0);
+        long in = w.getShape().get(1);
+        NDManager m = x.getManager();
+        // views of the weight, owned by the activations' manager (not the weights')
+        NDArray blocks = w.reshape(parts, out / parts, in);
+        blocks.attach(m);
+        NDArray blocksT = blocks.transpose(0, 2, 1);
+        blocksT.attach(m);
+        NDArray y = x.reshape(1, 1, in).broadcast(parts, 1, in).matMul(blocksT);
+        Shape shape = x.getShape().slice(0, x.getShape().dimension() - 1).add(out);
+        y = y.reshape(shape);
+        return b == null ? y : y.add(b);
     }
 
     /** LayerNorm over the last axis ({@code [..., C]}), as {@code torch.nn.LayerNorm(C, eps)}. */
