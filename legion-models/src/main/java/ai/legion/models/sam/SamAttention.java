@@ -147,11 +147,13 @@ public final class SamAttention extends UnaryBlock {
     /**
      * Logits one inference chunk holds, in bytes. Materializing all {@code [B·heads, N, N]} logits of a global
      * block (805 MB for ViT-B at 1024 px, 1.07 GB for ViT-H, twice that with the softmax's output) costs that
-     * memory plus a trip to memory and the page faults of a fresh allocation per pass. Measured on a ViT-B global
-     * block (12 heads, 64x64 grid; 2 cores, median of 5, bit-identical outputs): whole 1032 ms, chunks of 1 MB
-     * 1874 ms (the products get too thin), 4 MB 1296 ms, 8 MB 845 ms, 16 MB 1153 ms.
+     * memory plus a trip to memory and the page faults of a fresh allocation per pass. Measured on the whole ViT-B
+     * encoder at 1024 px ({@code legion bench forward --config vit_b --threads 2}, median of 5, A/B in one sitting, idle
+     * machine, bit-identical outputs): chunks of 4 MB (4 grid rows of a global block) 8.21-8.55 s, 8 MB 8.76-8.90 s,
+     * 3 MB 10.3-11.4 s (the products get too thin). On a noisier day a single global block gave whole 1032 ms,
+     * 1 MB 1874 ms, 8 MB 845 ms, 16 MB 1153 ms.
      */
-    static final long CHUNK_BYTES = 8L << 20;
+    static final long CHUNK_BYTES = 4L << 20;
 
     /**
      * {@code softmax((q·head_dim^−0.5)·kᵀ + rel_h + rel_w)·v} over query chunks of at most {@code chunkBytes}
