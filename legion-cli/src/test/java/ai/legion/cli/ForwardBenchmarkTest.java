@@ -25,8 +25,8 @@ import picocli.CommandLine;
  */
 class ForwardBenchmarkTest {
 
-    @Test
-    void llamaCasesPrintOneRowEachWithTheThreadsSet() throws Exception {
+    /** Runs {@code bench forward} on the fixture LLaMA with {@code args}; returns what it printed (exit code 0). */
+    private static String benchFixtureLlama(String... args) {
         Path config = Fixtures.path("parity/llama/config.json");
         int before = EngineThreads.get();
         PrintStream stdout = System.out;
@@ -34,14 +34,22 @@ class ForwardBenchmarkTest {
         int code;
         try {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            code = new CommandLine(new ForwardBenchmark()).execute("--config", config.toString(), "--warmup", "0",
-                    "--runs", "1", "--tokens", "6", "--threads", "1");
+            String[] all = Stream.concat(Stream.of("--config", config.toString(), "--warmup", "0", "--tokens", "6"),
+                    Stream.of(args)).toArray(String[]::new);
+            code = new CommandLine(new ForwardBenchmark()).execute(all);
         } finally {
             System.setOut(stdout);
             EngineThreads.set(before);
         }
         String out = buf.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, out);
+        return out;
+    }
+
+    @Test
+    void llamaCasesPrintOneRowEachWithTheThreadsSet() throws Exception {
+        Path config = Fixtures.path("parity/llama/config.json");
+        String out = benchFixtureLlama("--runs", "1", "--threads", "1");
         assertTrue(out.contains("; 1 libtorch threads, "), out);
         List<String> rows = out.lines().filter(l -> l.startsWith("llm.")).toList();
         assertEquals(2, rows.size(), out); // prefill and one cached decode step
@@ -70,19 +78,7 @@ class ForwardBenchmarkTest {
 
     @Test
     void profileWritesATracePerBlockAndPrintsItsOperators(@TempDir Path dir) throws Exception {
-        Path config = Fixtures.path("parity/llama/config.json");
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            code = new CommandLine(new ForwardBenchmark()).execute("--config", config.toString(), "--warmup", "0",
-                    "--runs", "2", "--tokens", "6", "--profile", dir.toString());
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, out);
+        String out = benchFixtureLlama("--runs", "2", "--profile", dir.toString());
         try (Stream<Path> files = Files.list(dir)) {
             List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
             assertEquals(2, names.size(), names.toString()); // prefill and decode, no leftover partial file
