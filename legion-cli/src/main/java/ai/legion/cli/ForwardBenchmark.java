@@ -85,7 +85,8 @@ final class ForwardBenchmark implements Callable<Integer> {
 
     @Option(names = "--profile", paramLabel = "DIR",
             description = "Record libtorch's operators during the timed runs: a Chrome trace per block in DIR "
-                    + "(chrome://tracing, Perfetto) and the operators with the most self time printed.")
+                    + "(chrome://tracing, Perfetto) and the operators with the most self time printed. The times "
+                    + "then include the profiler's own cost.")
     Path profile;
 
     private static final ObjectMapper JSON = new ObjectMapper();

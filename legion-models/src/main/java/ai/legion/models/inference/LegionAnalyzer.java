@@ -702,7 +702,8 @@ public final class LegionAnalyzer implements AutoCloseable {
     /**
      * The streaming path's own rate (stored bytes per second) over up to {@code maxLayers} streamed layers of
      * {@code stage}, read with nothing computing next to them ({@link StreamedWeights#measureReadRate}); empty when
-     * that stage streams nothing. For benchmarks: a streamed decode step cannot beat its streamed bytes at this rate.
+     * that stage streams nothing. For benchmarks: a streamed decode step waits for its streamed bytes at about this
+     * rate.
      */
     public OptionalDouble measureStreamingReadRate(MemoryPlan.Stage stage, int maxLayers) {
         if (streamed == null) {

@@ -502,8 +502,8 @@ public final class StreamedWeights implements LayerWeights, AutoCloseable {
      * The rate of the streaming path alone: up to {@code maxLayers} streamed layers of {@code stage} read one after
      * the other by the reader with nothing computing next to it, each given back as soon as it is read, after one
      * untimed layer that makes the arrays they are read into (as a run's first layer does). A streamed decode step
-     * cannot be faster than its streamed bytes at this rate. For benchmarks, between calls (the reads count in
-     * {@link #stats()}).
+     * waits for its streamed bytes at about this rate (what the page cache holds moves it by some 20%). For
+     * benchmarks, between calls (the reads count in {@link #stats()}).
      *
      * @return stored bytes per second, or 0 if the stage streams fewer than two layers
      */
