@@ -38,7 +38,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code legion eval loc|exp|det|robust|report}: evaluate a LEGION model (or another tool's stored predictions)
+ * {@code legion eval loc|exp|det|robust|report|probe}: evaluate a LEGION model (or another tool's stored predictions)
  * on SynthScars/scars-sim, LOKI, RichHF-18K or UniversalFakeDetect, resumably, and write the report.
  *
  * <p>Output folder ({@code --out}, default {@code eval-<runner>}): {@code results-<condition>.jsonl} (one line per
@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
                 + "the paper's Tables 2, 3, 5 and 10; score a model or another tool's stored predictions; write an "
                 + "HTML report."},
         subcommands = {EvalCommand.Loc.class, EvalCommand.Exp.class, EvalCommand.Det.class, EvalCommand.Robust.class,
-            EvalCommand.Report.class})
+            EvalCommand.Report.class, EvalProbeCommand.class})
 public final class EvalCommand implements Runnable {
 
     /** The run description file in the output folder. */

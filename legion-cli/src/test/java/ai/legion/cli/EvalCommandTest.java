@@ -209,4 +209,26 @@ class EvalCommandTest {
         assertTrue(err.toString().contains(nowhere + ": predictions not found"), err.toString());
         assertFalse(Files.exists(tmp.resolve("det-none")), "nothing is written for a bad argument");
     }
+
+    @Test
+    void probeOfTheTinyClipPrintsTheTableAndWritesJson() throws Exception {
+        Path data = tmp.resolve("probe-sim");
+        ScarsSimGenerator.generate(SimConfig.defaults().toBuilder().seed(8).trainCount(10).testCount(4)
+                .detectTrainCount(0).detectTestCount(0).imageSize(64).threads(1).build(), data, true);
+        Path out = tmp.resolve("probe/probe.json");
+        Outcome ok = eval("probe", "--clip", fixtures().resolve("parity/legion_tiny/clip").toString(),
+                "--data", data.toString(), "--train", "10", "--test", "4", "--out", out.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("majority") && ok.out().contains("patches"), ok.out());
+        JsonNode json = new ObjectMapper().readTree(out.toFile());
+        assertEquals(10, json.path("trainImages").asInt());
+        assertEquals(2, json.path("heldOutImages").asInt());
+        assertEquals(4, json.path("testImages").asInt());
+        assertEquals(2, json.path("kinds").size());
+
+        Outcome tooMany = eval("probe", "--clip", fixtures().resolve("parity/legion_tiny/clip").toString(),
+                "--data", data.toString(), "--train", "11", "--test", "4");
+        assertEquals(2, tooMany.code(), tooMany.err());
+        assertTrue(tooMany.err().contains("has 10 records, the probe asks for 11"), tooMany.err());
+    }
 }
