@@ -40,10 +40,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar (logs and CI).")
     boolean noProgress;
 
+    /** What STAGE may be: checked before the config is read. */
+    private static final List<String> STAGES = List.of("clip", "stage1", "stage2", "export");
+
     @Override
     public Integer call() throws Exception {
-        if (!List.of("stage1", "stage2", "export").contains(stage)) {
-            throw new IllegalArgumentException("STAGE must be stage1, stage2 or export, got " + stage);
+        if (!STAGES.contains(stage)) {
+            throw new IllegalArgumentException("STAGE must be one of " + String.join(", ", STAGES) + "; got " + stage);
         }
         TrainConfig cfg;
         try {
@@ -69,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
             case "stage1" -> runner.stage1(printer, !noProgress);
             case "stage2" -> runner.stage2(null, !noProgress);
             case "clip" -> runner.clip(printer, !noProgress);
-            default -> throw new IllegalArgumentException("STAGE must be clip, stage1, stage2 or export, got " + stage);
+            default -> throw new IllegalStateException("stage " + stage + " passed the check above");
         };
         if (!history.isEmpty()) {
             StepMetrics last = history.get(history.size() - 1);

@@ -53,7 +53,9 @@ class ExitCodesTest {
     @Test
     void trainNamesTheFileOrKeyAndExitsTwoForBadInput() throws Exception {
         Path missing = tmp.resolve("missing.json");
-        expect(2, "missing.json", "train", "stage1", "--config", missing.toString());
+        for (String stage : new String[] {"clip", "stage1", "stage2", "export"}) { // each stage reaches its config
+            expect(2, "missing.json", "train", stage, "--config", missing.toString());
+        }
         Path notJson = write("broken.json", "{\"epochs\": 2,");
         expect(2, "broken.json", "train", "stage1", "--config", notJson.toString());
         Path unknown = write("unknown.json", "{\"epoch\": 2}");
