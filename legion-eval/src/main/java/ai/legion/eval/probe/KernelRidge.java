@@ -1,5 +1,8 @@
 package ai.legion.eval.probe;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
@@ -37,27 +40,38 @@ public final class KernelRidge {
     }
 
     /**
-     * The Gram matrix {@code X X^T} of feature rows, accumulated in double.
+     * The Gram matrix {@code X X^T} of feature rows, in double: one float64 matrix product in the engine (2200 rows
+     * of 8192 features are 40 G multiply-adds), made exactly symmetric from its lower triangle, as the Cholesky
+     * solve requires.
      *
      * @throws IllegalArgumentException when the rows differ in width
      */
     public static double[][] gram(float[][] rows) {
         int n = rows.length;
-        double[][] g = new double[n][n];
+        int d = n == 0 ? 0 : rows[0].length;
+        double[] flat = new double[Math.multiplyExact(n, d)];
         for (int i = 0; i < n; i++) {
-            float[] a = rows[i];
-            if (a.length != rows[0].length) {
-                throw new IllegalArgumentException("feature row " + i + " has " + a.length + " values, row 0 has "
-                        + rows[0].length);
+            if (rows[i].length != d) {
+                throw new IllegalArgumentException("feature row " + i + " has " + rows[i].length + " values, row 0 has "
+                        + d);
             }
+            for (int k = 0; k < d; k++) {
+                flat[i * d + k] = rows[i][k];
+            }
+        }
+        double[][] g = new double[n][n];
+        if (n == 0) {
+            return g;
+        }
+        double[] products;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(flat, new Shape(n, d));
+            products = x.matMul(x.transpose()).toDoubleArray();
+        }
+        for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
-                float[] b = rows[j];
-                double s = 0;
-                for (int k = 0; k < a.length; k++) {
-                    s += (double) a[k] * b[k];
-                }
-                g[i][j] = s;
-                g[j][i] = s;
+                g[i][j] = products[i * n + j];
+                g[j][i] = g[i][j];
             }
         }
         return g;
