@@ -17,7 +17,9 @@ import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.dataset.SeededShuffleSampler;
 import ai.legion.models.clip.ClipModel;
+import ai.legion.models.clip.GlobalImageEncoder;
 import ai.legion.models.loading.LegionSaver;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.WeightMap;
 import ai.legion.train.optim.AdamW;
@@ -36,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -57,20 +60,46 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * end token appended. Checkpoints, resume (bit-exact on CPU: the data order is a seeded permutation per epoch and
  * nothing else is random), metrics lines and the progress bar follow stage 1; the output is an HF
  * {@code CLIPModel} folder ({@link LegionSaver#saveClip}).
+ *
+ * <p>With {@link Builder#hardNegatives} each caption also brings a {@link HardNegatives hard negative} (one word
+ * swapped), appended to the batch's texts: {@code L} becomes {@code [B + K, B]}, the image-to-text cross-entropy
+ * runs over all {@code B + K} texts and the text-to-image one over the {@code B} true captions (NegCLIP's loss).
+ *
+ * <p>With {@link Builder#tagWeight} above 0, pairs that carry tags (scene facts a synthetic dataset records, e.g.
+ * {@code object:car}, {@code kind:smear}) add a supervised term, as ViT's own pretraining was supervised: a linear
+ * {@code tag_head} reads {@code hidden_states[-2]} — the layer the LLM reads — once through the mean of the patch
+ * tokens and once through the CLS token, and each is scored with binary cross-entropy against the pair's tags
+ * (mean over tags and over the pairs that have tags). The total loss is {@code contrastive + tagWeight · tags};
+ * the head is kept in checkpoints and left out of the saved CLIP folder.
  */
 public final class ClipPretrainer implements AutoCloseable {
 
-    /** One training pair. */
-    public record Pair(Path image, String text) {
-        /** Requires both. */
+    /**
+     * One training pair.
+     *
+     * @param tags labels of the image for the supervised term (empty when the data records none)
+     */
+    public record Pair(Path image, String text, List<String> tags) {
+        /** Requires all three. */
         public Pair {
             Objects.requireNonNull(image, "image");
             Objects.requireNonNull(text, "text");
+            tags = List.copyOf(tags);
+        }
+
+        /** A pair without tags. */
+        public Pair(Path image, String text) {
+            this(image, text, List.of());
         }
     }
 
-    /** Mean loss and retrieval accuracy over held-out pairs, in batches of the training batch size. */
-    public record Validation(double loss, double imageToText, double textToImage) {}
+    /**
+     * Mean loss and retrieval accuracy over held-out pairs, in batches of the training batch size, without hard
+     * negatives (comparable across runs); with them configured, {@code hardNegative} is the share of images whose
+     * caption scores above its own hard negative (chance 0.5), else NaN.
+     */
+    public record Validation(double loss, double imageToText, double textToImage, double hardNegative,
+            double tagAccuracy) {}
 
     private final Builder cfg;
     private final NDManager manager;
@@ -83,6 +112,8 @@ public final class ClipPretrainer implements AutoCloseable {
     private final long totalSteps;
     private final long batchesPerEpoch;
     private final TrainableParameter logitScale;
+    private final List<String> tags;
+    private final Linear tagHead;
     private long step;
     private long epoch;
     private long nextBatch;
@@ -94,6 +125,11 @@ public final class ClipPretrainer implements AutoCloseable {
             this.model = new ClipModel(b.config);
             WeightMap weights = new WeightMap();
             model.mapWeights("", weights);
+            this.tags = b.tagWeight > 0 ? tagVocabulary(b.train) : List.of();
+            this.tagHead = tags.isEmpty() ? null : new Linear(b.config.visionConfig().hiddenSize(), tags.size(), true);
+            if (tagHead != null) {
+                tagHead.mapWeights(TAG_HEAD, weights);
+            }
             weights.initialize(manager, b.std, b.seed);
             this.params = Trainables.apply(weights, Trainables.ALL);
             this.optimizer = new AdamW(params, AdamW.Config.LEGION.withWeightDecay(b.weightDecay), manager);
@@ -108,6 +144,25 @@ public final class ClipPretrainer implements AutoCloseable {
         long warmup = Math.min(b.warmup, totalSteps - 1);
         LrSchedule cosine = LrSchedule.cosine(b.lr, Math.max(1, totalSteps - warmup));
         this.schedule = s -> s < warmup ? b.lr * (s + 1) / warmup : cosine.lr(s - warmup);
+    }
+
+    /** Key prefix of the tag head in checkpoints. */
+    static final String TAG_HEAD = "tag_head.";
+
+    /** Sorted tags of the training pairs. */
+    private static List<String> tagVocabulary(List<Pair> pairs) {
+        java.util.TreeSet<String> all = new java.util.TreeSet<>();
+        pairs.forEach(p -> all.addAll(p.tags()));
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("tagWeight > 0 but no training pair has tags (the data records no "
+                    + "scene facts)");
+        }
+        return List.copyOf(all);
+    }
+
+    /** The tags of the supervised term, in the head's output order (empty when it is off). */
+    public List<String> tags() {
+        return tags;
     }
 
     /** A new configuration. */
@@ -183,14 +238,24 @@ public final class ClipPretrainer implements AutoCloseable {
                 long[] following = advance(epoch, nextBatch);
                 ahead = step + 1 < totalSteps ? prepare(pool, following[0], following[1]) : null;
                 double loss;
+                double contrastive;
+                double tagLoss = 0;
                 double accuracy;
                 double norm;
                 try (NDManager scratch = manager.newSubManager()) {
                     ParameterStore ps = new ParameterStore(scratch, false);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        ClipModel.Output out = model.forward(ps, host.pixels(scratch), host.ids(scratch), true);
+                        GlobalImageEncoder.Output vision = model.visionModel().forward(ps, host.pixels(scratch), true);
+                        ClipModel.Output out = model.forward(ps, vision, host.ids(scratch), true);
+                        // [B + K, B]: the B captions, then the K hard negatives
                         NDArray logits = out.logitsPerText();
                         NDArray l = contrastiveLoss(logits);
+                        contrastive = l.getFloat();
+                        if (tagHead != null && host.tagged() > 0) {
+                            NDArray t = tagLoss(ps, vision, host, scratch, true);
+                            tagLoss = t.getFloat();
+                            l = l.add(Ops.mul(t, cfg.tagWeight));
+                        }
                         loss = l.getFloat();
                         if (!Double.isFinite(loss)) {
                             throw new TrainingDivergedException(step, host.indices(), "contrastive loss is " + loss);
@@ -211,7 +276,7 @@ public final class ClipPretrainer implements AutoCloseable {
                 epoch = following[0];
                 nextBatch = following[1];
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, loss, 0, 0, norm, cfg.batchSize,
+                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, contrastive, tagLoss, 0, norm, cfg.batchSize,
                         cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
                 history.add(sm);
                 report(sm, accuracy, metrics, bar);
@@ -242,28 +307,55 @@ public final class ClipPretrainer implements AutoCloseable {
 
     /**
      * HF {@code clip_loss}: the mean of the text-to-image and image-to-text cross-entropies with the matching
-     * pair as the target, i.e. of the two log-softmaxes' diagonals.
+     * pair as the target, i.e. of the two log-softmaxes' diagonals. Rows beyond the number of images are hard
+     * negatives: they compete in each image's softmax over texts (column) and are no one's target; their own
+     * softmax over images is masked out by the diagonal.
      */
     static NDArray contrastiveLoss(NDArray logitsPerText) {
-        long n = logitsPerText.getShape().get(0);
-        NDArray eye = logitsPerText.getManager().eye((int) n).toType(logitsPerText.getDataType(), false);
+        long texts = logitsPerText.getShape().get(0);
+        long n = logitsPerText.getShape().get(1);
+        NDArray eye = logitsPerText.getManager().eye((int) texts, (int) n, 0, logitsPerText.getDataType());
         NDArray text = logitsPerText.logSoftmax(1).mul(eye).sum();
         NDArray image = logitsPerText.logSoftmax(0).mul(eye).sum();
         return Ops.div(text.add(image), -2.0 * n);
     }
 
-    /** Fraction of rows and columns whose largest logit is the matching pair. */
-    private static double diagonalAccuracy(NDArray logitsPerText) {
-        return (matches(logitsPerText.argMax(1)) + matches(logitsPerText.argMax(0))) / 2.0;
+    /**
+     * Binary cross-entropy of the tag head on {@code hidden_states[-2]}: mean over the tags, over the pairs that
+     * have tags and over the two readings (patch mean, CLS).
+     */
+    private NDArray tagLoss(ParameterStore ps, GlobalImageEncoder.Output vision, HostBatch host, NDManager m,
+            boolean training) {
+        NDArray x = tagLogits(ps, vision, training); // [2, B, T]
+        NDArray y = Ops.tensor(m, host.tagTargets(), new Shape(1, host.batch(), tags.size()));
+        NDArray w = Ops.tensor(m, host.tagMask(), new Shape(1, host.batch(), 1));
+        // numerically stable: max(x, 0) - x*y + log(1 + exp(-|x|))
+        NDArray bce = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
+        return Ops.div(bce.mul(w).sum(), 2.0 * host.tagged() * tags.size());
     }
 
-    private static double matches(NDArray argMax) {
+    /** Tag logits {@code [2, B, T]}: of the mean patch token, then of the CLS token, of {@code hidden_states[-2]}. */
+    private NDArray tagLogits(ParameterStore ps, GlobalImageEncoder.Output vision, boolean training) {
+        NDArray h = vision.hiddenState(-2); // [B, 1 + P, C]
+        NDArray patches = h.get(":, 1:, :").mean(new int[] {1});
+        NDArray cls = h.get(":, 0, :");
+        return tagHead.forward(ps, patches.expandDims(0).concat(cls.expandDims(0), 0), training);
+    }
+
+    /** Fraction of captions and images whose largest logit is the matching pair (hard negatives compete). */
+    private static double diagonalAccuracy(NDArray logitsPerText) {
+        return (matches(logitsPerText.argMax(1), logitsPerText.getShape().get(1)) + matches(logitsPerText.argMax(0),
+                logitsPerText.getShape().get(1))) / 2.0;
+    }
+
+    /** Share of the first {@code n} entries that point at their own index. */
+    private static double matches(NDArray argMax, long n) {
         long[] best = argMax.toLongArray();
         int hit = 0;
-        for (int i = 0; i < best.length; i++) {
+        for (int i = 0; i < n; i++) {
             hit += best[i] == i ? 1 : 0;
         }
-        return (double) hit / best.length;
+        return (double) hit / n;
     }
 
     /** OpenCLIP keeps the temperature above 1/100: {@code logit_scale.clamp_(0, ln 100)}. */
@@ -285,6 +377,10 @@ public final class ClipPretrainer implements AutoCloseable {
         double loss = 0;
         double i2t = 0;
         double t2i = 0;
+        long hardWins = 0;
+        long hardPairs = 0;
+        long tagRight = 0;
+        long tagCount = 0;
         for (int b = 0; b < batches; b++) {
             long[] idx = new long[cfg.batchSize];
             for (int i = 0; i < idx.length; i++) {
@@ -292,20 +388,50 @@ public final class ClipPretrainer implements AutoCloseable {
             }
             HostBatch host = load(pairs, idx, 0);
             try (NDManager scratch = manager.newSubManager()) {
-                ClipModel.Output out = model.forward(new ParameterStore(scratch, false), host.pixels(scratch),
-                        host.ids(scratch), false);
-                NDArray logits = out.logitsPerText();
+                ParameterStore ps = new ParameterStore(scratch, false);
+                GlobalImageEncoder.Output vision = model.visionModel().forward(ps, host.pixels(scratch), false);
+                ClipModel.Output out = model.forward(ps, vision, host.ids(scratch), false);
+                if (tagHead != null && host.tagged() > 0) { // the patch-mean reading, the one the LLM's input carries
+                    float[] x = tagLogits(ps, vision, false).get(0).toFloatArray();
+                    for (int i = 0; i < host.batch(); i++) {
+                        if (host.tagMask()[i] == 0) {
+                            continue;
+                        }
+                        for (int t = 0; t < tags.size(); t++) {
+                            int k = i * tags.size() + t;
+                            tagRight += (x[k] > 0) == (host.tagTargets()[k] > 0) ? 1 : 0;
+                            tagCount++;
+                        }
+                    }
+                }
+                NDArray all = out.logitsPerText();
+                long b0 = host.batch();
+                NDArray logits = all.get("0:" + b0); // the comparable figures: without the hard negatives
                 loss += contrastiveLoss(logits).getFloat();
-                t2i += matches(logits.argMax(1));
-                i2t += matches(logits.argMax(0));
+                t2i += matches(logits.argMax(1), b0);
+                i2t += matches(logits.argMax(0), b0);
+                float[] l = all.toFloatArray();
+                for (int k = 0; k < host.negativeOf().length; k++) {
+                    int i = host.negativeOf()[k];
+                    hardWins += l[(int) (i * b0 + i)] > l[(int) ((b0 + k) * b0 + i)] ? 1 : 0;
+                    hardPairs++;
+                }
             }
         }
         int n = Math.max(1, batches);
-        Validation v = new Validation(loss / n, i2t / n, t2i / n);
+        Validation v = new Validation(loss / n, i2t / n, t2i / n,
+                hardPairs == 0 ? Double.NaN : (double) hardWins / hardPairs,
+                tagCount == 0 ? Double.NaN : (double) tagRight / tagCount);
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("val/loss", v.loss());
         m.put("val/image_to_text", v.imageToText());
         m.put("val/text_to_image", v.textToImage());
+        if (hardPairs > 0) {
+            m.put("val/hard_negative", v.hardNegative());
+        }
+        if (tagCount > 0) {
+            m.put("val/tag_accuracy", v.tagAccuracy());
+        }
         for (TrainListener l : cfg.listeners) {
             l.onValidation(step, m);
         }
@@ -348,16 +474,19 @@ public final class ClipPretrainer implements AutoCloseable {
         }
     }
 
-    /** A batch decoded on the host: pixels and padded ids, ready to become arrays. */
+    /**
+     * A batch decoded on the host: pixels and padded ids, ready to become arrays. The ids hold the {@code batch}
+     * captions, then one hard negative per entry of {@code negativeOf} (the index of the image it belongs to).
+     */
     private record HostBatch(float[] pixels, long[] ids, int batch, int length, int imageSize, long epoch,
-            List<Object> indices) {
+            List<Object> indices, int[] negativeOf, float[] tagTargets, float[] tagMask, int tagged) {
 
         NDArray pixels(NDManager m) {
             return Ops.tensor(m, pixels, new Shape(batch, 3, imageSize, imageSize));
         }
 
         NDArray ids(NDManager m) {
-            return Ops.tensor(m, ids, new Shape(batch, length));
+            return Ops.tensor(m, ids, new Shape(ids.length / length, length));
         }
     }
 
@@ -395,6 +524,11 @@ public final class ClipPretrainer implements AutoCloseable {
         long[] ids = new long[idx.length * len];
         Arrays.fill(ids, cfg.config.textConfig().padTokenId());
         List<Object> indices = new ArrayList<>(idx.length);
+        List<long[]> negatives = new ArrayList<>();
+        List<Integer> negativeOf = new ArrayList<>();
+        float[] tagTargets = new float[idx.length * tags.size()];
+        float[] tagMask = new float[idx.length];
+        int tagged = 0;
         for (int i = 0; i < idx.length; i++) {
             Pair p = pairs.get((int) idx[i]);
             indices.add(idx[i]);
@@ -405,12 +539,52 @@ public final class ClipPretrainer implements AutoCloseable {
                 throw new IOException("pair " + idx[i] + ": " + ex.getMessage(), ex);
             }
             System.arraycopy(px, 0, pixels, i * px.length, px.length);
-            long[] tokens = cfg.tokenizer.encode(p.text(), true);
-            int n = Math.min(tokens.length, len - 1);
-            System.arraycopy(tokens, 0, ids, i * len, n);
-            ids[i * len + n] = eos;
+            if (!tags.isEmpty() && !p.tags().isEmpty()) {
+                tagMask[i] = 1;
+                tagged++;
+                for (String t : p.tags()) {
+                    int k = java.util.Collections.binarySearch(tags, t);
+                    if (k >= 0) { // a held-out tag the training pairs never had is not scored
+                        tagTargets[i * tags.size() + k] = 1;
+                    }
+                }
+            }
+            long[] row = textIds(p.text(), len, eos);
+            System.arraycopy(row, 0, ids, i * len, len);
+            if (cfg.hardNegatives != null) {
+                // a generator per (seed, epoch, pair): resumed and uninterrupted runs draw the same negatives
+                SplittableRandom rng = new SplittableRandom(cfg.seed * 0x9E3779B97F4A7C15L ^ e * 0xC2B2AE3D27D4EB4FL
+                        ^ idx[i]);
+                for (String c : cfg.hardNegatives.candidates(p.text(), rng)) {
+                    long[] neg = textIds(c, len, eos);
+                    if (!Arrays.equals(neg, row)) { // a swap past the context length changes nothing the model sees
+                        negatives.add(neg);
+                        negativeOf.add(i);
+                        break;
+                    }
+                }
+            }
         }
-        return new HostBatch(pixels, ids, idx.length, len, s, e, indices);
+        if (!negatives.isEmpty()) {
+            long[] all = Arrays.copyOf(ids, ids.length + negatives.size() * len);
+            for (int k = 0; k < negatives.size(); k++) {
+                System.arraycopy(negatives.get(k), 0, all, ids.length + k * len, len);
+            }
+            ids = all;
+        }
+        return new HostBatch(pixels, ids, idx.length, len, s, e, indices,
+                negativeOf.stream().mapToInt(Integer::intValue).toArray(), tagTargets, tagMask, tagged);
+    }
+
+    /** The caption's ids, cut to the context with the end token appended, padded to {@code len}. */
+    private long[] textIds(String text, int len, int eos) {
+        long[] row = new long[len];
+        Arrays.fill(row, cfg.config.textConfig().padTokenId());
+        long[] tokens = cfg.tokenizer.encode(text, true);
+        int n = Math.min(tokens.length, len - 1);
+        System.arraycopy(tokens, 0, row, 0, n);
+        row[n] = eos;
+        return row;
     }
 
     /** Configuration. */
@@ -434,6 +608,8 @@ public final class ClipPretrainer implements AutoCloseable {
         private long validateEvery;
         private Path metricsFile;
         private int prefetchThreads = 1;
+        private HardNegatives hardNegatives;
+        private double tagWeight;
         private boolean progress;
         private final List<TrainListener> listeners = new ArrayList<>();
 
@@ -542,6 +718,18 @@ public final class ClipPretrainer implements AutoCloseable {
             return this;
         }
 
+        /** Adds a hard negative caption per pair (NegCLIP); {@code null} for CLIP's plain objective. */
+        public Builder hardNegatives(HardNegatives h) {
+            this.hardNegatives = h;
+            return this;
+        }
+
+        /** Weight of the supervised tag term (0 = off, CLIP's objective alone); needs pairs with tags. */
+        public Builder tagWeight(double w) {
+            this.tagWeight = w;
+            return this;
+        }
+
         /** Show a console progress bar (stderr). */
         public Builder progress(boolean show) {
             this.progress = show;
@@ -562,9 +750,10 @@ public final class ClipPretrainer implements AutoCloseable {
                 throw new IllegalArgumentException("ClipPretrainer needs a config, a tokenizer and training pairs");
             }
             if (epochs <= 0 && maxSteps <= 0 || batchSize < 2 || !(lr > 0) || !(clipNorm > 0) || warmup < 0
-                    || weightDecay < 0 || !(std > 0)) {
+                    || weightDecay < 0 || !(std > 0) || !(tagWeight >= 0 && Double.isFinite(tagWeight))) {
                 throw new IllegalArgumentException("epochs or maxSteps, lr, clipNorm and std must be positive, "
-                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup and weightDecay >= 0");
+                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup, weightDecay and tagWeight"
+                        + " >= 0");
             }
             if (train.size() < batchSize) {
                 throw new IllegalArgumentException("ClipPretrainer: " + train.size() + " training pairs do not fill"

@@ -58,6 +58,9 @@ import java.util.regex.PatternSyntaxException;
  * @param precision {@code float32} (default) or {@code float16}: the weights loaded from {@code model} are
  *     held in float16 (bf16 checkpoints are widened to it) and trained with float32 master weights in AdamW
  *     and dynamic loss scaling; for GPUs (float16 matmuls are slow or missing on CPU)
+ * @param hardNegatives vision pretraining only: groups of interchangeable words ({@link HardNegatives}); each
+ *     caption gets a negative with one of them swapped for another of its group
+ * @param tagWeight vision pretraining only: weight of the supervised term on the scene facts' tags (0 = off)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TrainConfig(
@@ -93,7 +96,9 @@ public record TrainConfig(
         @JsonProperty("feature_cache") String featureCache,
         @JsonProperty("balanced") Boolean balanced,
         @JsonProperty("device") String device,
-        @JsonProperty("precision") String precision) {
+        @JsonProperty("precision") String precision,
+        @JsonProperty("hard_negatives") List<List<String>> hardNegatives,
+        @JsonProperty("tag_weight") Double tagWeight) {
 
     /** The values {@code save_precision} accepts. */
     public static final List<String> SAVE_PRECISIONS = List.of("float32", "mixed_bf16");
@@ -161,6 +166,7 @@ public record TrainConfig(
         finiteAtLeastZero("ce_weight", ceWeight);
         finiteAtLeastZero("bce_weight", bceWeight);
         finiteAtLeastZero("dice_weight", diceWeight);
+        finiteAtLeastZero("tag_weight", tagWeight);
         atLeastZero("checkpoint_every", checkpointEvery);
         atLeastZero("validate_every", validateEvery);
         if (prefetchThreads != null && (prefetchThreads < 0 || prefetchThreads > 256)) {
@@ -187,6 +193,13 @@ public record TrainConfig(
             }
         }
         validateCreate();
+        if (hardNegatives != null) {
+            try {
+                new HardNegatives(hardNegatives);
+            } catch (IllegalArgumentException e) {
+                throw bad("hard_negatives", hardNegatives, "groups of interchangeable words (" + e.getMessage() + ")");
+            }
+        }
         if (lora != null && !lora.isNull()) {
             if (!lora.isObject()) {
                 throw bad("lora", lora, "an object {r, alpha, dropout} or null");

@@ -17,6 +17,7 @@ import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.DatasetException;
+import ai.legion.data.SceneFacts;
 import ai.legion.data.dataset.Stage1Dataset;
 import ai.legion.data.sample.Stage1SampleBuilder;
 import ai.legion.data.synthscars.SynthScarsReader;
@@ -58,6 +59,7 @@ public final class TrainRunner {
     /** Stage 1: trains, exports to {@code output}, returns the step metrics. */
     public List<StepMetrics> stage1(TrainListener listener, boolean progress) throws IOException, CheckpointException,
             DatasetException {
+        onlyForClip();
         Path data = require(path(cfg.data()), "data");
         try (LegionModel model = model()) {
             List<ArtifactRecord> train = records(data, TrainConfig.or(cfg.trainSplit(), "train"));
@@ -128,7 +130,9 @@ public final class TrainRunner {
                     .weightDecay(TrainConfig.or(cfg.weightDecay(), 0.2)).seed(TrainConfig.or(cfg.seed(), 0L))
                     .checkpointDir(path(cfg.checkpointDir())).checkpointEvery(TrainConfig.or(cfg.checkpointEvery(), 0L))
                     .validateEvery(TrainConfig.or(cfg.validateEvery(), 0L)).metricsFile(path(cfg.metricsFile()))
-                    .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress);
+                    .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress)
+                    .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()))
+                    .tagWeight(TrainConfig.or(cfg.tagWeight(), 0.0));
             List<ClipPretrainer.Pair> val = pairs(records(data, TrainConfig.or(cfg.valSplit(), "test")));
             if (!val.isEmpty()) {
                 b.validate(val);
@@ -141,8 +145,9 @@ public final class TrainRunner {
                 if (!val.isEmpty()) {
                     ClipPretrainer.Validation v = trainer.validate();
                     System.out.printf("vision pretraining: held-out loss %.4f, top-1 retrieval image->text %.3f, "
-                            + "text->image %.3f (batches of %d)%n", v.loss(), v.imageToText(), v.textToImage(),
-                            TrainConfig.or(cfg.batchSize(), 128));
+                            + "text->image %.3f (batches of %d)%s%n", v.loss(), v.imageToText(), v.textToImage(),
+                            TrainConfig.or(cfg.batchSize(), 128), Double.isNaN(v.hardNegative()) ? ""
+                                    : String.format(", caption above its hard negative %.3f", v.hardNegative()));
                 }
                 Path out = path(cfg.output());
                 if (out != null && trainer.step() >= trainer.totalSteps()) {
@@ -153,15 +158,39 @@ public final class TrainRunner {
         }
     }
 
-    /** Image/caption pairs of the records that have a caption. */
+    /** Keys of vision pretraining are an error elsewhere rather than silently ignored. */
+    private void onlyForClip() {
+        for (String key : cfg.hardNegatives() != null ? List.of("hard_negatives")
+                : cfg.tagWeight() != null ? List.of("tag_weight") : List.<String>of()) {
+            throw new IllegalArgumentException("config key '" + key + "' applies to vision pretraining (train clip)"
+                    + " only");
+        }
+    }
+
+    /** Image/caption pairs of the records that have a caption, tagged with their scene facts if they have them. */
     private static List<ClipPretrainer.Pair> pairs(List<ArtifactRecord> records) {
         List<ClipPretrainer.Pair> out = new ArrayList<>();
         for (ArtifactRecord r : records) {
             if (r.caption() != null && !r.caption().isBlank()) {
-                out.add(new ClipPretrainer.Pair(r.image(), r.caption()));
+                out.add(new ClipPretrainer.Pair(r.image(), r.caption(), r.sceneFacts().map(TrainRunner::tags)
+                        .orElse(List.of())));
             }
         }
         return out;
+    }
+
+    /**
+     * The supervised tags of a scene: {@code object:T} for each object type in it, {@code kind:K} for each
+     * artifact kind and {@code artifact_on:T} for each object type that carries an artifact.
+     */
+    static List<String> tags(SceneFacts f) {
+        java.util.TreeSet<String> t = new java.util.TreeSet<>();
+        f.objects().forEach(o -> t.add("object:" + o.type()));
+        for (SceneFacts.RefFacts r : f.refs()) {
+            t.add("kind:" + r.kind());
+            t.add("artifact_on:" + r.object());
+        }
+        return List.copyOf(t);
     }
 
     /**
@@ -269,6 +298,7 @@ public final class TrainRunner {
      */
     public List<StepMetrics> stage2(TrainListener listener, boolean progress) throws IOException, CheckpointException,
             DatasetException {
+        onlyForClip();
         Path data = require(path(cfg.data()), "data");
         if (cfg.model() == null) {
             throw new IllegalArgumentException("stage 2 needs \"model\": the stage-1 model folder");
