@@ -17,9 +17,7 @@ import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.dataset.SeededShuffleSampler;
 import ai.legion.models.clip.ClipModel;
-import ai.legion.models.clip.GlobalImageEncoder;
 import ai.legion.models.loading.LegionSaver;
-import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.WeightMap;
 import ai.legion.train.optim.AdamW;
@@ -64,32 +62,15 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * <p>With {@link Builder#hardNegatives} each caption also brings a {@link HardNegatives hard negative} (one word
  * swapped), appended to the batch's texts: {@code L} becomes {@code [B + K, B]}, the image-to-text cross-entropy
  * runs over all {@code B + K} texts and the text-to-image one over the {@code B} true captions (NegCLIP's loss).
- *
- * <p>With {@link Builder#tagWeight} above 0, pairs that carry tags (scene facts a synthetic dataset records, e.g.
- * {@code object:car}, {@code kind:smear}) add a supervised term, as ViT's own pretraining was supervised: a linear
- * {@code tag_head} reads {@code hidden_states[-2]} — the layer the LLM reads — once through the mean of the patch
- * tokens and once through the CLS token, and each is scored with binary cross-entropy against the pair's tags
- * (mean over tags and over the pairs that have tags). The total loss is {@code contrastive + tagWeight · tags};
- * the head is kept in checkpoints and left out of the saved CLIP folder.
  */
 public final class ClipPretrainer implements AutoCloseable {
 
-    /**
-     * One training pair.
-     *
-     * @param tags labels of the image for the supervised term (empty when the data records none)
-     */
-    public record Pair(Path image, String text, List<String> tags) {
-        /** Requires all three. */
+    /** One training pair. */
+    public record Pair(Path image, String text) {
+        /** Requires both. */
         public Pair {
             Objects.requireNonNull(image, "image");
             Objects.requireNonNull(text, "text");
-            tags = List.copyOf(tags);
-        }
-
-        /** A pair without tags. */
-        public Pair(Path image, String text) {
-            this(image, text, List.of());
         }
     }
 
@@ -98,8 +79,7 @@ public final class ClipPretrainer implements AutoCloseable {
      * negatives (comparable across runs); with them configured, {@code hardNegative} is the share of images whose
      * caption scores above its own hard negative (chance 0.5), else NaN.
      */
-    public record Validation(double loss, double imageToText, double textToImage, double hardNegative,
-            double tagAccuracy) {}
+    public record Validation(double loss, double imageToText, double textToImage, double hardNegative) {}
 
     private final Builder cfg;
     private final NDManager manager;
@@ -112,8 +92,6 @@ public final class ClipPretrainer implements AutoCloseable {
     private final long totalSteps;
     private final long batchesPerEpoch;
     private final TrainableParameter logitScale;
-    private final List<String> tags;
-    private final Linear tagHead;
     private long step;
     private long epoch;
     private long nextBatch;
@@ -125,11 +103,6 @@ public final class ClipPretrainer implements AutoCloseable {
             this.model = new ClipModel(b.config);
             WeightMap weights = new WeightMap();
             model.mapWeights("", weights);
-            this.tags = b.tagWeight > 0 ? tagVocabulary(b.train) : List.of();
-            this.tagHead = tags.isEmpty() ? null : new Linear(b.config.visionConfig().hiddenSize(), tags.size(), true);
-            if (tagHead != null) {
-                tagHead.mapWeights(TAG_HEAD, weights);
-            }
             weights.initialize(manager, b.std, b.seed);
             this.params = Trainables.apply(weights, Trainables.ALL);
             this.optimizer = new AdamW(params, AdamW.Config.LEGION.withWeightDecay(b.weightDecay), manager);
@@ -144,25 +117,6 @@ public final class ClipPretrainer implements AutoCloseable {
         long warmup = Math.min(b.warmup, totalSteps - 1);
         LrSchedule cosine = LrSchedule.cosine(b.lr, Math.max(1, totalSteps - warmup));
         this.schedule = s -> s < warmup ? b.lr * (s + 1) / warmup : cosine.lr(s - warmup);
-    }
-
-    /** Key prefix of the tag head in checkpoints. */
-    static final String TAG_HEAD = "tag_head.";
-
-    /** Sorted tags of the training pairs. */
-    private static List<String> tagVocabulary(List<Pair> pairs) {
-        java.util.TreeSet<String> all = new java.util.TreeSet<>();
-        pairs.forEach(p -> all.addAll(p.tags()));
-        if (all.isEmpty()) {
-            throw new IllegalArgumentException("tagWeight > 0 but no training pair has tags (the data records no "
-                    + "scene facts)");
-        }
-        return List.copyOf(all);
-    }
-
-    /** The tags of the supervised term, in the head's output order (empty when it is off). */
-    public List<String> tags() {
-        return tags;
     }
 
     /** A new configuration. */
@@ -238,24 +192,15 @@ public final class ClipPretrainer implements AutoCloseable {
                 long[] following = advance(epoch, nextBatch);
                 ahead = step + 1 < totalSteps ? prepare(pool, following[0], following[1]) : null;
                 double loss;
-                double contrastive;
-                double tagLoss = 0;
                 double accuracy;
                 double norm;
                 try (NDManager scratch = manager.newSubManager()) {
                     ParameterStore ps = new ParameterStore(scratch, false);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        GlobalImageEncoder.Output vision = model.visionModel().forward(ps, host.pixels(scratch), true);
-                        ClipModel.Output out = model.forward(ps, vision, host.ids(scratch), true);
+                        ClipModel.Output out = model.forward(ps, host.pixels(scratch), host.ids(scratch), true);
                         // [B + K, B]: the B captions, then the K hard negatives
                         NDArray logits = out.logitsPerText();
                         NDArray l = contrastiveLoss(logits);
-                        contrastive = l.getFloat();
-                        if (tagHead != null && host.tagged() > 0) {
-                            NDArray t = tagLoss(ps, vision, host, scratch, true);
-                            tagLoss = t.getFloat();
-                            l = l.add(Ops.mul(t, cfg.tagWeight));
-                        }
                         loss = l.getFloat();
                         if (!Double.isFinite(loss)) {
                             throw new TrainingDivergedException(step, host.indices(), "contrastive loss is " + loss);
@@ -276,7 +221,7 @@ public final class ClipPretrainer implements AutoCloseable {
                 epoch = following[0];
                 nextBatch = following[1];
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, contrastive, tagLoss, 0, norm, cfg.batchSize,
+                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, loss, 0, 0, norm, cfg.batchSize,
                         cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
                 history.add(sm);
                 report(sm, accuracy, metrics, bar);
@@ -320,28 +265,6 @@ public final class ClipPretrainer implements AutoCloseable {
         return Ops.div(text.add(image), -2.0 * n);
     }
 
-    /**
-     * Binary cross-entropy of the tag head on {@code hidden_states[-2]}: mean over the tags, over the pairs that
-     * have tags and over the two readings (patch mean, CLS).
-     */
-    private NDArray tagLoss(ParameterStore ps, GlobalImageEncoder.Output vision, HostBatch host, NDManager m,
-            boolean training) {
-        NDArray x = tagLogits(ps, vision, training); // [2, B, T]
-        NDArray y = Ops.tensor(m, host.tagTargets(), new Shape(1, host.batch(), tags.size()));
-        NDArray w = Ops.tensor(m, host.tagMask(), new Shape(1, host.batch(), 1));
-        // numerically stable: max(x, 0) - x*y + log(1 + exp(-|x|))
-        NDArray bce = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
-        return Ops.div(bce.mul(w).sum(), 2.0 * host.tagged() * tags.size());
-    }
-
-    /** Tag logits {@code [2, B, T]}: of the mean patch token, then of the CLS token, of {@code hidden_states[-2]}. */
-    private NDArray tagLogits(ParameterStore ps, GlobalImageEncoder.Output vision, boolean training) {
-        NDArray h = vision.hiddenState(-2); // [B, 1 + P, C]
-        NDArray patches = h.get(":, 1:, :").mean(new int[] {1});
-        NDArray cls = h.get(":, 0, :");
-        return tagHead.forward(ps, patches.expandDims(0).concat(cls.expandDims(0), 0), training);
-    }
-
     /** Fraction of captions and images whose largest logit is the matching pair (hard negatives compete). */
     private static double diagonalAccuracy(NDArray logitsPerText) {
         return (matches(logitsPerText.argMax(1), logitsPerText.getShape().get(1)) + matches(logitsPerText.argMax(0),
@@ -379,8 +302,6 @@ public final class ClipPretrainer implements AutoCloseable {
         double t2i = 0;
         long hardWins = 0;
         long hardPairs = 0;
-        long tagRight = 0;
-        long tagCount = 0;
         for (int b = 0; b < batches; b++) {
             long[] idx = new long[cfg.batchSize];
             for (int i = 0; i < idx.length; i++) {
@@ -388,22 +309,8 @@ public final class ClipPretrainer implements AutoCloseable {
             }
             HostBatch host = load(pairs, idx, 0);
             try (NDManager scratch = manager.newSubManager()) {
-                ParameterStore ps = new ParameterStore(scratch, false);
-                GlobalImageEncoder.Output vision = model.visionModel().forward(ps, host.pixels(scratch), false);
-                ClipModel.Output out = model.forward(ps, vision, host.ids(scratch), false);
-                if (tagHead != null && host.tagged() > 0) { // the patch-mean reading, the one the LLM's input carries
-                    float[] x = tagLogits(ps, vision, false).get(0).toFloatArray();
-                    for (int i = 0; i < host.batch(); i++) {
-                        if (host.tagMask()[i] == 0) {
-                            continue;
-                        }
-                        for (int t = 0; t < tags.size(); t++) {
-                            int k = i * tags.size() + t;
-                            tagRight += (x[k] > 0) == (host.tagTargets()[k] > 0) ? 1 : 0;
-                            tagCount++;
-                        }
-                    }
-                }
+                ClipModel.Output out = model.forward(new ParameterStore(scratch, false), host.pixels(scratch),
+                        host.ids(scratch), false);
                 NDArray all = out.logitsPerText();
                 long b0 = host.batch();
                 NDArray logits = all.get("0:" + b0); // the comparable figures: without the hard negatives
@@ -420,17 +327,13 @@ public final class ClipPretrainer implements AutoCloseable {
         }
         int n = Math.max(1, batches);
         Validation v = new Validation(loss / n, i2t / n, t2i / n,
-                hardPairs == 0 ? Double.NaN : (double) hardWins / hardPairs,
-                tagCount == 0 ? Double.NaN : (double) tagRight / tagCount);
+                hardPairs == 0 ? Double.NaN : (double) hardWins / hardPairs);
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("val/loss", v.loss());
         m.put("val/image_to_text", v.imageToText());
         m.put("val/text_to_image", v.textToImage());
         if (hardPairs > 0) {
             m.put("val/hard_negative", v.hardNegative());
-        }
-        if (tagCount > 0) {
-            m.put("val/tag_accuracy", v.tagAccuracy());
         }
         for (TrainListener l : cfg.listeners) {
             l.onValidation(step, m);
@@ -479,7 +382,7 @@ public final class ClipPretrainer implements AutoCloseable {
      * captions, then one hard negative per entry of {@code negativeOf} (the index of the image it belongs to).
      */
     private record HostBatch(float[] pixels, long[] ids, int batch, int length, int imageSize, long epoch,
-            List<Object> indices, int[] negativeOf, float[] tagTargets, float[] tagMask, int tagged) {
+            List<Object> indices, int[] negativeOf) {
 
         NDArray pixels(NDManager m) {
             return Ops.tensor(m, pixels, new Shape(batch, 3, imageSize, imageSize));
@@ -526,9 +429,6 @@ public final class ClipPretrainer implements AutoCloseable {
         List<Object> indices = new ArrayList<>(idx.length);
         List<long[]> negatives = new ArrayList<>();
         List<Integer> negativeOf = new ArrayList<>();
-        float[] tagTargets = new float[idx.length * tags.size()];
-        float[] tagMask = new float[idx.length];
-        int tagged = 0;
         for (int i = 0; i < idx.length; i++) {
             Pair p = pairs.get((int) idx[i]);
             indices.add(idx[i]);
@@ -539,16 +439,6 @@ public final class ClipPretrainer implements AutoCloseable {
                 throw new IOException("pair " + idx[i] + ": " + ex.getMessage(), ex);
             }
             System.arraycopy(px, 0, pixels, i * px.length, px.length);
-            if (!tags.isEmpty() && !p.tags().isEmpty()) {
-                tagMask[i] = 1;
-                tagged++;
-                for (String t : p.tags()) {
-                    int k = java.util.Collections.binarySearch(tags, t);
-                    if (k >= 0) { // a held-out tag the training pairs never had is not scored
-                        tagTargets[i * tags.size() + k] = 1;
-                    }
-                }
-            }
             long[] row = textIds(p.text(), len, eos);
             System.arraycopy(row, 0, ids, i * len, len);
             if (cfg.hardNegatives != null) {
@@ -573,7 +463,7 @@ public final class ClipPretrainer implements AutoCloseable {
             ids = all;
         }
         return new HostBatch(pixels, ids, idx.length, len, s, e, indices,
-                negativeOf.stream().mapToInt(Integer::intValue).toArray(), tagTargets, tagMask, tagged);
+                negativeOf.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** The caption's ids, cut to the context with the end token appended, padded to {@code len}. */
@@ -609,7 +499,6 @@ public final class ClipPretrainer implements AutoCloseable {
         private Path metricsFile;
         private int prefetchThreads = 1;
         private HardNegatives hardNegatives;
-        private double tagWeight;
         private boolean progress;
         private final List<TrainListener> listeners = new ArrayList<>();
 
@@ -724,12 +613,6 @@ public final class ClipPretrainer implements AutoCloseable {
             return this;
         }
 
-        /** Weight of the supervised tag term (0 = off, CLIP's objective alone); needs pairs with tags. */
-        public Builder tagWeight(double w) {
-            this.tagWeight = w;
-            return this;
-        }
-
         /** Show a console progress bar (stderr). */
         public Builder progress(boolean show) {
             this.progress = show;
@@ -750,10 +633,9 @@ public final class ClipPretrainer implements AutoCloseable {
                 throw new IllegalArgumentException("ClipPretrainer needs a config, a tokenizer and training pairs");
             }
             if (epochs <= 0 && maxSteps <= 0 || batchSize < 2 || !(lr > 0) || !(clipNorm > 0) || warmup < 0
-                    || weightDecay < 0 || !(std > 0) || !(tagWeight >= 0 && Double.isFinite(tagWeight))) {
+                    || weightDecay < 0 || !(std > 0)) {
                 throw new IllegalArgumentException("epochs or maxSteps, lr, clipNorm and std must be positive, "
-                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup, weightDecay and tagWeight"
-                        + " >= 0");
+                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup and weightDecay >= 0");
             }
             if (train.size() < batchSize) {
                 throw new IllegalArgumentException("ClipPretrainer: " + train.size() + " training pairs do not fill"

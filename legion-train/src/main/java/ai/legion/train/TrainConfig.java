@@ -60,7 +60,6 @@ import java.util.regex.PatternSyntaxException;
  *     and dynamic loss scaling; for GPUs (float16 matmuls are slow or missing on CPU)
  * @param hardNegatives vision pretraining only: groups of interchangeable words ({@link HardNegatives}); each
  *     caption gets a negative with one of them swapped for another of its group
- * @param tagWeight vision pretraining only: weight of the supervised term on the scene facts' tags (0 = off)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TrainConfig(
@@ -97,8 +96,7 @@ public record TrainConfig(
         @JsonProperty("balanced") Boolean balanced,
         @JsonProperty("device") String device,
         @JsonProperty("precision") String precision,
-        @JsonProperty("hard_negatives") List<List<String>> hardNegatives,
-        @JsonProperty("tag_weight") Double tagWeight) {
+        @JsonProperty("hard_negatives") List<List<String>> hardNegatives) {
 
     /** The values {@code save_precision} accepts. */
     public static final List<String> SAVE_PRECISIONS = List.of("float32", "mixed_bf16");
@@ -166,7 +164,6 @@ public record TrainConfig(
         finiteAtLeastZero("ce_weight", ceWeight);
         finiteAtLeastZero("bce_weight", bceWeight);
         finiteAtLeastZero("dice_weight", diceWeight);
-        finiteAtLeastZero("tag_weight", tagWeight);
         atLeastZero("checkpoint_every", checkpointEvery);
         atLeastZero("validate_every", validateEvery);
         if (prefetchThreads != null && (prefetchThreads < 0 || prefetchThreads > 256)) {

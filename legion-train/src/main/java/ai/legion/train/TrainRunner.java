@@ -17,7 +17,6 @@ import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.DatasetException;
-import ai.legion.data.SceneFacts;
 import ai.legion.data.dataset.Stage1Dataset;
 import ai.legion.data.sample.Stage1SampleBuilder;
 import ai.legion.data.synthscars.SynthScarsReader;
@@ -131,8 +130,7 @@ public final class TrainRunner {
                     .checkpointDir(path(cfg.checkpointDir())).checkpointEvery(TrainConfig.or(cfg.checkpointEvery(), 0L))
                     .validateEvery(TrainConfig.or(cfg.validateEvery(), 0L)).metricsFile(path(cfg.metricsFile()))
                     .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress)
-                    .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()))
-                    .tagWeight(TrainConfig.or(cfg.tagWeight(), 0.0));
+                    .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()));
             List<ClipPretrainer.Pair> val = pairs(records(data, TrainConfig.or(cfg.valSplit(), "test")));
             if (!val.isEmpty()) {
                 b.validate(val);
@@ -160,37 +158,21 @@ public final class TrainRunner {
 
     /** Keys of vision pretraining are an error elsewhere rather than silently ignored. */
     private void onlyForClip() {
-        for (String key : cfg.hardNegatives() != null ? List.of("hard_negatives")
-                : cfg.tagWeight() != null ? List.of("tag_weight") : List.<String>of()) {
-            throw new IllegalArgumentException("config key '" + key + "' applies to vision pretraining (train clip)"
+        if (cfg.hardNegatives() != null) {
+            throw new IllegalArgumentException("config key 'hard_negatives' applies to vision pretraining (train clip)"
                     + " only");
         }
     }
 
-    /** Image/caption pairs of the records that have a caption, tagged with their scene facts if they have them. */
+    /** Image/caption pairs of the records that have a caption. */
     private static List<ClipPretrainer.Pair> pairs(List<ArtifactRecord> records) {
         List<ClipPretrainer.Pair> out = new ArrayList<>();
         for (ArtifactRecord r : records) {
             if (r.caption() != null && !r.caption().isBlank()) {
-                out.add(new ClipPretrainer.Pair(r.image(), r.caption(), r.sceneFacts().map(TrainRunner::tags)
-                        .orElse(List.of())));
+                out.add(new ClipPretrainer.Pair(r.image(), r.caption()));
             }
         }
         return out;
-    }
-
-    /**
-     * The supervised tags of a scene: {@code object:T} for each object type in it, {@code kind:K} for each
-     * artifact kind and {@code artifact_on:T} for each object type that carries an artifact.
-     */
-    static List<String> tags(SceneFacts f) {
-        java.util.TreeSet<String> t = new java.util.TreeSet<>();
-        f.objects().forEach(o -> t.add("object:" + o.type()));
-        for (SceneFacts.RefFacts r : f.refs()) {
-            t.add("kind:" + r.kind());
-            t.add("artifact_on:" + r.object());
-        }
-        return List.copyOf(t);
     }
 
     /**

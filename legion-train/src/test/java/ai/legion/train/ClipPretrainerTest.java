@@ -249,40 +249,6 @@ class ClipPretrainerTest {
         }
     }
 
-    /** The supervised term: tags from the scene facts, a falling tag loss, and no head in the written folder. */
-    @Test
-    void tagTermLearnsTheScenesTagsAndStaysOutOfTheFolder() throws Exception {
-        List<ClipPretrainer.Pair> tagged = new ArrayList<>();
-        for (ArtifactRecord r : Stage1TrainerTest.simRecords(tmp.resolve("sim"))) {
-            tagged.add(new ClipPretrainer.Pair(r.image(), r.caption(), TrainRunner.tags(r.sceneFacts().orElseThrow())));
-        }
-        assertTrue(tagged.get(0).tags().stream().anyMatch(t -> t.startsWith("object:")), tagged.get(0).tags().toString());
-        assertTrue(tagged.get(0).tags().stream().anyMatch(t -> t.startsWith("kind:")), tagged.get(0).tags().toString());
-        Path out = tmp.resolve("clip-tagged");
-        List<StepMetrics> h;
-        ClipPretrainer.Validation v;
-        double before;
-        try (ClipPretrainer t = trainer().train(tagged).validate(tagged).tagWeight(1.0).maxSteps(30).build()) {
-            assertTrue(t.tags().containsAll(tagged.get(0).tags()), t.tags().toString());
-            before = t.validate().tagAccuracy();
-            h = t.fit();
-            v = t.validate();
-            t.save(out);
-        }
-        double first = (h.get(0).bce() + h.get(1).bce() + h.get(2).bce()) / 3;
-        double last = (h.get(27).bce() + h.get(28).bce() + h.get(29).bce()) / 3;
-        assertTrue(first > 0.5 && last < first - 0.1, "tag loss " + first + " -> " + last);
-        for (StepMetrics m : h) {
-            assertEquals(m.ce() + m.bce(), m.loss(), 1e-4, "loss = contrastive + 1.0 x tags at step " + m.step());
-        }
-        assertTrue(v.tagAccuracy() > before + 0.1, "held-in tag accuracy " + before + " -> " + v.tagAccuracy());
-        String header = new String(java.nio.file.Files.readAllBytes(out.resolve("model.safetensors")),
-                java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertTrue(!header.contains("tag_head") && header.contains("vision_model."), "the folder is CLIP's keys only");
-        assertThrows(IllegalArgumentException.class, () -> trainer().tagWeight(1.0).build(),
-                "pairs without tags cannot feed the tag term");
-    }
-
     @Test
     void theWrittenFolderIsStageOnesFrozenTower() throws Exception {
         Path out = tmp.resolve("clip-out");
