@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -57,6 +58,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * end token appended. Checkpoints, resume (bit-exact on CPU: the data order is a seeded permutation per epoch and
  * nothing else is random), metrics lines and the progress bar follow stage 1; the output is an HF
  * {@code CLIPModel} folder ({@link LegionSaver#saveClip}).
+ *
+ * <p>With {@link Builder#hardNegatives} each caption also brings a {@link HardNegatives hard negative} (one word
+ * swapped), appended to the batch's texts: {@code L} becomes {@code [B + K, B]}, the image-to-text cross-entropy
+ * runs over all {@code B + K} texts and the text-to-image one over the {@code B} true captions (NegCLIP's loss).
  */
 public final class ClipPretrainer implements AutoCloseable {
 
@@ -69,8 +74,12 @@ public final class ClipPretrainer implements AutoCloseable {
         }
     }
 
-    /** Mean loss and retrieval accuracy over held-out pairs, in batches of the training batch size. */
-    public record Validation(double loss, double imageToText, double textToImage) {}
+    /**
+     * Mean loss and retrieval accuracy over held-out pairs, in batches of the training batch size, without hard
+     * negatives (comparable across runs); with them configured, {@code hardNegative} is the share of images whose
+     * caption scores above its own hard negative (chance 0.5), else NaN.
+     */
+    public record Validation(double loss, double imageToText, double textToImage, double hardNegative) {}
 
     private final Builder cfg;
     private final NDManager manager;
@@ -189,6 +198,7 @@ public final class ClipPretrainer implements AutoCloseable {
                     ParameterStore ps = new ParameterStore(scratch, false);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         ClipModel.Output out = model.forward(ps, host.pixels(scratch), host.ids(scratch), true);
+                        // [B + K, B]: the B captions, then the K hard negatives
                         NDArray logits = out.logitsPerText();
                         NDArray l = contrastiveLoss(logits);
                         loss = l.getFloat();
@@ -242,28 +252,33 @@ public final class ClipPretrainer implements AutoCloseable {
 
     /**
      * HF {@code clip_loss}: the mean of the text-to-image and image-to-text cross-entropies with the matching
-     * pair as the target, i.e. of the two log-softmaxes' diagonals.
+     * pair as the target, i.e. of the two log-softmaxes' diagonals. Rows beyond the number of images are hard
+     * negatives: they compete in each image's softmax over texts (column) and are no one's target; their own
+     * softmax over images is masked out by the diagonal.
      */
     static NDArray contrastiveLoss(NDArray logitsPerText) {
-        long n = logitsPerText.getShape().get(0);
-        NDArray eye = logitsPerText.getManager().eye((int) n).toType(logitsPerText.getDataType(), false);
+        long texts = logitsPerText.getShape().get(0);
+        long n = logitsPerText.getShape().get(1);
+        NDArray eye = logitsPerText.getManager().eye((int) texts, (int) n, 0, logitsPerText.getDataType());
         NDArray text = logitsPerText.logSoftmax(1).mul(eye).sum();
         NDArray image = logitsPerText.logSoftmax(0).mul(eye).sum();
         return Ops.div(text.add(image), -2.0 * n);
     }
 
-    /** Fraction of rows and columns whose largest logit is the matching pair. */
+    /** Fraction of captions and images whose largest logit is the matching pair (hard negatives compete). */
     private static double diagonalAccuracy(NDArray logitsPerText) {
-        return (matches(logitsPerText.argMax(1)) + matches(logitsPerText.argMax(0))) / 2.0;
+        return (matches(logitsPerText.argMax(1), logitsPerText.getShape().get(1)) + matches(logitsPerText.argMax(0),
+                logitsPerText.getShape().get(1))) / 2.0;
     }
 
-    private static double matches(NDArray argMax) {
+    /** Share of the first {@code n} entries that point at their own index. */
+    private static double matches(NDArray argMax, long n) {
         long[] best = argMax.toLongArray();
         int hit = 0;
-        for (int i = 0; i < best.length; i++) {
+        for (int i = 0; i < n; i++) {
             hit += best[i] == i ? 1 : 0;
         }
-        return (double) hit / best.length;
+        return (double) hit / n;
     }
 
     /** OpenCLIP keeps the temperature above 1/100: {@code logit_scale.clamp_(0, ln 100)}. */
@@ -285,6 +300,8 @@ public final class ClipPretrainer implements AutoCloseable {
         double loss = 0;
         double i2t = 0;
         double t2i = 0;
+        long hardWins = 0;
+        long hardPairs = 0;
         for (int b = 0; b < batches; b++) {
             long[] idx = new long[cfg.batchSize];
             for (int i = 0; i < idx.length; i++) {
@@ -294,18 +311,30 @@ public final class ClipPretrainer implements AutoCloseable {
             try (NDManager scratch = manager.newSubManager()) {
                 ClipModel.Output out = model.forward(new ParameterStore(scratch, false), host.pixels(scratch),
                         host.ids(scratch), false);
-                NDArray logits = out.logitsPerText();
+                NDArray all = out.logitsPerText();
+                long b0 = host.batch();
+                NDArray logits = all.get("0:" + b0); // the comparable figures: without the hard negatives
                 loss += contrastiveLoss(logits).getFloat();
-                t2i += matches(logits.argMax(1));
-                i2t += matches(logits.argMax(0));
+                t2i += matches(logits.argMax(1), b0);
+                i2t += matches(logits.argMax(0), b0);
+                float[] l = all.toFloatArray();
+                for (int k = 0; k < host.negativeOf().length; k++) {
+                    int i = host.negativeOf()[k];
+                    hardWins += l[(int) (i * b0 + i)] > l[(int) ((b0 + k) * b0 + i)] ? 1 : 0;
+                    hardPairs++;
+                }
             }
         }
         int n = Math.max(1, batches);
-        Validation v = new Validation(loss / n, i2t / n, t2i / n);
+        Validation v = new Validation(loss / n, i2t / n, t2i / n,
+                hardPairs == 0 ? Double.NaN : (double) hardWins / hardPairs);
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("val/loss", v.loss());
         m.put("val/image_to_text", v.imageToText());
         m.put("val/text_to_image", v.textToImage());
+        if (hardPairs > 0) {
+            m.put("val/hard_negative", v.hardNegative());
+        }
         for (TrainListener l : cfg.listeners) {
             l.onValidation(step, m);
         }
@@ -348,16 +377,19 @@ public final class ClipPretrainer implements AutoCloseable {
         }
     }
 
-    /** A batch decoded on the host: pixels and padded ids, ready to become arrays. */
+    /**
+     * A batch decoded on the host: pixels and padded ids, ready to become arrays. The ids hold the {@code batch}
+     * captions, then one hard negative per entry of {@code negativeOf} (the index of the image it belongs to).
+     */
     private record HostBatch(float[] pixels, long[] ids, int batch, int length, int imageSize, long epoch,
-            List<Object> indices) {
+            List<Object> indices, int[] negativeOf) {
 
         NDArray pixels(NDManager m) {
             return Ops.tensor(m, pixels, new Shape(batch, 3, imageSize, imageSize));
         }
 
         NDArray ids(NDManager m) {
-            return Ops.tensor(m, ids, new Shape(batch, length));
+            return Ops.tensor(m, ids, new Shape(ids.length / length, length));
         }
     }
 
@@ -395,6 +427,8 @@ public final class ClipPretrainer implements AutoCloseable {
         long[] ids = new long[idx.length * len];
         Arrays.fill(ids, cfg.config.textConfig().padTokenId());
         List<Object> indices = new ArrayList<>(idx.length);
+        List<long[]> negatives = new ArrayList<>();
+        List<Integer> negativeOf = new ArrayList<>();
         for (int i = 0; i < idx.length; i++) {
             Pair p = pairs.get((int) idx[i]);
             indices.add(idx[i]);
@@ -405,12 +439,42 @@ public final class ClipPretrainer implements AutoCloseable {
                 throw new IOException("pair " + idx[i] + ": " + ex.getMessage(), ex);
             }
             System.arraycopy(px, 0, pixels, i * px.length, px.length);
-            long[] tokens = cfg.tokenizer.encode(p.text(), true);
-            int n = Math.min(tokens.length, len - 1);
-            System.arraycopy(tokens, 0, ids, i * len, n);
-            ids[i * len + n] = eos;
+            long[] row = textIds(p.text(), len, eos);
+            System.arraycopy(row, 0, ids, i * len, len);
+            if (cfg.hardNegatives != null) {
+                // a generator per (seed, epoch, pair): resumed and uninterrupted runs draw the same negatives
+                SplittableRandom rng = new SplittableRandom(cfg.seed * 0x9E3779B97F4A7C15L ^ e * 0xC2B2AE3D27D4EB4FL
+                        ^ idx[i]);
+                for (String c : cfg.hardNegatives.candidates(p.text(), rng)) {
+                    long[] neg = textIds(c, len, eos);
+                    if (!Arrays.equals(neg, row)) { // a swap past the context length changes nothing the model sees
+                        negatives.add(neg);
+                        negativeOf.add(i);
+                        break;
+                    }
+                }
+            }
         }
-        return new HostBatch(pixels, ids, idx.length, len, s, e, indices);
+        if (!negatives.isEmpty()) {
+            long[] all = Arrays.copyOf(ids, ids.length + negatives.size() * len);
+            for (int k = 0; k < negatives.size(); k++) {
+                System.arraycopy(negatives.get(k), 0, all, ids.length + k * len, len);
+            }
+            ids = all;
+        }
+        return new HostBatch(pixels, ids, idx.length, len, s, e, indices,
+                negativeOf.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** The caption's ids, cut to the context with the end token appended, padded to {@code len}. */
+    private long[] textIds(String text, int len, int eos) {
+        long[] row = new long[len];
+        Arrays.fill(row, cfg.config.textConfig().padTokenId());
+        long[] tokens = cfg.tokenizer.encode(text, true);
+        int n = Math.min(tokens.length, len - 1);
+        System.arraycopy(tokens, 0, row, 0, n);
+        row[n] = eos;
+        return row;
     }
 
     /** Configuration. */
@@ -434,6 +498,7 @@ public final class ClipPretrainer implements AutoCloseable {
         private long validateEvery;
         private Path metricsFile;
         private int prefetchThreads = 1;
+        private HardNegatives hardNegatives;
         private boolean progress;
         private final List<TrainListener> listeners = new ArrayList<>();
 
@@ -539,6 +604,12 @@ public final class ClipPretrainer implements AutoCloseable {
         /** Threads decoding the next batch while the current one trains. */
         public Builder prefetchThreads(int n) {
             this.prefetchThreads = n;
+            return this;
+        }
+
+        /** Adds a hard negative caption per pair (NegCLIP); {@code null} for CLIP's plain objective. */
+        public Builder hardNegatives(HardNegatives h) {
+            this.hardNegatives = h;
             return this;
         }
 

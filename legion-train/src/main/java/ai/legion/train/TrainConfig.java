@@ -58,6 +58,8 @@ import java.util.regex.PatternSyntaxException;
  * @param precision {@code float32} (default) or {@code float16}: the weights loaded from {@code model} are
  *     held in float16 (bf16 checkpoints are widened to it) and trained with float32 master weights in AdamW
  *     and dynamic loss scaling; for GPUs (float16 matmuls are slow or missing on CPU)
+ * @param hardNegatives vision pretraining only: groups of interchangeable words ({@link HardNegatives}); each
+ *     caption gets a negative with one of them swapped for another of its group
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TrainConfig(
@@ -93,7 +95,8 @@ public record TrainConfig(
         @JsonProperty("feature_cache") String featureCache,
         @JsonProperty("balanced") Boolean balanced,
         @JsonProperty("device") String device,
-        @JsonProperty("precision") String precision) {
+        @JsonProperty("precision") String precision,
+        @JsonProperty("hard_negatives") List<List<String>> hardNegatives) {
 
     /** The values {@code save_precision} accepts. */
     public static final List<String> SAVE_PRECISIONS = List.of("float32", "mixed_bf16");
@@ -187,6 +190,13 @@ public record TrainConfig(
             }
         }
         validateCreate();
+        if (hardNegatives != null) {
+            try {
+                new HardNegatives(hardNegatives);
+            } catch (IllegalArgumentException e) {
+                throw bad("hard_negatives", hardNegatives, "groups of interchangeable words (" + e.getMessage() + ")");
+            }
+        }
         if (lora != null && !lora.isNull()) {
             if (!lora.isObject()) {
                 throw bad("lora", lora, "an object {r, alpha, dropout} or null");

@@ -58,6 +58,7 @@ public final class TrainRunner {
     /** Stage 1: trains, exports to {@code output}, returns the step metrics. */
     public List<StepMetrics> stage1(TrainListener listener, boolean progress) throws IOException, CheckpointException,
             DatasetException {
+        onlyForClip();
         Path data = require(path(cfg.data()), "data");
         try (LegionModel model = model()) {
             List<ArtifactRecord> train = records(data, TrainConfig.or(cfg.trainSplit(), "train"));
@@ -128,7 +129,8 @@ public final class TrainRunner {
                     .weightDecay(TrainConfig.or(cfg.weightDecay(), 0.2)).seed(TrainConfig.or(cfg.seed(), 0L))
                     .checkpointDir(path(cfg.checkpointDir())).checkpointEvery(TrainConfig.or(cfg.checkpointEvery(), 0L))
                     .validateEvery(TrainConfig.or(cfg.validateEvery(), 0L)).metricsFile(path(cfg.metricsFile()))
-                    .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress);
+                    .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress)
+                    .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()));
             List<ClipPretrainer.Pair> val = pairs(records(data, TrainConfig.or(cfg.valSplit(), "test")));
             if (!val.isEmpty()) {
                 b.validate(val);
@@ -141,8 +143,9 @@ public final class TrainRunner {
                 if (!val.isEmpty()) {
                     ClipPretrainer.Validation v = trainer.validate();
                     System.out.printf("vision pretraining: held-out loss %.4f, top-1 retrieval image->text %.3f, "
-                            + "text->image %.3f (batches of %d)%n", v.loss(), v.imageToText(), v.textToImage(),
-                            TrainConfig.or(cfg.batchSize(), 128));
+                            + "text->image %.3f (batches of %d)%s%n", v.loss(), v.imageToText(), v.textToImage(),
+                            TrainConfig.or(cfg.batchSize(), 128), Double.isNaN(v.hardNegative()) ? ""
+                                    : String.format(", caption above its hard negative %.3f", v.hardNegative()));
                 }
                 Path out = path(cfg.output());
                 if (out != null && trainer.step() >= trainer.totalSteps()) {
@@ -150,6 +153,14 @@ public final class TrainRunner {
                 }
                 return history;
             }
+        }
+    }
+
+    /** Keys of vision pretraining are an error elsewhere rather than silently ignored. */
+    private void onlyForClip() {
+        if (cfg.hardNegatives() != null) {
+            throw new IllegalArgumentException("config key 'hard_negatives' applies to vision pretraining (train clip)"
+                    + " only");
         }
     }
 
@@ -269,6 +280,7 @@ public final class TrainRunner {
      */
     public List<StepMetrics> stage2(TrainListener listener, boolean progress) throws IOException, CheckpointException,
             DatasetException {
+        onlyForClip();
         Path data = require(path(cfg.data()), "data");
         if (cfg.model() == null) {
             throw new IllegalArgumentException("stage 2 needs \"model\": the stage-1 model folder");

@@ -96,6 +96,72 @@ class ClipPretrainerTest {
         }
     }
 
+    /** NegCLIP: K extra text rows compete in each image's softmax over texts and are nobody's target. */
+    @Test
+    void hardNegativesJoinOnlyTheImageToTextCrossEntropy() {
+        Random rnd = new Random(2);
+        int n = 4;
+        int texts = 7;
+        float[] logits = new float[texts * n];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        double expected = 0;
+        for (int i = 0; i < n; i++) {
+            double row = 0; // caption i over the n images
+            for (int j = 0; j < n; j++) {
+                row += Math.exp(logits[i * n + j]);
+            }
+            double col = 0; // image i over all texts, negatives included
+            for (int t = 0; t < texts; t++) {
+                col += Math.exp(logits[t * n + i]);
+            }
+            expected += (Math.log(row) - logits[i * n + i]) + (Math.log(col) - logits[i * n + i]);
+        }
+        expected /= 2 * n;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            double got = ClipPretrainer.contrastiveLoss(m.create(logits, new Shape(texts, n))).getFloat();
+            assertEquals(expected, got, 1e-5);
+        }
+    }
+
+    @Test
+    void hardNegativesTrainResumeExactlyAndAreScoredOnHeldOutPairs() throws Exception {
+        HardNegatives swaps = new HardNegatives(List.of(List.of("ball", "box", "house", "tree", "person", "car",
+                "sign")));
+        List<StepMetrics> full;
+        ClipPretrainer.Validation v;
+        try (ClipPretrainer t = trainer().hardNegatives(swaps).validate(pairs).maxSteps(8).build()) {
+            full = t.fit();
+            v = t.validate();
+        }
+        assertTrue(v.hardNegative() >= 0 && v.hardNegative() <= 1, "hard-negative accuracy " + v.hardNegative());
+        try (ClipPretrainer t = trainer().validate(pairs).maxSteps(1).build()) {
+            assertTrue(Double.isNaN(t.validate().hardNegative()), "no hard negatives, no figure");
+        }
+        Path dir = tmp.resolve("hard");
+        RuntimeException killed = new RuntimeException("killed after the checkpoint of step 4");
+        try (ClipPretrainer t = trainer().hardNegatives(swaps).maxSteps(8).checkpointDir(dir).checkpointEvery(4)
+                .listener(new TrainListener() {
+                    @Override
+                    public void onStep(StepMetrics m) {
+                        if (m.step() == 5) {
+                            throw killed;
+                        }
+                    }
+                }).build()) {
+            assertEquals(killed, assertThrows(RuntimeException.class, t::fit));
+        }
+        // the negatives are drawn per (seed, epoch, pair): the resumed run draws those of the uninterrupted one
+        try (ClipPretrainer t = trainer().hardNegatives(swaps).maxSteps(8).checkpointDir(dir).build().resume()) {
+            assertEquals(4, t.step());
+            List<StepMetrics> rest = t.fit();
+            for (int i = 0; i < rest.size(); i++) {
+                assertEquals(full.get(4 + i).loss(), rest.get(i).loss(), 0.0, "step " + rest.get(i).step());
+            }
+        }
+    }
+
     @Test
     void trainingLowersTheLossAndResumeRepeatsIt() throws Exception {
         List<StepMetrics> full;

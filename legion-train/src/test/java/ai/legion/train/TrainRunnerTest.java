@@ -97,6 +97,17 @@ class TrainRunnerTest {
         badRegex.putArray("frozen").add("model.(");
         IOException r = assertThrows(IOException.class, () -> runner(badRegex));
         assertTrue(r.getMessage().contains("'frozen' is \"model.(\""), r.getMessage());
+
+        ObjectNode oneWord = stage1Config();
+        oneWord.putArray("hard_negatives").addArray().add("car");
+        IOException w = assertThrows(IOException.class, () -> runner(oneWord));
+        assertTrue(w.getMessage().contains("'hard_negatives'") && w.getMessage().contains("two distinct words"),
+                w.getMessage());
+        ObjectNode notHere = stage1Config();
+        notHere.putArray("hard_negatives").addArray().add("car").add("tree");
+        IllegalArgumentException n = assertThrows(IllegalArgumentException.class, () -> runner(notHere).stage1(null,
+                false));
+        assertTrue(n.getMessage().contains("'hard_negatives' applies to vision pretraining"), n.getMessage());
     }
 
     /** {@code train clip} writes a CLIP folder; stage 1 takes it as {@code create.clip} (not with clip_config). */
