@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
+import ai.legion.core.report.Explanations;
 import ai.legion.core.report.Verdict;
 import ai.legion.core.text.RougeL;
 import ai.legion.data.ArtifactRecord;
@@ -55,8 +56,12 @@ class DemoModelTest {
             assertTrue(miou >= MIN_MIOU && miou > empty + 0.08, "mIoU " + miou + " (empty mask " + empty + ")");
             assertTrue(rougeL >= MIN_ROUGE_L, "ROUGE-L " + rougeL);
 
-            Verdict real = legion.classify(EXAMPLES.resolve("samples/real.png"));
-            assertEquals(Verdict.Label.REAL, real.label(), "the real sample: " + real);
+            // the policy for an image judged real (upstream explains only fakes): its verdict, and no artifact list
+            ArtifactReport real = legion.analyze(EXAMPLES.resolve("samples/real.png"));
+            assertEquals(Verdict.Label.REAL, real.verdict().orElseThrow().label(), "the real sample: " + real.verdict());
+            assertEquals(Explanations.SKIPPED, real.explanations());
+            assertTrue(real.artifacts().isEmpty() && real.explanationText().isEmpty(), "explanations of a real image: "
+                    + real.explanationText());
         }
     }
 
