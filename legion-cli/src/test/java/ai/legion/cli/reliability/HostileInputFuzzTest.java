@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.legion.core.config.AddedTokens;
+import ai.legion.core.config.ClipConfig;
 import ai.legion.core.config.ClipImageProcessorConfig;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
@@ -369,7 +370,12 @@ class HostileInputFuzzTest {
             TrainConfig cfg = TrainConfig.read(f);
             new TrainRunner(cfg, f);
             JsonNode create = cfg.create();
-            if (create != null && create.isObject()) { // the sizes of a created model, read as the runner reads them
+            if (create != null && create.isObject() && create.has("clip_config") && !create.has("legion_config")) {
+                Path dir = f.resolveSibling("create"); // vision pretraining: a whole CLIPConfig
+                Files.createDirectories(dir);
+                JSON.writeValue(dir.resolve("c.json").toFile(), create.get("clip_config"));
+                ClipConfig.read(dir.resolve("c.json"));
+            } else if (create != null && create.isObject()) { // the sizes of a created model, read as the runner reads them
                 Path dir = f.resolveSibling("create");
                 Files.createDirectories(dir);
                 JSON.writeValue(dir.resolve("l.json").toFile(), create.get("legion_config"));
@@ -384,6 +390,7 @@ class HostileInputFuzzTest {
         };
         configs("train-config-stage1", n(700), examples.resolve("demo-stage1.json"), reader, documented);
         configs("train-config-stage2", n(300), examples.resolve("demo-stage2.json"), reader, documented);
+        configs("train-config-clip", n(300), examples.resolve("demo-clip-hard-negatives.json"), reader, documented);
         check();
     }
 
