@@ -73,35 +73,18 @@ class ClipPretrainerTest {
 
     @Test
     void lossIsTheMeanOfBothCrossEntropies() {
-        Random rnd = new Random(1);
-        int n = 5;
-        float[] logits = new float[n * n];
-        for (int i = 0; i < logits.length; i++) {
-            logits[i] = (float) (rnd.nextGaussian() * 3);
-        }
-        double expected = 0;
-        for (int i = 0; i < n; i++) {
-            double row = 0;
-            double col = 0;
-            for (int j = 0; j < n; j++) {
-                row += Math.exp(logits[i * n + j]);
-                col += Math.exp(logits[j * n + i]);
-            }
-            expected += (Math.log(row) - logits[i * n + i]) + (Math.log(col) - logits[i * n + i]);
-        }
-        expected /= 2 * n;
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            double got = ClipPretrainer.contrastiveLoss(m.create(logits, new Shape(n, n))).getFloat();
-            assertEquals(expected, got, 1e-5);
-        }
+        assertLossMatchesTheDefinition(5, 5, 1);
     }
 
     /** NegCLIP: K extra text rows compete in each image's softmax over texts and are nobody's target. */
     @Test
     void hardNegativesJoinOnlyTheImageToTextCrossEntropy() {
-        Random rnd = new Random(2);
-        int n = 4;
-        int texts = 7;
+        assertLossMatchesTheDefinition(7, 4, 2);
+    }
+
+    /** Random logits {@code [texts, n]}: the loss against the cross-entropies written out. */
+    private static void assertLossMatchesTheDefinition(int texts, int n, long seed) {
+        Random rnd = new Random(seed);
         float[] logits = new float[texts * n];
         for (int i = 0; i < logits.length; i++) {
             logits[i] = (float) (rnd.nextGaussian() * 3);
@@ -112,7 +95,7 @@ class ClipPretrainerTest {
             for (int j = 0; j < n; j++) {
                 row += Math.exp(logits[i * n + j]);
             }
-            double col = 0; // image i over all texts, negatives included
+            double col = 0; // image i over all texts, hard negatives included
             for (int t = 0; t < texts; t++) {
                 col += Math.exp(logits[t * n + i]);
             }
