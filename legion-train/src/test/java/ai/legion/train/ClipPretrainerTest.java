@@ -82,6 +82,18 @@ class ClipPretrainerTest {
         assertLossMatchesTheDefinition(7, 4, 2);
     }
 
+    /** A listener that throws {@code e} when step {@code step} is reported, as a kill would end the run there. */
+    private static TrainListener killAt(long step, RuntimeException e) {
+        return new TrainListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                if (m.step() == step) {
+                    throw e;
+                }
+            }
+        };
+    }
+
     /** Random logits {@code [texts, n]}: the loss against the cross-entropies written out. */
     private static void assertLossMatchesTheDefinition(int texts, int n, long seed) {
         Random rnd = new Random(seed);
@@ -125,14 +137,7 @@ class ClipPretrainerTest {
         Path dir = tmp.resolve("hard");
         RuntimeException killed = new RuntimeException("killed after the checkpoint of step 4");
         try (ClipPretrainer t = trainer().hardNegatives(swaps).maxSteps(8).checkpointDir(dir).checkpointEvery(4)
-                .listener(new TrainListener() {
-                    @Override
-                    public void onStep(StepMetrics m) {
-                        if (m.step() == 5) {
-                            throw killed;
-                        }
-                    }
-                }).build()) {
+                .listener(killAt(5, killed)).build()) {
             assertEquals(killed, assertThrows(RuntimeException.class, t::fit));
         }
         // the negatives are drawn per (seed, epoch, pair): the resumed run draws those of the uninterrupted one
@@ -163,14 +168,7 @@ class ClipPretrainerTest {
         Path metrics = tmp.resolve("half-metrics.jsonl");
         RuntimeException killed = new RuntimeException("killed at step 12, after the checkpoint of step 10");
         try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).checkpointEvery(5).metricsFile(metrics)
-                .listener(new TrainListener() {
-                    @Override
-                    public void onStep(StepMetrics m) {
-                        if (m.step() == 12) {
-                            throw killed;
-                        }
-                    }
-                }).build()) {
+                .listener(killAt(12, killed)).build()) {
             assertEquals(killed, assertThrows(RuntimeException.class, t::fit));
         }
         try (ClipPretrainer t = trainer().maxSteps(24).checkpointDir(half).metricsFile(metrics).build().resume()) {
