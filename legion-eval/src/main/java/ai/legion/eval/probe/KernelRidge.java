@@ -102,19 +102,8 @@ public final class KernelRidge {
             }
         }
         int k = targets[0].length;
-        double[] rowMean = new double[gram.length];
-        for (int i = 0; i < gram.length; i++) {
-            double s = 0;
-            for (int f : fitRows) {
-                s += gram[i][f];
-            }
-            rowMean[i] = s / n;
-        }
-        double c = 0;
-        for (int f : fitRows) {
-            c += rowMean[f];
-        }
-        c /= n;
+        double[] rowMean = rowMeans(gram, fitRows);
+        double c = fitMean(rowMean, fitRows);
         double[] ybar = new double[k];
         for (double[] t : targets) {
             if (t.length != k) {
@@ -164,19 +153,37 @@ public final class KernelRidge {
 
     /** The mean of the diagonal of the centred Gram matrix over the fitting rows (a scale for lambda). */
     public static double centredTrace(double[][] gram, int[] fitRows) {
-        int n = fitRows.length;
-        double c = 0;
-        double[] m = new double[n];
-        for (int i = 0; i < n; i++) {
-            for (int f : fitRows) {
-                m[i] += gram[fitRows[i]][f] / n;
-            }
-            c += m[i] / n;
-        }
+        double[] rowMean = rowMeans(gram, fitRows);
+        double c = fitMean(rowMean, fitRows);
         double t = 0;
-        for (int i = 0; i < n; i++) {
-            t += gram[fitRows[i]][fitRows[i]] - 2 * m[i] + c;
+        for (int f : fitRows) {
+            t += gram[f][f] - 2 * rowMean[f] + c;
         }
-        return t / n;
+        return t / fitRows.length;
+    }
+
+    /**
+     * Centring the features on the fitting rows' mean turns {@code G[i][j]} into {@code G[i][j] - m[i] - m[j] + c}:
+     * {@code m[i]} is row {@code i}'s mean over the fitting columns ({@link #rowMeans}), {@code c} the mean of
+     * {@code m} over the fitting rows ({@link #fitMean}).
+     */
+    private static double[] rowMeans(double[][] gram, int[] fitRows) {
+        double[] m = new double[gram.length];
+        for (int i = 0; i < gram.length; i++) {
+            double s = 0;
+            for (int f : fitRows) {
+                s += gram[i][f];
+            }
+            m[i] = s / fitRows.length;
+        }
+        return m;
+    }
+
+    private static double fitMean(double[] rowMean, int[] fitRows) {
+        double c = 0;
+        for (int f : fitRows) {
+            c += rowMean[f];
+        }
+        return c / fitRows.length;
     }
 }
