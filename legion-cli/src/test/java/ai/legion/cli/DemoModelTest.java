@@ -11,6 +11,7 @@ import ai.legion.core.report.Verdict;
 import ai.legion.core.text.RougeL;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.synthscars.SynthScarsReader;
+import ai.legion.eval.grounding.GroundingScorer;
 import ai.legion.eval.metrics.LocalizationMetrics;
 import ai.legion.models.inference.BatchItem;
 import ai.legion.Legion;
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The committed demo model (examples/demo-model) on the held-out scars-sim samples in examples/samples:
- * it finds the artifacts (union-mask mIoU well above the empty-mask baseline), explains them, and tells
- * the real sample from the fakes. Guards the demo model and the whole analysis path against regressions.
+ * it finds the artifacts (union-mask mIoU well above the empty-mask baseline), explains them naming objects that
+ * are in the picture, and tells the real sample from the fakes. Guards the demo model and the whole analysis path against regressions.
  */
 class DemoModelTest {
 
@@ -36,6 +37,8 @@ class DemoModelTest {
             r.forEach(records::add);
         }
         assertEquals(3, records.size());
+        GroundingScorer scorer = GroundingScorer.of(records).orElseThrow(() -> new AssertionError(
+                "the samples' annotations carry no scene facts (re-pick them with legion data samples)"));
         RougeL rouge = RougeL.withStemmer();
         try (LegionAnalyzer legion = Legion.analyzer().model(EXAMPLES.resolve("demo-model")).build()) {
             List<BatchItem> items = legion.analyzeAll(records.stream().map(ArtifactRecord::image).toList());
@@ -52,6 +55,10 @@ class DemoModelTest {
                 empty += LocalizationMetrics.miou(BinaryMask.empty(report.imageHeight(), report.imageWidth()), gt)
                         / records.size();
                 rougeL += rouge.fmeasure(report.explanationText(), records.get(i).caption()) / records.size();
+                List<String> scene = records.get(i).facts().types();
+                List<String> named = scorer.named(report.explanationText());
+                assertTrue(named.stream().anyMatch(scene::contains), report.source() + ": the text names no object of "
+                        + "the scene " + scene + " (named: " + named + ")");
             }
             assertTrue(miou >= MIN_MIOU && miou > empty + 0.08, "mIoU " + miou + " (empty mask " + empty + ")");
             assertTrue(rougeL >= MIN_ROUGE_L, "ROUGE-L " + rougeL);
@@ -65,8 +72,14 @@ class DemoModelTest {
         }
     }
 
-    /** Measured on these samples when the demo model was committed: mIoU 0.624 (empty mask 0.448), ROUGE-L 0.575. */
-    private static final double MIN_MIOU = 0.58;
+    /**
+     * Measured on these samples when the demo model was committed (2026-12-07, vision-pretrained tower): mIoU 0.639
+     * (empty mask 0.448), ROUGE-L 0.480. Each summary names an object of its scene (fake-1 the box and the car,
+     * fake-2 and fake-3 the box), but on none of the three does an artifact that overlaps a ground-truth artifact at
+     * IoU >= 0.3 also name an object of the scene (fake-3's mask finds the ball's blotch at IoU 0.85 and calls it
+     * the person's arms): issue 13's per-sample bar is not met yet (docs/TRAINING.md).
+     */
+    private static final double MIN_MIOU = 0.60;
 
-    private static final double MIN_ROUGE_L = 0.52;
+    private static final double MIN_ROUGE_L = 0.44;
 }

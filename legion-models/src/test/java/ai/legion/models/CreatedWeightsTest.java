@@ -9,12 +9,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.legion.core.config.ClipVisionConfig;
 import ai.legion.core.config.LegionConfig;
 import ai.legion.core.config.SamConfig;
-import ai.legion.core.io.Checkpoint;
-import ai.legion.core.io.Checkpoints;
-import ai.legion.core.io.NDArrayLoader;
 import ai.legion.models.nn.Init;
 import ai.legion.models.nn.WeightMap;
-import ai.legion.models.testing.Parity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,12 +21,13 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * A model created from scratch draws each parameter as its block declares, in registration order. The
- * committed demo model was created that way (std 0.02, seed 0, docs/TRAINING.md) and trained with CLIP
- * frozen, so its CLIP weights are still the created ones. {@code demo-created-seed0.tsv} holds the first
- * three values of every drawn array of that creation (checked element for element against the
- * key-pattern rules {@code LegionModel.create} used before the blocks declared their inits), so a
- * reordered or re-ruled draw anywhere shows.
+ * A model created from scratch draws each parameter as its block declares, in registration order. The demo
+ * model of 2026-11-27 was created that way (std 0.02, seed 0) with its CLIP tower at 64 px / 8-px patches
+ * ({@code demo-created-clip-config.json}; the LLM and SAM sizes are the current demo model's) and trained with
+ * that tower frozen, so its tower weights were the created ones, compared here in full when that model was
+ * committed. {@code demo-created-seed0.tsv} holds the first three values of every drawn array of that creation
+ * (checked element for element against the key-pattern rules {@code LegionModel.create} used before the blocks
+ * declared their inits), so a reordered or re-ruled draw anywhere shows.
  */
 class CreatedWeightsTest {
 
@@ -40,7 +37,8 @@ class CreatedWeightsTest {
     @Test
     void initializeReproducesTheDemoModelsCreation() throws Exception {
         LegionConfig cfg = LegionConfig.read(DEMO.resolve("config.json"));
-        ClipVisionConfig clip = ClipVisionConfig.read(DEMO.resolve("clip/config.json"));
+        ClipVisionConfig clip = ClipVisionConfig.read(Path.of(CreatedWeightsTest.class.getResource(
+                "demo-created-clip-config.json").toURI()));
         SamConfig sam = SamConfig.read(DEMO.resolve("sam_config.json"));
         WeightMap all = LegionModel.expectedWeights(cfg, clip, sam, true, true);
         Map<String, Integer> kinds = new TreeMap<>();
@@ -53,19 +51,8 @@ class CreatedWeightsTest {
         // linear/conv/embedding weights, biases, norm scales, SAM's Fourier matrix
         assertEquals(Map.of("NORMAL", 141, "ZEROS", 119, "ONES", 35, "N(0, 1.0²)", 1), kinds);
         assertEquals(Init.ONES, all.entries().get("model.grounding_encoder.image_encoder.neck.3.weight").init());
-        try (NDManager m = NDManager.newBaseManager();
-                Checkpoint committed = Checkpoints.open(DEMO.resolve("clip/model.safetensors"))) {
+        try (NDManager m = NDManager.newBaseManager()) {
             all.initialize(m, 0.02f, 0);
-            int compared = 0;
-            for (WeightMap.Entry e : all.entries().values()) {
-                if (e.key().startsWith(LegionModel.TOWER_PREFIX)) {
-                    String key = "vision_model." + e.key().substring(LegionModel.TOWER_PREFIX.length());
-                    NDArray expected = NDArrayLoader.load(committed, key, m, NDArrayLoader.FloatPolicy.FLOAT32);
-                    assertEquals(0.0, Parity.maxAbsDiff(expected, e.parameter().getArray()), key);
-                    compared++;
-                }
-            }
-            assertEquals(committed.keys().size(), compared);
             List<String> golden = readGolden();
             assertEquals(141 + 1, golden.size());
             for (String line : golden) {

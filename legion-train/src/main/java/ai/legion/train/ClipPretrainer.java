@@ -17,7 +17,9 @@ import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.dataset.SeededShuffleSampler;
 import ai.legion.models.clip.ClipModel;
+import ai.legion.models.clip.GlobalImageEncoder;
 import ai.legion.models.loading.LegionSaver;
+import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.WeightMap;
 import ai.legion.train.optim.AdamW;
@@ -32,11 +34,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -62,24 +68,60 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * <p>With {@link Builder#hardNegatives} each caption also brings a {@link HardNegatives hard negative} (one word
  * swapped), appended to the batch's texts: {@code L} becomes {@code [B + K, B]}, the image-to-text cross-entropy
  * runs over all {@code B + K} texts and the text-to-image one over the {@code B} true captions (NegCLIP's loss).
+ *
+ * <p>With {@link Builder#tagWeight} above 0, pairs that carry labels (tags known present or absent: scene facts a
+ * synthetic dataset records, e.g. {@code object:car}, or {@code fake} for a detection folder's images) add a
+ * supervised term, as ViT's own pretraining was supervised: a linear {@code tag_head} reads {@code hidden_states[-2]}
+ * — the layer the LLM reads — once through the mean of the patch tokens and once through the CLS token, and each is
+ * scored with binary cross-entropy against the pair's labels (per tag the mean over the pairs labelling it, then the
+ * mean over tags; a tag a pair does not label is not scored on it). The total loss is
+ * {@code contrastiveWeight · contrastive + tagWeight · tags}; the head is kept in checkpoints and left out of the
+ * saved CLIP folder. Measured on scars-sim (docs/TRAINING.md): captions alone never taught a small tower which objects
+ * a scene holds, the object tags alone did, so the demo tower trains with {@code contrastiveWeight} 0.
  */
 public final class ClipPretrainer implements AutoCloseable {
 
-    /** One training pair. */
-    public record Pair(Path image, String text) {
-        /** Requires both. */
+    /**
+     * One training pair.
+     *
+     * @param labels tags of the supervised term known for this image: present (true) or absent (false); tags not
+     *     in the map are not scored on it (empty when the data records none)
+     */
+    public record Pair(Path image, String text, Map<String, Boolean> labels) {
+        /** Requires all three. */
         public Pair {
             Objects.requireNonNull(image, "image");
             Objects.requireNonNull(text, "text");
+            labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+        }
+
+        /** A pair without labels. */
+        public Pair(Path image, String text) {
+            this(image, text, Map.of());
+        }
+
+        /** A pair labelled on every tag of {@code vocabulary}: present if in {@code present}, else absent. */
+        public static Pair tagged(Path image, String text, Collection<String> present, Collection<String> vocabulary) {
+            Map<String, Boolean> labels = new TreeMap<>();
+            vocabulary.forEach(t -> labels.put(t, present.contains(t)));
+            return new Pair(image, text, labels);
         }
     }
 
     /**
      * Mean loss and retrieval accuracy over held-out pairs, in batches of the training batch size, without hard
      * negatives (comparable across runs); with them configured, {@code hardNegative} is the share of images whose
-     * caption scores above its own hard negative (chance 0.5), else NaN.
+     * caption scores above its own hard negative (chance 0.5), else NaN. With the tag term, {@code tagAccuracy} is
+     * the share of labelled (pair, tag) entries the head gets right from the mean patch token (NaN without), and
+     * {@code tagAccuracies} the same per tag.
      */
-    public record Validation(double loss, double imageToText, double textToImage, double hardNegative) {}
+    public record Validation(double loss, double imageToText, double textToImage, double hardNegative,
+            double tagAccuracy, Map<String, Double> tagAccuracies) {
+        /** Copies the map. */
+        public Validation {
+            tagAccuracies = Collections.unmodifiableMap(new LinkedHashMap<>(tagAccuracies));
+        }
+    }
 
     private final Builder cfg;
     private final NDManager manager;
@@ -92,6 +134,8 @@ public final class ClipPretrainer implements AutoCloseable {
     private final long totalSteps;
     private final long batchesPerEpoch;
     private final TrainableParameter logitScale;
+    private final List<String> tags;
+    private final Linear tagHead;
     private long step;
     private long epoch;
     private long nextBatch;
@@ -103,6 +147,11 @@ public final class ClipPretrainer implements AutoCloseable {
             this.model = new ClipModel(b.config);
             WeightMap weights = new WeightMap();
             model.mapWeights("", weights);
+            this.tags = b.tagWeight > 0 ? tagVocabulary(b.train) : List.of();
+            this.tagHead = tags.isEmpty() ? null : new Linear(b.config.visionConfig().hiddenSize(), tags.size(), true);
+            if (tagHead != null) {
+                tagHead.mapWeights(TAG_HEAD, weights);
+            }
             weights.initialize(manager, b.std, b.seed);
             this.params = Trainables.apply(weights, Trainables.ALL);
             this.optimizer = new AdamW(params, AdamW.Config.LEGION.withWeightDecay(b.weightDecay), manager);
@@ -117,6 +166,25 @@ public final class ClipPretrainer implements AutoCloseable {
         long warmup = Math.min(b.warmup, totalSteps - 1);
         LrSchedule cosine = LrSchedule.cosine(b.lr, Math.max(1, totalSteps - warmup));
         this.schedule = s -> s < warmup ? b.lr * (s + 1) / warmup : cosine.lr(s - warmup);
+    }
+
+    /** Key prefix of the tag head in checkpoints. */
+    static final String TAG_HEAD = "tag_head.";
+
+    /** Sorted tags the training pairs label. */
+    private static List<String> tagVocabulary(List<Pair> pairs) {
+        TreeSet<String> all = new TreeSet<>();
+        pairs.forEach(p -> all.addAll(p.labels().keySet()));
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("tagWeight > 0 but no training pair has labels (the data records no "
+                    + "scene facts)");
+        }
+        return List.copyOf(all);
+    }
+
+    /** The tags of the supervised term, in the head's output order (empty when it is off). */
+    public List<String> tags() {
+        return tags;
     }
 
     /** A new configuration. */
@@ -158,7 +226,8 @@ public final class ClipPretrainer implements AutoCloseable {
     /**
      * Trains until the configured steps are done.
      *
-     * @return the per-step metrics of this call ({@code loss} = {@code ce} = the contrastive loss)
+     * @return the per-step metrics of this call ({@code ce} the contrastive loss, {@code bce} the tag loss,
+     *     {@code loss} their weighted sum)
      * @throws TrainingDivergedException on a non-finite loss or gradient norm
      */
     public List<StepMetrics> fit() throws IOException, CheckpointException {
@@ -192,20 +261,43 @@ public final class ClipPretrainer implements AutoCloseable {
                 long[] following = advance(epoch, nextBatch);
                 ahead = step + 1 < totalSteps ? prepare(pool, following[0], following[1]) : null;
                 double loss;
+                double contrastive;
+                double tagLoss = 0;
                 double accuracy;
                 double norm;
                 try (NDManager scratch = manager.newSubManager()) {
                     ParameterStore ps = new ParameterStore(scratch, false);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        ClipModel.Output out = model.forward(ps, host.pixels(scratch), host.ids(scratch), true);
-                        // [B + K, B]: the B captions, then the K hard negatives
-                        NDArray logits = out.logitsPerText();
-                        NDArray l = contrastiveLoss(logits);
+                        GlobalImageEncoder.Output vision = model.visionModel().forward(ps, host.pixels(scratch), true);
+                        NDArray l = null;
+                        contrastive = 0;
+                        accuracy = Double.NaN;
+                        if (cfg.contrastiveWeight > 0) { // at weight 0 the text tower is not run at all
+                            ClipModel.Output out = model.forward(ps, vision, host.ids(scratch), true);
+                            // [B + K, B]: the B captions, then the K hard negatives
+                            NDArray logits = out.logitsPerText();
+                            l = contrastiveLoss(logits);
+                            contrastive = l.getFloat();
+                            accuracy = diagonalAccuracy(logits);
+                            if (cfg.contrastiveWeight != 1) {
+                                l = Ops.mul(l, cfg.contrastiveWeight);
+                            }
+                        }
+                        if (tagHead != null && host.tagged() > 0) {
+                            NDArray t = tagLoss(ps, vision, host, scratch, true);
+                            tagLoss = t.getFloat();
+                            NDArray weighted = Ops.mul(t, cfg.tagWeight);
+                            l = l == null ? weighted : l.add(weighted);
+                        }
+                        if (l == null) {
+                            throw new IllegalStateException("step " + step + ": no term to train (contrastive weight 0"
+                                    + " and no pair of the batch has tags)");
+                        }
                         loss = l.getFloat();
                         if (!Double.isFinite(loss)) {
-                            throw new TrainingDivergedException(step, host.indices(), "contrastive loss is " + loss);
+                            throw new TrainingDivergedException(step, host.indices(), "loss is " + loss
+                                    + " (contrastive " + contrastive + ", tags " + tagLoss + ")");
                         }
-                        accuracy = diagonalAccuracy(logits);
                         gc.backward(l);
                     }
                     norm = GradientClipping.norm(params, scratch);
@@ -221,8 +313,8 @@ public final class ClipPretrainer implements AutoCloseable {
                 epoch = following[0];
                 nextBatch = following[1];
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, loss, 0, 0, norm, cfg.batchSize,
-                        cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
+                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, contrastive, tagLoss, 0, norm,
+                        cfg.batchSize, cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
                 history.add(sm);
                 report(sm, accuracy, metrics, bar);
                 if (cfg.checkpointDir != null && cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) {
@@ -265,6 +357,38 @@ public final class ClipPretrainer implements AutoCloseable {
         return Ops.div(text.add(image), -2.0 * n);
     }
 
+    /**
+     * Binary cross-entropy of the tag head on {@code hidden_states[-2]}: for each tag the batch labels, the mean over
+     * the pairs labelling it; then the mean over those tags and over the two readings (patch mean, CLS). A tag few
+     * pairs label (e.g. {@code fake}, from a small detection folder) weighs as much as one every scene labels.
+     */
+    private NDArray tagLoss(ParameterStore ps, GlobalImageEncoder.Output vision, HostBatch host, NDManager m,
+            boolean training) {
+        NDArray x = tagLogits(ps, vision, training); // [2, B, T]
+        NDArray y = Ops.tensor(m, host.tagTargets(), new Shape(1, host.batch(), tags.size()));
+        NDArray w = Ops.tensor(m, host.tagWeights(), new Shape(1, host.batch(), tags.size()));
+        // numerically stable: max(x, 0) - x*y + log(1 + exp(-|x|))
+        NDArray bce = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
+        return Ops.div(bce.mul(w).sum(), 2.0 * host.tagged());
+    }
+
+    /** Tag logits {@code [2, B, T]}: of the mean patch token, then of the CLS token, of {@code hidden_states[-2]}. */
+    private NDArray tagLogits(ParameterStore ps, GlobalImageEncoder.Output vision, boolean training) {
+        NDArray h = vision.hiddenState(-2); // [B, 1 + P, C]
+        NDArray patches = h.get(":, 1:, :").mean(new int[] {1});
+        NDArray cls = h.get(":, 0, :");
+        return tagHead.forward(ps, patches.expandDims(0).concat(cls.expandDims(0), 0), training);
+    }
+
+    /** Tag logits {@code [2, n, T]} (patch mean, then CLS) of the training pairs {@code idx} at the current weights. */
+    float[] tagLogits(long... idx) throws IOException {
+        HostBatch host = load(cfg.train, idx, 0);
+        try (NDManager scratch = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(scratch, false);
+            return tagLogits(ps, model.visionModel().forward(ps, host.pixels(scratch), false), false).toFloatArray();
+        }
+    }
+
     /** Fraction of captions and images whose largest logit is the matching pair (hard negatives compete). */
     private static double diagonalAccuracy(NDArray logitsPerText) {
         return (matches(logitsPerText.argMax(1), logitsPerText.getShape().get(1)) + matches(logitsPerText.argMax(0),
@@ -293,7 +417,10 @@ public final class ClipPretrainer implements AutoCloseable {
         }
     }
 
-    /** Mean contrastive loss and top-1 retrieval accuracies over the validation pairs (full batches only). */
+    /**
+     * Mean contrastive loss and top-1 retrieval accuracies over the validation pairs (full batches only; NaN when
+     * there are fewer pairs than a batch).
+     */
     public Validation validate() throws IOException {
         List<Pair> pairs = cfg.validation;
         int batches = pairs.size() / cfg.batchSize;
@@ -302,6 +429,8 @@ public final class ClipPretrainer implements AutoCloseable {
         double t2i = 0;
         long hardWins = 0;
         long hardPairs = 0;
+        long[] tagRight = new long[tags.size()];
+        long[] tagCount = new long[tags.size()];
         for (int b = 0; b < batches; b++) {
             long[] idx = new long[cfg.batchSize];
             for (int i = 0; i < idx.length; i++) {
@@ -309,8 +438,18 @@ public final class ClipPretrainer implements AutoCloseable {
             }
             HostBatch host = load(pairs, idx, 0);
             try (NDManager scratch = manager.newSubManager()) {
-                ClipModel.Output out = model.forward(new ParameterStore(scratch, false), host.pixels(scratch),
-                        host.ids(scratch), false);
+                ParameterStore ps = new ParameterStore(scratch, false);
+                GlobalImageEncoder.Output vision = model.visionModel().forward(ps, host.pixels(scratch), false);
+                ClipModel.Output out = model.forward(ps, vision, host.ids(scratch), false);
+                if (tagHead != null && host.tagged() > 0) { // the patch-mean reading, the one the LLM's input carries
+                    float[] x = tagLogits(ps, vision, false).get(0).toFloatArray();
+                    for (int k = 0; k < x.length; k++) {
+                        if (host.tagMask()[k] != 0) {
+                            tagRight[k % tags.size()] += (x[k] > 0) == (host.tagTargets()[k] > 0) ? 1 : 0;
+                            tagCount[k % tags.size()]++;
+                        }
+                    }
+                }
                 NDArray all = out.logitsPerText();
                 long b0 = host.batch();
                 NDArray logits = all.get("0:" + b0); // the comparable figures: without the hard negatives
@@ -325,20 +464,42 @@ public final class ClipPretrainer implements AutoCloseable {
                 }
             }
         }
-        int n = Math.max(1, batches);
+        double n = batches == 0 ? Double.NaN : batches; // fewer pairs than a batch: no figure rather than 0
         Validation v = new Validation(loss / n, i2t / n, t2i / n,
-                hardPairs == 0 ? Double.NaN : (double) hardWins / hardPairs);
+                hardPairs == 0 ? Double.NaN : (double) hardWins / hardPairs,
+                ratio(Arrays.stream(tagRight).sum(), Arrays.stream(tagCount).sum()), perTag(tagRight, tagCount));
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("val/loss", v.loss());
-        m.put("val/image_to_text", v.imageToText());
-        m.put("val/text_to_image", v.textToImage());
+        if (batches > 0) {
+            m.put("val/loss", v.loss());
+            m.put("val/image_to_text", v.imageToText());
+            m.put("val/text_to_image", v.textToImage());
+        }
         if (hardPairs > 0) {
             m.put("val/hard_negative", v.hardNegative());
+        }
+        if (!Double.isNaN(v.tagAccuracy())) {
+            m.put("val/tag_accuracy", v.tagAccuracy());
+            v.tagAccuracies().forEach((t, a) -> m.put("val/tag/" + t, a));
         }
         for (TrainListener l : cfg.listeners) {
             l.onValidation(step, m);
         }
         return v;
+    }
+
+    private static double ratio(long right, long count) {
+        return count == 0 ? Double.NaN : (double) right / count;
+    }
+
+    /** Accuracy per tag, for the tags the validation pairs label. */
+    private Map<String, Double> perTag(long[] right, long[] count) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int t = 0; t < tags.size(); t++) {
+            if (count[t] > 0) {
+                out.put(tags.get(t), ratio(right[t], count[t]));
+            }
+        }
+        return out;
     }
 
     /** Writes a checkpoint of the current state now. */
@@ -372,8 +533,10 @@ public final class ClipPretrainer implements AutoCloseable {
         }
         if (bar != null) {
             bar.stepTo(sm.step());
-            bar.setExtraMessage(String.format("loss %.3f acc %.2f T %.1f lr %.2e %.0f samples/s", sm.loss(), accuracy,
-                    Math.exp(logitScale.parameter().getArray().getFloat()), sm.lr(), sm.samplesPerSecond()));
+            bar.setExtraMessage(Double.isNaN(accuracy) // no contrastive term: neither accuracy nor temperature moves
+                    ? String.format("loss %.3f lr %.2e %.0f samples/s", sm.loss(), sm.lr(), sm.samplesPerSecond())
+                    : String.format("loss %.3f acc %.2f T %.1f lr %.2e %.0f samples/s", sm.loss(), accuracy,
+                            Math.exp(logitScale.parameter().getArray().getFloat()), sm.lr(), sm.samplesPerSecond()));
         }
     }
 
@@ -382,7 +545,8 @@ public final class ClipPretrainer implements AutoCloseable {
      * captions, then one hard negative per entry of {@code negativeOf} (the index of the image it belongs to).
      */
     private record HostBatch(float[] pixels, long[] ids, int batch, int length, int imageSize, long epoch,
-            List<Object> indices, int[] negativeOf) {
+            List<Object> indices, int[] negativeOf, float[] tagTargets, float[] tagMask, float[] tagWeights,
+            int tagged) {
 
         NDArray pixels(NDManager m) {
             return Ops.tensor(m, pixels, new Shape(batch, 3, imageSize, imageSize));
@@ -429,6 +593,8 @@ public final class ClipPretrainer implements AutoCloseable {
         List<Object> indices = new ArrayList<>(idx.length);
         List<long[]> negatives = new ArrayList<>();
         List<Integer> negativeOf = new ArrayList<>();
+        float[] tagTargets = new float[idx.length * tags.size()];
+        float[] tagMask = new float[idx.length * tags.size()];
         for (int i = 0; i < idx.length; i++) {
             Pair p = pairs.get((int) idx[i]);
             indices.add(idx[i]);
@@ -439,6 +605,14 @@ public final class ClipPretrainer implements AutoCloseable {
                 throw new IOException("pair " + idx[i] + ": " + ex.getMessage(), ex);
             }
             System.arraycopy(px, 0, pixels, i * px.length, px.length);
+            for (Map.Entry<String, Boolean> label : tags.isEmpty() ? Map.<String, Boolean>of().entrySet()
+                    : p.labels().entrySet()) {
+                int k = Collections.binarySearch(tags, label.getKey());
+                if (k >= 0) { // a held-out tag the training pairs never label is not scored
+                    tagMask[i * tags.size() + k] = 1;
+                    tagTargets[i * tags.size() + k] = label.getValue() ? 1 : 0;
+                }
+            }
             long[] row = textIds(p.text(), len, eos);
             System.arraycopy(row, 0, ids, i * len, len);
             if (cfg.hardNegatives != null) {
@@ -455,6 +629,19 @@ public final class ClipPretrainer implements AutoCloseable {
                 }
             }
         }
+        // each tag weighs the same whatever the number of pairs labelling it: 1 / (its labelled pairs in the batch)
+        float[] tagWeights = new float[tagMask.length];
+        int tagged = 0;
+        for (int k = 0; k < tags.size(); k++) {
+            int c = 0;
+            for (int i = 0; i < idx.length; i++) {
+                c += (int) tagMask[i * tags.size() + k];
+            }
+            for (int i = 0; c > 0 && i < idx.length; i++) {
+                tagWeights[i * tags.size() + k] = tagMask[i * tags.size() + k] / c;
+            }
+            tagged += c > 0 ? 1 : 0;
+        }
         if (!negatives.isEmpty()) {
             long[] all = Arrays.copyOf(ids, ids.length + negatives.size() * len);
             for (int k = 0; k < negatives.size(); k++) {
@@ -463,7 +650,7 @@ public final class ClipPretrainer implements AutoCloseable {
             ids = all;
         }
         return new HostBatch(pixels, ids, idx.length, len, s, e, indices,
-                negativeOf.stream().mapToInt(Integer::intValue).toArray());
+                negativeOf.stream().mapToInt(Integer::intValue).toArray(), tagTargets, tagMask, tagWeights, tagged);
     }
 
     /** The caption's ids, cut to the context with the end token appended, padded to {@code len}. */
@@ -499,6 +686,8 @@ public final class ClipPretrainer implements AutoCloseable {
         private Path metricsFile;
         private int prefetchThreads = 1;
         private HardNegatives hardNegatives;
+        private double tagWeight;
+        private double contrastiveWeight = 1;
         private boolean progress;
         private final List<TrainListener> listeners = new ArrayList<>();
 
@@ -613,6 +802,21 @@ public final class ClipPretrainer implements AutoCloseable {
             return this;
         }
 
+        /** Weight of the supervised tag term (0 = off, CLIP's objective alone); needs pairs with tags. */
+        public Builder tagWeight(double w) {
+            this.tagWeight = w;
+            return this;
+        }
+
+        /**
+         * Weight of CLIP's contrastive term (default 1). At 0 only the tag term trains the vision tower and the text
+         * tower is neither run nor changed.
+         */
+        public Builder contrastiveWeight(double w) {
+            this.contrastiveWeight = w;
+            return this;
+        }
+
         /** Show a console progress bar (stderr). */
         public Builder progress(boolean show) {
             this.progress = show;
@@ -633,9 +837,14 @@ public final class ClipPretrainer implements AutoCloseable {
                 throw new IllegalArgumentException("ClipPretrainer needs a config, a tokenizer and training pairs");
             }
             if (epochs <= 0 && maxSteps <= 0 || batchSize < 2 || !(lr > 0) || !(clipNorm > 0) || warmup < 0
-                    || weightDecay < 0 || !(std > 0)) {
+                    || weightDecay < 0 || !(std > 0) || !(tagWeight >= 0 && Double.isFinite(tagWeight))
+                    || !(contrastiveWeight >= 0 && Double.isFinite(contrastiveWeight))) {
                 throw new IllegalArgumentException("epochs or maxSteps, lr, clipNorm and std must be positive, "
-                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup and weightDecay >= 0");
+                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup, weightDecay, tagWeight"
+                        + " and contrastiveWeight >= 0");
+            }
+            if (contrastiveWeight == 0 && tagWeight == 0) {
+                throw new IllegalArgumentException("contrastiveWeight and tagWeight are both 0: nothing to train");
             }
             if (train.size() < batchSize) {
                 throw new IllegalArgumentException("ClipPretrainer: " + train.size() + " training pairs do not fill"

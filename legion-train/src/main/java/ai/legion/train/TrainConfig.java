@@ -60,6 +60,15 @@ import java.util.regex.PatternSyntaxException;
  *     and dynamic loss scaling; for GPUs (float16 matmuls are slow or missing on CPU)
  * @param hardNegatives vision pretraining only: groups of interchangeable words ({@link HardNegatives}); each
  *     caption gets a negative with one of them swapped for another of its group
+ * @param tagWeight vision pretraining only: weight of the supervised term on the scene facts' tags (0 = off)
+ * @param tags vision pretraining only: prefixes of the scene-fact tags the supervised term uses (e.g.
+ *     {@code ["object:"]}); all tags when absent
+ * @param contrastiveWeight vision pretraining only: weight of CLIP's contrastive term (default 1; 0 = the tag
+ *     term alone, which then needs {@code tag_weight} > 0)
+ * @param detectData vision pretraining only: a detection folder ({@code DIR/<split>/{0_real,1_fake}}) whose images
+ *     add the tag {@code fake} (present for {@code 1_fake}, absent for {@code 0_real}) to the tag term, so the
+ *     tower keeps what tells generated images from real ones; they have no captions, so this needs
+ *     {@code contrastive_weight} 0 and {@code tag_weight} > 0
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TrainConfig(
@@ -96,7 +105,11 @@ public record TrainConfig(
         @JsonProperty("balanced") Boolean balanced,
         @JsonProperty("device") String device,
         @JsonProperty("precision") String precision,
-        @JsonProperty("hard_negatives") List<List<String>> hardNegatives) {
+        @JsonProperty("hard_negatives") List<List<String>> hardNegatives,
+        @JsonProperty("tag_weight") Double tagWeight,
+        @JsonProperty("tags") List<String> tags,
+        @JsonProperty("contrastive_weight") Double contrastiveWeight,
+        @JsonProperty("detect_data") String detectData) {
 
     /** The values {@code save_precision} accepts. */
     public static final List<String> SAVE_PRECISIONS = List.of("float32", "mixed_bf16");
@@ -164,6 +177,19 @@ public record TrainConfig(
         finiteAtLeastZero("ce_weight", ceWeight);
         finiteAtLeastZero("bce_weight", bceWeight);
         finiteAtLeastZero("dice_weight", diceWeight);
+        finiteAtLeastZero("tag_weight", tagWeight);
+        finiteAtLeastZero("contrastive_weight", contrastiveWeight);
+        if (contrastiveWeight != null && contrastiveWeight == 0 && !(tagWeight != null && tagWeight > 0)) {
+            throw bad("contrastive_weight", contrastiveWeight, "> 0 unless tag_weight > 0 (nothing would train)");
+        }
+        if (detectData != null && !(contrastiveWeight != null && contrastiveWeight == 0 && tagWeight != null
+                && tagWeight > 0)) {
+            throw bad("detect_data", "\"" + detectData + "\"", "contrastive_weight 0 and tag_weight > 0 with it (its "
+                    + "images have no captions and train the tag term only)");
+        }
+        if (tags != null && (tags.isEmpty() || tags.stream().anyMatch(t -> t == null || t.isBlank()))) {
+            throw bad("tags", tags, "a non-empty list of tag prefixes such as [\"object:\"]");
+        }
         atLeastZero("checkpoint_every", checkpointEvery);
         atLeastZero("validate_every", validateEvery);
         if (prefetchThreads != null && (prefetchThreads < 0 || prefetchThreads > 256)) {

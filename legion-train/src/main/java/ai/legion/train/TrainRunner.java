@@ -16,7 +16,9 @@ import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.ArtifactRecord;
+import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
+import ai.legion.data.SceneFacts;
 import ai.legion.data.dataset.Stage1Dataset;
 import ai.legion.data.sample.Stage1SampleBuilder;
 import ai.legion.data.synthscars.SynthScarsReader;
@@ -30,6 +32,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -119,9 +123,10 @@ public final class TrainRunner {
             IoUtils.deleteRecursively(tmp);
         }
         Path tokenizerDir = require(path(c.path("tokenizer").asText(null)), "create.tokenizer");
+        List<String> vocabulary = factVocabulary(records(data, TrainConfig.or(cfg.trainSplit(), "train")));
         try (LegionTokenizer tokenizer = LegionTokenizer.load(tokenizerDir)) {
             ClipPretrainer.Builder b = ClipPretrainer.builder().config(config).tokenizer(tokenizer)
-                    .train(pairs(records(data, TrainConfig.or(cfg.trainSplit(), "train"))))
+                    .train(pairs(data, TrainConfig.or(cfg.trainSplit(), "train"), vocabulary))
                     .device(device()).std((float) c.path("std").asDouble(0.02))
                     .epochs(TrainConfig.or(cfg.epochs(), 1)).maxSteps(TrainConfig.or(cfg.maxSteps(), 0L))
                     .batchSize(TrainConfig.or(cfg.batchSize(), 128)).lr(TrainConfig.or(cfg.lr(), 5e-4))
@@ -130,8 +135,10 @@ public final class TrainRunner {
                     .checkpointDir(path(cfg.checkpointDir())).checkpointEvery(TrainConfig.or(cfg.checkpointEvery(), 0L))
                     .validateEvery(TrainConfig.or(cfg.validateEvery(), 0L)).metricsFile(path(cfg.metricsFile()))
                     .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress)
-                    .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()));
-            List<ClipPretrainer.Pair> val = pairs(records(data, TrainConfig.or(cfg.valSplit(), "test")));
+                    .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()))
+                    .tagWeight(TrainConfig.or(cfg.tagWeight(), 0.0))
+                    .contrastiveWeight(TrainConfig.or(cfg.contrastiveWeight(), 1.0));
+            List<ClipPretrainer.Pair> val = pairs(data, TrainConfig.or(cfg.valSplit(), "test"), vocabulary);
             if (!val.isEmpty()) {
                 b.validate(val);
             }
@@ -140,12 +147,17 @@ public final class TrainRunner {
             }
             try (ClipPretrainer trainer = b.build().resume()) {
                 List<StepMetrics> history = trainer.fit();
-                if (!val.isEmpty()) {
+                if (val.size() < TrainConfig.or(cfg.batchSize(), 128)) {
+                    System.out.printf("vision pretraining: no held-out figures (%d held-out pairs, fewer than "
+                            + "batch_size %d)%n", val.size(), TrainConfig.or(cfg.batchSize(), 128));
+                } else {
                     ClipPretrainer.Validation v = trainer.validate();
                     System.out.printf("vision pretraining: held-out loss %.4f, top-1 retrieval image->text %.3f, "
                             + "text->image %.3f (batches of %d)%s%n", v.loss(), v.imageToText(), v.textToImage(),
-                            TrainConfig.or(cfg.batchSize(), 128), Double.isNaN(v.hardNegative()) ? ""
-                                    : String.format(", caption above its hard negative %.3f", v.hardNegative()));
+                            TrainConfig.or(cfg.batchSize(), 128), (Double.isNaN(v.hardNegative()) ? ""
+                                    : String.format(", caption above its hard negative %.3f", v.hardNegative()))
+                                    + (Double.isNaN(v.tagAccuracy()) ? "" : String.format(", tag accuracy %.3f %s",
+                                            v.tagAccuracy(), v.tagAccuracies())));
                 }
                 Path out = path(cfg.output());
                 if (out != null && trainer.step() >= trainer.totalSteps()) {
@@ -158,21 +170,66 @@ public final class TrainRunner {
 
     /** Keys of vision pretraining are an error elsewhere rather than silently ignored. */
     private void onlyForClip() {
-        if (cfg.hardNegatives() != null) {
-            throw new IllegalArgumentException("config key 'hard_negatives' applies to vision pretraining (train clip)"
+        for (String key : cfg.hardNegatives() != null ? List.of("hard_negatives")
+                : cfg.tagWeight() != null ? List.of("tag_weight") : cfg.tags() != null ? List.of("tags")
+                : cfg.contrastiveWeight() != null ? List.of("contrastive_weight")
+                : cfg.detectData() != null ? List.of("detect_data") : List.<String>of()) {
+            throw new IllegalArgumentException("config key '" + key + "' applies to vision pretraining (train clip)"
                     + " only");
         }
     }
 
-    /** Image/caption pairs of the records that have a caption. */
-    private static List<ClipPretrainer.Pair> pairs(List<ArtifactRecord> records) {
+    /**
+     * The pairs of vision pretraining from one split: the image/caption pairs of the SynthScars records that have a
+     * caption, labelled on the {@code vocabulary} of scene-fact tags if the record has scene facts, then, with
+     * {@code detect_data}, that folder's images of the split labelled only on the tag {@code fake}.
+     */
+    private List<ClipPretrainer.Pair> pairs(Path data, String split, List<String> vocabulary) throws DatasetException {
         List<ClipPretrainer.Pair> out = new ArrayList<>();
-        for (ArtifactRecord r : records) {
+        for (ArtifactRecord r : records(data, split)) {
             if (r.caption() != null && !r.caption().isBlank()) {
-                out.add(new ClipPretrainer.Pair(r.image(), r.caption()));
+                out.add(r.sceneFacts().isEmpty() || vocabulary.isEmpty() ? new ClipPretrainer.Pair(r.image(),
+                        r.caption()) : ClipPretrainer.Pair.tagged(r.image(), r.caption(), tags(r.sceneFacts().get()),
+                        vocabulary));
+            }
+        }
+        Path detect = path(cfg.detectData());
+        if (detect != null) {
+            for (ArtifactRecord r : detection(require(detect, "detect_data"), split)) {
+                // no caption: these images train the tag term only (the config requires contrastive_weight 0)
+                out.add(new ClipPretrainer.Pair(r.image(), "", Map.of(FAKE_TAG,
+                        r.authenticity() == Authenticity.FAKE)));
             }
         }
         return out;
+    }
+
+    /** The tag a detection folder's images are labelled on: present for {@code 1_fake}, absent for {@code 0_real}. */
+    static final String FAKE_TAG = "fake";
+
+    /** Sorted scene-fact tags of the records, only those starting with one of {@code tags} when that key is set. */
+    private List<String> factVocabulary(List<ArtifactRecord> records) {
+        List<String> prefixes = cfg.tags();
+        TreeSet<String> all = new TreeSet<>();
+        for (ArtifactRecord r : records) {
+            r.sceneFacts().ifPresent(f -> tags(f).stream()
+                    .filter(t -> prefixes == null || prefixes.stream().anyMatch(t::startsWith)).forEach(all::add));
+        }
+        return List.copyOf(all);
+    }
+
+    /**
+     * The supervised tags of a scene: {@code object:T} for each object type in it, {@code kind:K} for each
+     * artifact kind and {@code artifact_on:T} for each object type that carries an artifact.
+     */
+    static List<String> tags(SceneFacts f) {
+        TreeSet<String> t = new TreeSet<>();
+        f.objects().forEach(o -> t.add("object:" + o.type()));
+        for (SceneFacts.RefFacts r : f.refs()) {
+            t.add("kind:" + r.kind());
+            t.add("artifact_on:" + r.object());
+        }
+        return List.copyOf(t);
     }
 
     /**

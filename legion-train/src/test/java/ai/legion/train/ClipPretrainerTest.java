@@ -2,6 +2,7 @@ package ai.legion.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -228,6 +229,142 @@ class ClipPretrainerTest {
                     () -> text.pooled(ps, m.create(noEnd, new Shape(1, t)), false));
             assertTrue(e.getMessage().contains("end-of-text id " + eos), e.getMessage());
         }
+    }
+
+    /** The supervised term: tags from the scene facts, a falling tag loss, and no head in the written folder. */
+    @Test
+    void tagTermLearnsTheScenesTagsAndStaysOutOfTheFolder() throws Exception {
+        List<ClipPretrainer.Pair> tagged = labelled(Stage1TrainerTest.simRecords(tmp.resolve("sim")), "");
+        assertTrue(tagged.get(0).labels().keySet().stream().anyMatch(t -> t.startsWith("object:")),
+                tagged.get(0).labels().toString());
+        assertTrue(tagged.get(0).labels().keySet().stream().anyMatch(t -> t.startsWith("kind:")),
+                tagged.get(0).labels().toString());
+        Path out = tmp.resolve("clip-tagged");
+        List<StepMetrics> h;
+        ClipPretrainer.Validation v;
+        double before;
+        try (ClipPretrainer t = trainer().train(tagged).validate(tagged).tagWeight(1.0).maxSteps(30).build()) {
+            assertTrue(t.tags().containsAll(tagged.get(0).labels().keySet()), t.tags().toString());
+            before = t.validate().tagAccuracy();
+            h = t.fit();
+            v = t.validate();
+            t.save(out);
+        }
+        double first = (h.get(0).bce() + h.get(1).bce() + h.get(2).bce()) / 3;
+        double last = (h.get(27).bce() + h.get(28).bce() + h.get(29).bce()) / 3;
+        assertTrue(first > 0.5 && last < first - 0.1, "tag loss " + first + " -> " + last);
+        for (StepMetrics m : h) {
+            assertEquals(m.ce() + m.bce(), m.loss(), 1e-4, "loss = contrastive + 1.0 x tags at step " + m.step());
+        }
+        assertTrue(v.tagAccuracy() > before + 0.1, "held-in tag accuracy " + before + " -> " + v.tagAccuracy());
+        String header = new String(java.nio.file.Files.readAllBytes(out.resolve("model.safetensors")),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(!header.contains("tag_head") && header.contains("vision_model."), "the folder is CLIP's keys only");
+        assertThrows(IllegalArgumentException.class, () -> trainer().tagWeight(1.0).build(),
+                "pairs without tags cannot feed the tag term");
+    }
+
+    /**
+     * The tag term alone (contrastive weight 0, object tags only, as the demo tower trains): the loss is the tag
+     * loss, the text tower is never run and stays as initialized, and the vision tower learns the objects.
+     */
+    @Test
+    void objectTagsAloneTrainTheVisionTowerOnly() throws Exception {
+        List<ClipPretrainer.Pair> objects = labelled(Stage1TrainerTest.simRecords(tmp.resolve("sim-objects")),
+                "object:");
+        List<StepMetrics> h;
+        double before;
+        double after;
+        try (ClipPretrainer t = trainer().train(objects).validate(objects).tagWeight(1.0).contrastiveWeight(0)
+                .maxSteps(30).build()) {
+            assertTrue(!t.tags().isEmpty() && t.tags().stream().allMatch(x -> x.startsWith("object:")),
+                    t.tags().toString());
+            float[] text = t.model().textModel().getParameters().get(0).getValue().getArray().toFloatArray();
+            float[] vision = t.model().visionModel().getParameters().get(0).getValue().getArray().toFloatArray();
+            before = t.validate().tagAccuracy();
+            h = t.fit();
+            after = t.validate().tagAccuracy();
+            assertArrayEquals(text, t.model().textModel().getParameters().get(0).getValue().getArray()
+                    .toFloatArray(), "the text tower is not trained at contrastive weight 0");
+            assertFalse(java.util.Arrays.equals(vision, t.model().visionModel().getParameters().get(0).getValue()
+                    .getArray().toFloatArray()), "the vision tower is trained");
+        }
+        for (StepMetrics m : h) {
+            assertEquals(0.0, m.ce(), "no contrastive term at step " + m.step());
+            assertEquals(m.bce(), m.loss(), 1e-6, "loss = 1.0 x tags at step " + m.step());
+        }
+        double first = (h.get(0).bce() + h.get(1).bce() + h.get(2).bce()) / 3;
+        double last = (h.get(27).bce() + h.get(28).bce() + h.get(29).bce()) / 3;
+        assertTrue(first > 0.5 && last < first - 0.1, "tag loss " + first + " -> " + last);
+        assertTrue(after > before + 0.1, "held-in object accuracy " + before + " -> " + after);
+        assertThrows(IllegalArgumentException.class, () -> trainer().train(objects).contrastiveWeight(0).build(),
+                "no term would train");
+    }
+
+    /** Records labelled on every scene-fact tag starting with {@code prefix} that any of them has. */
+    private static List<ClipPretrainer.Pair> labelled(List<ArtifactRecord> records, String prefix) {
+        java.util.TreeSet<String> vocabulary = new java.util.TreeSet<>();
+        records.forEach(r -> TrainRunner.tags(r.sceneFacts().orElseThrow()).stream().filter(t -> t.startsWith(prefix))
+                .forEach(vocabulary::add));
+        List<ClipPretrainer.Pair> out = new ArrayList<>();
+        for (ArtifactRecord r : records) {
+            out.add(ClipPretrainer.Pair.tagged(r.image(), r.caption(), TrainRunner.tags(r.sceneFacts().orElseThrow()),
+                    vocabulary));
+        }
+        return out;
+    }
+
+    /**
+     * Pairs labelled on different tags (scenes on their objects, detection images on {@code fake} only): the first
+     * step's tag loss is the binary cross-entropy over the labelled (pair, tag) entries alone, a mean per tag and
+     * then over the tags and both readings.
+     */
+    @Test
+    void tagLossScoresOnlyTheLabelledEntries() throws Exception {
+        List<ClipPretrainer.Pair> mixed = new ArrayList<>(labelled(Stage1TrainerTest.simRecords(tmp.resolve("sim-mix")),
+                "object:").subList(0, 3));
+        mixed.add(new ClipPretrainer.Pair(mixed.get(0).image(), "", java.util.Map.of("fake", true)));
+        mixed.add(new ClipPretrainer.Pair(mixed.get(1).image(), "", java.util.Map.of("fake", false)));
+        int n = mixed.size();
+        double expected = 0;
+        int entries = 0;
+        int labelledTags = 0;
+        List<StepMetrics> h;
+        try (ClipPretrainer t = trainer().train(mixed).batchSize(n).tagWeight(1.0).contrastiveWeight(0).maxSteps(1)
+                .build()) {
+            List<String> tags = t.tags();
+            assertTrue(tags.contains("fake") && tags.stream().anyMatch(x -> x.startsWith("object:")), tags.toString());
+            float[] x = t.tagLogits(java.util.stream.LongStream.range(0, n).toArray()); // [2, n, T]
+            for (int r = 0; r < 2; r++) {
+                for (int k = 0; k < tags.size(); k++) {
+                    double sum = 0; // per tag: the mean over the pairs labelling it
+                    int count = 0;
+                    for (int i = 0; i < n; i++) {
+                        Boolean y = mixed.get(i).labels().get(tags.get(k));
+                        if (y != null) {
+                            double p = 1 / (1 + Math.exp(-x[(r * n + i) * tags.size() + k]));
+                            sum -= y ? Math.log(p) : Math.log(1 - p);
+                            count++;
+                        }
+                    }
+                    if (count > 0) {
+                        expected += sum / count;
+                        entries += count;
+                        labelledTags++;
+                    }
+                }
+            }
+            h = t.fit();
+        }
+        assertEquals(2 * (3 * (tagsOf(mixed) - 1) + 2), entries, "3 scenes x the object tags + 2 x fake, twice");
+        assertEquals(2 * tagsOf(mixed), labelledTags, "every tag is labelled by some pair, both readings");
+        assertEquals(expected / labelledTags, h.get(0).bce(), 1e-5);
+    }
+
+    private static int tagsOf(List<ClipPretrainer.Pair> pairs) {
+        java.util.Set<String> all = new java.util.TreeSet<>();
+        pairs.forEach(p -> all.addAll(p.labels().keySet()));
+        return all.size();
     }
 
     @Test

@@ -108,6 +108,21 @@ class TrainRunnerTest {
         IllegalArgumentException n = assertThrows(IllegalArgumentException.class, () -> runner(notHere).stage1(null,
                 false));
         assertTrue(n.getMessage().contains("'hard_negatives' applies to vision pretraining"), n.getMessage());
+        ObjectNode tagsHere = stage1Config();
+        tagsHere.putArray("tags").add("object:");
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class, () -> runner(tagsHere).stage1(null,
+                false));
+        assertTrue(t.getMessage().contains("'tags' applies to vision pretraining"), t.getMessage());
+
+        ObjectNode nothing = stage1Config();
+        nothing.put("contrastive_weight", 0.0);
+        IOException z = assertThrows(IOException.class, () -> runner(nothing));
+        assertTrue(z.getMessage().contains("'contrastive_weight'") && z.getMessage().contains("tag_weight > 0"),
+                z.getMessage());
+        ObjectNode emptyTags = stage1Config();
+        emptyTags.putArray("tags");
+        IOException et = assertThrows(IOException.class, () -> runner(emptyTags));
+        assertTrue(et.getMessage().contains("'tags'") && et.getMessage().contains("tag prefixes"), et.getMessage());
     }
 
     /** {@code train clip} writes a CLIP folder; stage 1 takes it as {@code create.clip} (not with clip_config). */
@@ -147,6 +162,48 @@ class TrainRunnerTest {
         ((ObjectNode) stage1.get("create")).set("clip_config", clipConfig.get("vision_config"));
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> runner(stage1).model());
         assertTrue(both.getMessage().contains("not both"), both.getMessage());
+    }
+
+    /**
+     * The demo tower's recipe: the object tags of the scenes and the tag {@code fake} of a detection folder, without
+     * the contrastive term; held-out accuracy is reported per tag, and the kinds left out by {@code tags} are not.
+     */
+    @Test
+    void clipStageTrainsObjectTagsAndFakeFromTheDetectionFolder() throws Exception {
+        ScarsSimGenerator.generate(SimConfig.defaults().toBuilder().seed(5).trainCount(8).testCount(4)
+                .detectTrainCount(4).detectTestCount(2).imageSize(64).threads(1).build(), tmp.resolve("sim"), true);
+        Path tiny = Fixtures.path("parity/legion_tiny");
+        ObjectNode clipConfig = (ObjectNode) JSON.readTree(tiny.resolve("clip/config.json").toFile());
+        try (var tok = ai.legion.core.tokenizer.LegionTokenizer.load(tiny)) {
+            ((ObjectNode) clipConfig.get("text_config")).put("vocab_size", tok.vocabSize());
+        }
+        ObjectNode c = JSON.createObjectNode();
+        c.put("data", "sim");
+        c.putObject("create").put("tokenizer", tiny.toString()).set("clip_config", clipConfig);
+        c.putArray("tags").add("object:");
+        c.put("tag_weight", 1.0);
+        c.put("contrastive_weight", 0.0);
+        c.put("detect_data", "sim/detect");
+        c.put("max_steps", 3);
+        c.put("batch_size", 4);
+        c.put("warmup", 1);
+        Map<String, Double> val = new LinkedHashMap<>();
+        List<StepMetrics> h = runner(c).clip(new TrainListener() {
+            @Override
+            public void onValidation(long step, Map<String, Double> metrics) {
+                val.putAll(metrics);
+            }
+        }, false);
+        assertEquals(3, h.size());
+        assertTrue(h.stream().allMatch(m -> m.ce() == 0 && m.bce() > 0 && m.loss() == m.bce()), h.toString());
+        assertTrue(val.containsKey("val/tag/fake") && val.keySet().stream().anyMatch(k -> k.startsWith(
+                "val/tag/object:")) && val.keySet().stream().noneMatch(k -> k.startsWith("val/tag/kind:")),
+                val.toString());
+
+        c.put("contrastive_weight", 1.0);
+        IOException captions = assertThrows(IOException.class, () -> runner(c));
+        assertTrue(captions.getMessage().contains("'detect_data'") && captions.getMessage().contains("no captions"),
+                captions.getMessage());
     }
 
     /** With LoRA, the written folder holds the merged base weights only, so the analyzer loads it strictly. */

@@ -379,9 +379,11 @@ class HostileInputFuzzTest {
                 Path dir = f.resolveSibling("create");
                 Files.createDirectories(dir);
                 JSON.writeValue(dir.resolve("l.json").toFile(), create.get("legion_config"));
-                JSON.writeValue(dir.resolve("c.json").toFile(), create.get("clip_config"));
                 LegionConfig.read(dir.resolve("l.json"));
-                ClipVisionConfig.read(dir.resolve("c.json"));
+                if (create.has("clip_config")) { // else a pretrained tower's folder ("clip")
+                    JSON.writeValue(dir.resolve("c.json").toFile(), create.get("clip_config"));
+                    ClipVisionConfig.read(dir.resolve("c.json"));
+                }
                 if (create.get("sam_config").isObject()) {
                     JSON.writeValue(dir.resolve("s.json").toFile(), create.get("sam_config"));
                     SamConfig.read(dir.resolve("s.json"));
@@ -390,7 +392,8 @@ class HostileInputFuzzTest {
         };
         configs("train-config-stage1", n(700), examples.resolve("demo-stage1.json"), reader, documented);
         configs("train-config-stage2", n(300), examples.resolve("demo-stage2.json"), reader, documented);
-        configs("train-config-clip", n(300), examples.resolve("demo-clip-hard-negatives.json"), reader, documented);
+        configs("train-config-clip", n(200), examples.resolve("demo-clip-objects.json"), reader, documented);
+        configs("train-config-clip-hn", n(100), examples.resolve("demo-clip-hard-negatives.json"), reader, documented);
         check();
     }
 

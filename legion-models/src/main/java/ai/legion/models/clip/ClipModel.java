@@ -65,8 +65,15 @@ public final class ClipModel extends LegionBlock {
      * @param training whether gradients are being recorded
      */
     public Output forward(ParameterStore ps, NDArray pixelValues, NDArray ids, boolean training) {
-        NDArray image = visualProjection.forward(ps, visionModel.forward(ps, pixelValues, training).pooledOutput(),
-                training);
+        return forward(ps, visionModel.forward(ps, pixelValues, training), ids, training);
+    }
+
+    /**
+     * {@link #forward(ParameterStore, NDArray, NDArray, boolean)} on a vision tower run the caller made, for
+     * objectives that also read its hidden states.
+     */
+    public Output forward(ParameterStore ps, GlobalImageEncoder.Output vision, NDArray ids, boolean training) {
+        NDArray image = visualProjection.forward(ps, vision.pooledOutput(), training);
         NDArray text = textProjection.forward(ps, textModel.pooled(ps, ids, training), training);
         return new Output(normalize(image), normalize(text), value(ps, logitScale, image, training).exp());
     }
