@@ -137,6 +137,7 @@ public final class ClipPretrainer implements AutoCloseable {
     private final List<String> tags;
     private final Linear tagHead;
     private long step;
+    private long lastCheckpoint = -1;
     private long epoch;
     private long nextBatch;
 
@@ -250,7 +251,7 @@ public final class ClipPretrainer implements AutoCloseable {
                         System.err)).build() : null;
         long start = System.nanoTime();
         optimizer.zeroGradients(); // DJL attaches gradient buffers without clearing them
-        try {
+        try (GracefulShutdown exit = new GracefulShutdown("vision pretraining")) {
             if (bar != null) {
                 bar.stepTo(step);
             }
@@ -322,6 +323,12 @@ public final class ClipPretrainer implements AutoCloseable {
                 }
                 if (cfg.validation != null && cfg.validateEvery > 0 && step % cfg.validateEvery == 0) {
                     validate();
+                }
+                if (exit.requested()) {
+                    if (bar != null) {
+                        bar.close();
+                    }
+                    exit.stopAt(step, cfg.checkpointDir, lastCheckpoint == step, this::checkpoint);
                 }
             }
         } finally {
@@ -509,6 +516,7 @@ public final class ClipPretrainer implements AutoCloseable {
         for (TrainListener l : cfg.listeners) {
             l.onCheckpoint(step, dir);
         }
+        lastCheckpoint = step;
         return dir;
     }
 

@@ -66,6 +66,7 @@ public final class Stage1Trainer {
     private final long totalSteps;
     private long skippedSteps;
     private long step;
+    private long lastCheckpoint = -1;
     private long epoch;
     private long nextBatch;
 
@@ -148,7 +149,8 @@ public final class Stage1Trainer {
         long start = System.nanoTime();
         // DJL attaches gradient buffers without clearing them: start from zero, not from whatever memory held
         optimizer.zeroGradients();
-        try (NDManager base = cfg.model.manager().newSubManager()) {
+        try (GracefulShutdown exit = new GracefulShutdown("stage 1");
+                NDManager base = cfg.model.manager().newSubManager()) {
             if (bar != null) {
                 bar.stepTo(step);
             }
@@ -245,6 +247,12 @@ public final class Stage1Trainer {
                     if (cfg.validate != null && cfg.validateEvery > 0 && step % cfg.validateEvery == 0) {
                         validate(base);
                     }
+                    if (exit.requested()) {
+                        if (bar != null) {
+                            bar.close();
+                        }
+                        exit.stopAt(step, cfg.checkpointDir, lastCheckpoint == step, this::checkpoint);
+                    }
                 }
                 // drain the iterator of an epoch that ended early (e.g. when the step budget ran out)
                 while (it.hasNext()) {
@@ -316,6 +324,7 @@ public final class Stage1Trainer {
         for (TrainListener l : cfg.listeners) {
             l.onCheckpoint(step, dir);
         }
+        lastCheckpoint = step;
         return dir;
     }
 

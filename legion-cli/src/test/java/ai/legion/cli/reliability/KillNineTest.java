@@ -66,7 +66,8 @@ class KillNineTest {
     /** A child JVM running {@code legion ARGS}, its output in {@code log}. */
     static Process start(Path log, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", "-cp",
+                "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1",
+                "-XX:ErrorFile=" + tmp.resolve("hs_err_pid%p.log"), "-cp",
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 LegionCli.class.getName()));
         cmd.addAll(args);
@@ -335,6 +336,39 @@ class KillNineTest {
                         + lines);
             }
         }
+    }
+
+    /**
+     * SIGTERM (Ctrl-C, a scheduler stopping the job) in the middle of a run: the step in flight ends, a checkpoint
+     * of it is written, the JVM exits by itself rather than crashing in libtorch, and the same command finishes the
+     * schedule from there.
+     */
+    @Test
+    void trainingStopsBetweenStepsOnSigtermAndResumes() throws Exception {
+        Path config = trainConfig("train-term");
+        ObjectNode c = (ObjectNode) JSON.readTree(config.toFile());
+        c.put("checkpoint_every", 0); // the only checkpoint before the end is the one the stop writes
+        JSON.writeValue(config.toFile(), c);
+        Path dir = config.getParent();
+        List<String> args = List.of("train", "stage1", "--no-progress", "--config", config.toString());
+        Process p = start(dir.resolve("term.log"), args);
+        watch(p, dir, KillNineTest::lines, 2);
+        assertTrue(p.isAlive(), "still training after two steps: " + Files.readString(dir.resolve("term.log")));
+        p.destroy(); // SIGTERM on Unix: shutdown hooks run
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the stopped process is gone");
+        String log = Files.readString(dir.resolve("term.log"));
+        assertEquals(143, p.exitValue(), "128 + SIGTERM, the JVM's own exit (a crash aborts with 134): " + log);
+        assertTrue(log.contains("stage 1: stopped at step"), log);
+        assertFalse(Files.exists(tmp.resolve("hs_err_pid" + p.pid() + ".log")), "a JVM crash log was written");
+        long stopped = ai.legion.train.TrainingCheckpoint.state(ai.legion.train.TrainingCheckpoint.latest(
+                dir.resolve("checkpoints"))).step();
+        assertEquals(Files.readAllLines(dir.resolve("metrics.jsonl")).size(), stopped,
+                "the checkpoint holds the last step the metrics record");
+        assertTrue(stopped >= 2 && stopped < STEPS, "stopped at step " + stopped);
+        Process again = start(dir.resolve("term-resume.log"), args);
+        assertTrue(again.waitFor(10, TimeUnit.MINUTES), "the resumed run ended");
+        assertEquals(0, again.exitValue(), Files.readString(dir.resolve("term-resume.log")));
+        assertEquals(STEPS, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
     }
 
     @Test
