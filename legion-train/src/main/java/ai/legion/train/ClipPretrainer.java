@@ -451,7 +451,7 @@ public final class ClipPretrainer implements AutoCloseable {
                 if (tagHead != null && host.tagged() > 0) { // the patch-mean reading, the one the LLM's input carries
                     float[] x = tagLogits(ps, vision, false).get(0).toFloatArray();
                     for (int k = 0; k < x.length; k++) {
-                        if (host.tagMask()[k] != 0) {
+                        if (host.tagWeights()[k] != 0) { // labelled entries are exactly those with a weight
                             tagRight[k % tags.size()] += (x[k] > 0) == (host.tagTargets()[k] > 0) ? 1 : 0;
                             tagCount[k % tags.size()]++;
                         }
@@ -553,8 +553,7 @@ public final class ClipPretrainer implements AutoCloseable {
      * captions, then one hard negative per entry of {@code negativeOf} (the index of the image it belongs to).
      */
     private record HostBatch(float[] pixels, long[] ids, int batch, int length, int imageSize, long epoch,
-            List<Object> indices, int[] negativeOf, float[] tagTargets, float[] tagMask, float[] tagWeights,
-            int tagged) {
+            List<Object> indices, int[] negativeOf, float[] tagTargets, float[] tagWeights, int tagged) {
 
         NDArray pixels(NDManager m) {
             return Ops.tensor(m, pixels, new Shape(batch, 3, imageSize, imageSize));
@@ -658,7 +657,7 @@ public final class ClipPretrainer implements AutoCloseable {
             ids = all;
         }
         return new HostBatch(pixels, ids, idx.length, len, s, e, indices,
-                negativeOf.stream().mapToInt(Integer::intValue).toArray(), tagTargets, tagMask, tagWeights, tagged);
+                negativeOf.stream().mapToInt(Integer::intValue).toArray(), tagTargets, tagWeights, tagged);
     }
 
     /** The caption's ids, cut to the context with the end token appended, padded to {@code len}. */

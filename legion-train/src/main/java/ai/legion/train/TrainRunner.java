@@ -123,10 +123,12 @@ public final class TrainRunner {
             IoUtils.deleteRecursively(tmp);
         }
         Path tokenizerDir = require(path(c.path("tokenizer").asText(null)), "create.tokenizer");
-        List<String> vocabulary = factVocabulary(records(data, TrainConfig.or(cfg.trainSplit(), "train")));
+        String trainSplit = TrainConfig.or(cfg.trainSplit(), "train");
+        List<ArtifactRecord> trainRecords = records(data, trainSplit); // read once: vocabulary and pairs
+        List<String> vocabulary = factVocabulary(trainRecords);
         try (LegionTokenizer tokenizer = LegionTokenizer.load(tokenizerDir)) {
             ClipPretrainer.Builder b = ClipPretrainer.builder().config(config).tokenizer(tokenizer)
-                    .train(pairs(data, TrainConfig.or(cfg.trainSplit(), "train"), vocabulary))
+                    .train(pairs(trainRecords, trainSplit, vocabulary))
                     .device(device()).std((float) c.path("std").asDouble(0.02))
                     .epochs(TrainConfig.or(cfg.epochs(), 1)).maxSteps(TrainConfig.or(cfg.maxSteps(), 0L))
                     .batchSize(TrainConfig.or(cfg.batchSize(), 128)).lr(TrainConfig.or(cfg.lr(), 5e-4))
@@ -138,7 +140,8 @@ public final class TrainRunner {
                     .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()))
                     .tagWeight(TrainConfig.or(cfg.tagWeight(), 0.0))
                     .contrastiveWeight(TrainConfig.or(cfg.contrastiveWeight(), 1.0));
-            List<ClipPretrainer.Pair> val = pairs(data, TrainConfig.or(cfg.valSplit(), "test"), vocabulary);
+            String valSplit = TrainConfig.or(cfg.valSplit(), "test");
+            List<ClipPretrainer.Pair> val = pairs(records(data, valSplit), valSplit, vocabulary);
             if (!val.isEmpty()) {
                 b.validate(val);
             }
@@ -170,12 +173,17 @@ public final class TrainRunner {
 
     /** Keys of vision pretraining are an error elsewhere rather than silently ignored. */
     private void onlyForClip() {
-        for (String key : cfg.hardNegatives() != null ? List.of("hard_negatives")
-                : cfg.tagWeight() != null ? List.of("tag_weight") : cfg.tags() != null ? List.of("tags")
-                : cfg.contrastiveWeight() != null ? List.of("contrastive_weight")
-                : cfg.detectData() != null ? List.of("detect_data") : List.<String>of()) {
-            throw new IllegalArgumentException("config key '" + key + "' applies to vision pretraining (train clip)"
-                    + " only");
+        Map<String, Object> clipOnly = new java.util.LinkedHashMap<>();
+        clipOnly.put("hard_negatives", cfg.hardNegatives());
+        clipOnly.put("tag_weight", cfg.tagWeight());
+        clipOnly.put("tags", cfg.tags());
+        clipOnly.put("contrastive_weight", cfg.contrastiveWeight());
+        clipOnly.put("detect_data", cfg.detectData());
+        for (Map.Entry<String, Object> e : clipOnly.entrySet()) {
+            if (e.getValue() != null) {
+                throw new IllegalArgumentException("config key '" + e.getKey() + "' applies to vision pretraining "
+                        + "(train clip) only");
+            }
         }
     }
 
@@ -184,9 +192,10 @@ public final class TrainRunner {
      * caption, labelled on the {@code vocabulary} of scene-fact tags if the record has scene facts, then, with
      * {@code detect_data}, that folder's images of the split labelled only on the tag {@code fake}.
      */
-    private List<ClipPretrainer.Pair> pairs(Path data, String split, List<String> vocabulary) throws DatasetException {
+    private List<ClipPretrainer.Pair> pairs(List<ArtifactRecord> records, String split, List<String> vocabulary)
+            throws DatasetException {
         List<ClipPretrainer.Pair> out = new ArrayList<>();
-        for (ArtifactRecord r : records(data, split)) {
+        for (ArtifactRecord r : records) {
             if (r.caption() != null && !r.caption().isBlank()) {
                 out.add(r.sceneFacts().isEmpty() || vocabulary.isEmpty() ? new ClipPretrainer.Pair(r.image(),
                         r.caption()) : ClipPretrainer.Pair.tagged(r.image(), r.caption(), tags(r.sceneFacts().get()),
