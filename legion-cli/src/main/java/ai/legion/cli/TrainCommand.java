@@ -76,7 +76,8 @@ final class TrainCommand implements Callable<Integer> {
         };
         if (!history.isEmpty()) {
             StepMetrics last = history.get(history.size() - 1);
-            String parts = stage.equals("clip") ? String.format("contrastive %.4f, tags %.4f", last.ce(), last.bce())
+            String parts = stage.equals("clip") ? String.format("contrastive %.4f, tags %.4f, regions %.4f",
+                    last.ce(), last.bce(), last.region())
                     : String.format("ce %.4f, bce %.4f, dice %.4f", last.ce(), last.bce(), last.dice());
             boolean stopped = stage.equals("stage1") && cfg.stopAtStep() != null && last.step() == cfg.stopAtStep();
             System.out.printf("done: %d steps, last loss %.4f (%s)%s%n", last.step(), last.loss(), parts, stopped

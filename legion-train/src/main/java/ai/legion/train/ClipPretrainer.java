@@ -12,6 +12,8 @@ import ai.legion.core.config.ClipImageProcessorConfig;
 import ai.legion.core.image.ClipImageProcessor;
 import ai.legion.core.image.ImageException;
 import ai.legion.core.image.ImageLoader;
+import ai.legion.core.image.RgbImage;
+import ai.legion.core.report.BinaryMask;
 import ai.legion.core.io.CheckpointException;
 import ai.legion.core.io.IoUtils;
 import ai.legion.core.tokenizer.LegionTokenizer;
@@ -40,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -87,17 +90,33 @@ public final class ClipPretrainer implements AutoCloseable {
      * @param labels tags of the supervised term known for this image: present (true) or absent (false); tags not
      *     in the map are not scored on it (empty when the data records none)
      */
-    public record Pair(Path image, String text, Map<String, Boolean> labels) {
-        /** Requires all three. */
+    public record Pair(Path image, String text, Map<String, Boolean> labels, List<Region> regions) {
+        /**
+         * Requires image, text and labels.
+         *
+         * @param regions the parts of the image that carry region tags; {@code null} when unknown (the region term
+         *     skips the image), empty for an image known to have none (every patch is labelled absent)
+         */
         public Pair {
             Objects.requireNonNull(image, "image");
             Objects.requireNonNull(text, "text");
             labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+            regions = regions == null ? null : List.copyOf(regions);
         }
 
         /** A pair without labels. */
         public Pair(Path image, String text) {
             this(image, text, Map.of());
+        }
+
+        /** A pair with image-level labels and no known regions. */
+        public Pair(Path image, String text, Map<String, Boolean> labels) {
+            this(image, text, labels, null);
+        }
+
+        /** This pair with its regions known. */
+        public Pair withRegions(List<Region> known) {
+            return new Pair(image, text, labels, Objects.requireNonNull(known, "regions"));
         }
 
         /** A pair labelled on every tag of {@code vocabulary}: present if in {@code present}, else absent. */
@@ -108,18 +127,44 @@ public final class ClipPretrainer implements AutoCloseable {
         }
     }
 
+    /** Rasterizes a region at the size of the image it belongs to (the image as decoded, before preprocessing). */
+    @FunctionalInterface
+    public interface RegionMask {
+        BinaryMask at(int height, int width) throws IOException;
+    }
+
+    /**
+     * A part of an image and the tags that hold there, e.g. an artifact's polygon with its kind and the object it
+     * is on. The region term labels each patch of the CLIP input on each region tag: present where regions with
+     * that tag cover at least {@link #PRESENT_COVERAGE} of the patch, absent where they cover none of it.
+     */
+    public record Region(RegionMask mask, Set<String> tags) {
+        /** Requires both; copies the tags. */
+        public Region {
+            Objects.requireNonNull(mask, "mask");
+            tags = Collections.unmodifiableSortedSet(new TreeSet<>(tags));
+        }
+    }
+
+    /** Share of a patch a tag's regions must cover for the patch to be labelled with it (less, but some: unscored). */
+    public static final double PRESENT_COVERAGE = 0.25;
+
     /**
      * Mean loss and retrieval accuracy over held-out pairs, in batches of the training batch size, without hard
      * negatives (comparable across runs); with them configured, {@code hardNegative} is the share of images whose
      * caption scores above its own hard negative (chance 0.5), else NaN. With the tag term, {@code tagAccuracy} is
      * the share of labelled (pair, tag) entries the head gets right from the mean patch token (NaN without), and
-     * {@code tagAccuracies} the same per tag.
+     * {@code tagAccuracies} the same per tag. With the region term, {@code regionAccuracy} is the mean over region
+     * tags of the head's balanced patch accuracy (the mean of its accuracy on present and on absent patches: chance
+     * 0.5 however rare a tag is), over tags with both kinds of patches; {@code regionAccuracies} per tag.
      */
     public record Validation(double loss, double imageToText, double textToImage, double hardNegative,
-            double tagAccuracy, Map<String, Double> tagAccuracies) {
-        /** Copies the map. */
+            double tagAccuracy, Map<String, Double> tagAccuracies, double regionAccuracy,
+            Map<String, Double> regionAccuracies) {
+        /** Copies the maps. */
         public Validation {
             tagAccuracies = Collections.unmodifiableMap(new LinkedHashMap<>(tagAccuracies));
+            regionAccuracies = Collections.unmodifiableMap(new LinkedHashMap<>(regionAccuracies));
         }
     }
 
@@ -136,6 +181,9 @@ public final class ClipPretrainer implements AutoCloseable {
     private final TrainableParameter logitScale;
     private final List<String> tags;
     private final Linear tagHead;
+    private final List<String> regionTags;
+    private final Linear regionHead;
+    private final int gridSide;
     private long step;
     private long lastCheckpoint = -1;
     private long epoch;
@@ -153,6 +201,12 @@ public final class ClipPretrainer implements AutoCloseable {
             if (tagHead != null) {
                 tagHead.mapWeights(TAG_HEAD, weights);
             }
+            this.regionTags = b.regionWeight > 0 ? regionVocabulary(b.train) : List.of();
+            this.regionHead = regionTags.isEmpty() ? null
+                    : new Linear(b.config.visionConfig().hiddenSize(), regionTags.size(), true);
+            if (regionHead != null) {
+                regionHead.mapWeights(REGION_HEAD, weights);
+            }
             weights.initialize(manager, b.std, b.seed);
             this.params = Trainables.apply(weights, Trainables.ALL);
             this.optimizer = new AdamW(params, AdamW.Config.LEGION.withWeightDecay(b.weightDecay), manager);
@@ -162,6 +216,7 @@ public final class ClipPretrainer implements AutoCloseable {
             throw e;
         }
         this.processor = new ClipImageProcessor(ClipImageProcessorConfig.square(b.config.visionConfig().imageSize()));
+        this.gridSide = b.config.visionConfig().imageSize() / b.config.visionConfig().patchSize();
         this.batchesPerEpoch = b.train.size() / b.batchSize; // contrastive batches must be full
         this.totalSteps = b.maxSteps > 0 ? b.maxSteps : batchesPerEpoch * b.epochs;
         long warmup = Math.min(b.warmup, totalSteps - 1);
@@ -181,6 +236,25 @@ public final class ClipPretrainer implements AutoCloseable {
                     + "scene facts)");
         }
         return List.copyOf(all);
+    }
+
+    /** Key prefix of the region head in checkpoints. */
+    static final String REGION_HEAD = "region_head.";
+
+    /** Sorted tags the training pairs' regions carry. */
+    private static List<String> regionVocabulary(List<Pair> pairs) {
+        TreeSet<String> all = new TreeSet<>();
+        pairs.stream().filter(p -> p.regions() != null).forEach(p -> p.regions().forEach(r -> all.addAll(r.tags())));
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("regionWeight > 0 but no training pair has tagged regions (the data "
+                    + "records no artifact facts)");
+        }
+        return List.copyOf(all);
+    }
+
+    /** The tags of the region term, in the region head's output order (empty when it is off). */
+    public List<String> regionTags() {
+        return regionTags;
     }
 
     /** The tags of the supervised term, in the head's output order (empty when it is off). */
@@ -264,6 +338,7 @@ public final class ClipPretrainer implements AutoCloseable {
                 double loss;
                 double contrastive;
                 double tagLoss = 0;
+                double regionLoss = 0;
                 double accuracy;
                 double norm;
                 try (NDManager scratch = manager.newSubManager()) {
@@ -290,14 +365,21 @@ public final class ClipPretrainer implements AutoCloseable {
                             NDArray weighted = Ops.mul(t, cfg.tagWeight);
                             l = l == null ? weighted : l.add(weighted);
                         }
+                        if (regionHead != null && host.regionTagged() > 0) {
+                            NDArray r = regionLoss(ps, vision, host, scratch, true);
+                            regionLoss = r.getFloat();
+                            NDArray weighted = Ops.mul(r, cfg.regionWeight);
+                            l = l == null ? weighted : l.add(weighted);
+                        }
                         if (l == null) {
                             throw new IllegalStateException("step " + step + ": no term to train (contrastive weight 0"
-                                    + " and no pair of the batch has tags)");
+                                    + " and no pair of the batch has tags or regions)");
                         }
                         loss = l.getFloat();
                         if (!Double.isFinite(loss)) {
                             throw new TrainingDivergedException(step, host.indices(), "loss is " + loss
-                                    + " (contrastive " + contrastive + ", tags " + tagLoss + ")");
+                                    + " (contrastive " + contrastive + ", tags " + tagLoss + ", regions " + regionLoss
+                                    + ")");
                         }
                         gc.backward(l);
                     }
@@ -314,7 +396,7 @@ public final class ClipPretrainer implements AutoCloseable {
                 epoch = following[0];
                 nextBatch = following[1];
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, contrastive, tagLoss, 0, norm,
+                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, contrastive, tagLoss, 0, regionLoss, norm,
                         cfg.batchSize, cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
                 history.add(sm);
                 report(sm, accuracy, metrics, bar);
@@ -379,6 +461,47 @@ public final class ClipPretrainer implements AutoCloseable {
         return Ops.div(bce.mul(w).sum(), 2.0 * host.tagged());
     }
 
+    /**
+     * Binary cross-entropy of the region head on each patch token of {@code hidden_states[-2]}, balanced per tag: the
+     * batch's present patches of a tag weigh one half and its absent patches the other, then the mean over the tags
+     * labelled in the batch. Artifacts cover a few patches of each image, so unbalanced the head would learn "absent"
+     * everywhere and teach the tower nothing about where they are.
+     */
+    private NDArray regionLoss(ParameterStore ps, GlobalImageEncoder.Output vision, HostBatch host, NDManager m,
+            boolean training) {
+        NDArray x = regionLogits(ps, vision, training); // [B, P, R]
+        Shape shape = new Shape(host.batch(), (long) gridSide * gridSide, regionTags.size());
+        NDArray y = Ops.tensor(m, host.regionTargets(), shape);
+        NDArray w = Ops.tensor(m, host.regionWeights(), shape);
+        NDArray bce = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
+        return Ops.div(bce.mul(w).sum(), host.regionTagged());
+    }
+
+    /** Region logits {@code [B, P, R]} of the patch tokens of {@code hidden_states[-2]}. */
+    private NDArray regionLogits(ParameterStore ps, GlobalImageEncoder.Output vision, boolean training) {
+        return regionHead.forward(ps, vision.hiddenState(-2).get(":, 1:, :"), training);
+    }
+
+    /** Region logits {@code [n, P, R]} of the training pairs {@code idx} at the current weights. */
+    float[] regionLogits(long... idx) throws IOException {
+        HostBatch host = load(cfg.train, idx, 0);
+        try (NDManager scratch = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(scratch, false);
+            return regionLogits(ps, model.visionModel().forward(ps, host.pixels(scratch), false), false)
+                    .toFloatArray();
+        }
+    }
+
+    /** Region targets {@code [n, P, R]} (1 present, 0 absent, -1 unscored) of the training pairs {@code idx}. */
+    float[] regionTargets(long... idx) throws IOException {
+        HostBatch host = load(cfg.train, idx, 0);
+        float[] out = host.regionTargets().clone();
+        for (int k = 0; k < out.length; k++) {
+            out[k] = host.regionLabelled()[k] ? out[k] : -1;
+        }
+        return out;
+    }
+
     /** Tag logits {@code [2, B, T]}: of the mean patch token, then of the CLS token, of {@code hidden_states[-2]}. */
     private NDArray tagLogits(ParameterStore ps, GlobalImageEncoder.Output vision, boolean training) {
         NDArray h = vision.hiddenState(-2); // [B, 1 + P, C]
@@ -426,7 +549,8 @@ public final class ClipPretrainer implements AutoCloseable {
 
     /**
      * Mean contrastive loss and top-1 retrieval accuracies over the validation pairs (full batches only; NaN when
-     * there are fewer pairs than a batch).
+     * there are fewer pairs than a batch, or at contrastive weight 0, when the untrained text tower is not run), and
+     * the tag and region accuracies of the supervised terms.
      */
     public Validation validate() throws IOException {
         List<Pair> pairs = cfg.validation;
@@ -438,6 +562,7 @@ public final class ClipPretrainer implements AutoCloseable {
         long hardPairs = 0;
         long[] tagRight = new long[tags.size()];
         long[] tagCount = new long[tags.size()];
+        long[][] regionCounts = new long[regionTags.size()][4]; // right on present, present, right on absent, absent
         for (int b = 0; b < batches; b++) {
             long[] idx = new long[cfg.batchSize];
             for (int i = 0; i < idx.length; i++) {
@@ -447,7 +572,6 @@ public final class ClipPretrainer implements AutoCloseable {
             try (NDManager scratch = manager.newSubManager()) {
                 ParameterStore ps = new ParameterStore(scratch, false);
                 GlobalImageEncoder.Output vision = model.visionModel().forward(ps, host.pixels(scratch), false);
-                ClipModel.Output out = model.forward(ps, vision, host.ids(scratch), false);
                 if (tagHead != null && host.tagged() > 0) { // the patch-mean reading, the one the LLM's input carries
                     float[] x = tagLogits(ps, vision, false).get(0).toFloatArray();
                     for (int k = 0; k < x.length; k++) {
@@ -457,7 +581,21 @@ public final class ClipPretrainer implements AutoCloseable {
                         }
                     }
                 }
-                NDArray all = out.logitsPerText();
+                if (regionHead != null && host.regionTagged() > 0) {
+                    float[] x = regionLogits(ps, vision, false).toFloatArray();
+                    for (int k = 0; k < x.length; k++) {
+                        if (host.regionLabelled()[k]) {
+                            boolean present = host.regionTargets()[k] > 0;
+                            long[] c = regionCounts[k % regionTags.size()];
+                            c[present ? 0 : 2] += (x[k] > 0) == present ? 1 : 0;
+                            c[present ? 1 : 3]++;
+                        }
+                    }
+                }
+                if (cfg.contrastiveWeight == 0) { // an untrained text tower: its retrieval figures mean nothing
+                    continue;
+                }
+                NDArray all = model.forward(ps, vision, host.ids(scratch), false).logitsPerText();
                 long b0 = host.batch();
                 NDArray logits = all.get("0:" + b0); // the comparable figures: without the hard negatives
                 loss += contrastiveLoss(logits).getFloat();
@@ -471,12 +609,15 @@ public final class ClipPretrainer implements AutoCloseable {
                 }
             }
         }
-        double n = batches == 0 ? Double.NaN : batches; // fewer pairs than a batch: no figure rather than 0
+        // fewer pairs than a batch, or no contrastive term: no figure rather than 0
+        double n = batches == 0 || cfg.contrastiveWeight == 0 ? Double.NaN : batches;
+        Map<String, Double> regions = balancedPerTag(regionCounts);
         Validation v = new Validation(loss / n, i2t / n, t2i / n,
                 hardPairs == 0 ? Double.NaN : (double) hardWins / hardPairs,
-                ratio(Arrays.stream(tagRight).sum(), Arrays.stream(tagCount).sum()), perTag(tagRight, tagCount));
+                ratio(Arrays.stream(tagRight).sum(), Arrays.stream(tagCount).sum()), perTag(tagRight, tagCount),
+                regions.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), regions);
         Map<String, Double> m = new LinkedHashMap<>();
-        if (batches > 0) {
+        if (!Double.isNaN(n)) {
             m.put("val/loss", v.loss());
             m.put("val/image_to_text", v.imageToText());
             m.put("val/text_to_image", v.textToImage());
@@ -487,6 +628,10 @@ public final class ClipPretrainer implements AutoCloseable {
         if (!Double.isNaN(v.tagAccuracy())) {
             m.put("val/tag_accuracy", v.tagAccuracy());
             v.tagAccuracies().forEach((t, a) -> m.put("val/tag/" + t, a));
+        }
+        if (!Double.isNaN(v.regionAccuracy())) {
+            m.put("val/region_accuracy", v.regionAccuracy());
+            v.regionAccuracies().forEach((t, a) -> m.put("val/region/" + t, a));
         }
         for (TrainListener l : cfg.listeners) {
             l.onValidation(step, m);
@@ -504,6 +649,18 @@ public final class ClipPretrainer implements AutoCloseable {
         for (int t = 0; t < tags.size(); t++) {
             if (count[t] > 0) {
                 out.put(tags.get(t), ratio(right[t], count[t]));
+            }
+        }
+        return out;
+    }
+
+    /** Balanced accuracy per region tag, for the tags with present and absent validation patches. */
+    private Map<String, Double> balancedPerTag(long[][] counts) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int t = 0; t < regionTags.size(); t++) {
+            long[] c = counts[t];
+            if (c[1] > 0 && c[3] > 0) {
+                out.put(regionTags.get(t), (ratio(c[0], c[1]) + ratio(c[2], c[3])) / 2);
             }
         }
         return out;
@@ -553,7 +710,8 @@ public final class ClipPretrainer implements AutoCloseable {
      * captions, then one hard negative per entry of {@code negativeOf} (the index of the image it belongs to).
      */
     private record HostBatch(float[] pixels, long[] ids, int batch, int length, int imageSize, long epoch,
-            List<Object> indices, int[] negativeOf, float[] tagTargets, float[] tagWeights, int tagged) {
+            List<Object> indices, int[] negativeOf, float[] tagTargets, float[] tagWeights, int tagged,
+            float[] regionTargets, boolean[] regionLabelled, float[] regionWeights, int regionTagged) {
 
         NDArray pixels(NDManager m) {
             return Ops.tensor(m, pixels, new Shape(batch, 3, imageSize, imageSize));
@@ -602,16 +760,25 @@ public final class ClipPretrainer implements AutoCloseable {
         List<Integer> negativeOf = new ArrayList<>();
         float[] tagTargets = new float[idx.length * tags.size()];
         float[] tagMask = new float[idx.length * tags.size()];
+        int patches = gridSide * gridSide;
+        float[] regionTargets = new float[idx.length * patches * regionTags.size()];
+        boolean[] regionLabelled = new boolean[regionTargets.length];
         for (int i = 0; i < idx.length; i++) {
             Pair p = pairs.get((int) idx[i]);
             indices.add(idx[i]);
             float[] px;
+            RgbImage image;
             try {
-                px = processor.preprocess(loader.load(p.image()));
+                image = loader.load(p.image());
+                px = processor.preprocess(image);
             } catch (ImageException ex) {
                 throw new IOException("pair " + idx[i] + ": " + ex.getMessage(), ex);
             }
             System.arraycopy(px, 0, pixels, i * px.length, px.length);
+            if (!regionTags.isEmpty() && p.regions() != null) {
+                labelPatches(p, image.height(), image.width(), i * patches * regionTags.size(), regionTargets,
+                        regionLabelled);
+            }
             for (Map.Entry<String, Boolean> label : tags.isEmpty() ? Map.<String, Boolean>of().entrySet()
                     : p.labels().entrySet()) {
                 int k = Collections.binarySearch(tags, label.getKey());
@@ -649,6 +816,25 @@ public final class ClipPretrainer implements AutoCloseable {
             }
             tagged += c > 0 ? 1 : 0;
         }
+        // balanced per tag: its present patches share a weight of 1/2, its absent ones the other 1/2
+        float[] regionWeights = new float[regionTargets.length];
+        int regionTagged = 0;
+        int r = regionTags.size();
+        for (int k = 0; k < r; k++) {
+            int present = 0;
+            int absent = 0;
+            for (int q = k; q < regionTargets.length; q += r) {
+                present += regionLabelled[q] && regionTargets[q] > 0 ? 1 : 0;
+                absent += regionLabelled[q] && regionTargets[q] == 0 ? 1 : 0;
+            }
+            double share = present > 0 && absent > 0 ? 0.5 : 1.0;
+            for (int q = k; q < regionTargets.length; q += r) {
+                if (regionLabelled[q]) {
+                    regionWeights[q] = (float) (share / (regionTargets[q] > 0 ? present : absent));
+                }
+            }
+            regionTagged += present + absent > 0 ? 1 : 0;
+        }
         if (!negatives.isEmpty()) {
             long[] all = Arrays.copyOf(ids, ids.length + negatives.size() * len);
             for (int k = 0; k < negatives.size(); k++) {
@@ -657,7 +843,69 @@ public final class ClipPretrainer implements AutoCloseable {
             ids = all;
         }
         return new HostBatch(pixels, ids, idx.length, len, s, e, indices,
-                negativeOf.stream().mapToInt(Integer::intValue).toArray(), tagTargets, tagWeights, tagged);
+                negativeOf.stream().mapToInt(Integer::intValue).toArray(), tagTargets, tagWeights, tagged,
+                regionTargets, regionLabelled, regionWeights, regionTagged);
+    }
+
+    /**
+     * Labels the patches of one pair on every region tag, writing {@code [P, R]} entries at {@code offset}: the
+     * union of the tag's regions is drawn at the image's size and taken through the processor's own resize and
+     * centre crop (so a patch sees the part of the region its pixels came from), then each patch's coverage is its
+     * mean. A tag none of the pair's regions carry is absent everywhere.
+     */
+    private void labelPatches(Pair p, int height, int width, int offset, float[] targets, boolean[] labelled)
+            throws IOException {
+        int r = regionTags.size();
+        int patch = cfg.config.visionConfig().patchSize();
+        for (int k = 0; k < r; k++) {
+            String tag = regionTags.get(k);
+            byte[] gray = null;
+            for (Region region : p.regions()) {
+                if (!region.tags().contains(tag)) {
+                    continue;
+                }
+                BinaryMask m = region.mask().at(height, width);
+                if (m.height() != height || m.width() != width) {
+                    throw new IOException(p.image() + ": a region mask is " + m.height() + "x" + m.width()
+                            + ", the image " + height + "x" + width);
+                }
+                gray = gray == null ? new byte[height * width * 3] : gray;
+                byte[] bits = m.toBytes();
+                for (int q = 0; q < bits.length; q++) {
+                    if (bits[q] != 0) {
+                        gray[3 * q] = gray[3 * q + 1] = gray[3 * q + 2] = (byte) 255;
+                    }
+                }
+            }
+            double[] coverage = gray == null ? new double[gridSide * gridSide]
+                    : patchCoverage(processor.centerCrop(processor.resize(new RgbImage(width, height, gray))), patch);
+            for (int q = 0; q < coverage.length; q++) {
+                int e = offset + q * r + k;
+                if (coverage[q] >= PRESENT_COVERAGE) {
+                    targets[e] = 1;
+                    labelled[e] = true;
+                } else if (coverage[q] < 1.0 / 255) { // resampling leaves faint values next to a region
+                    labelled[e] = true;
+                }
+            }
+        }
+    }
+
+    /** Mean intensity (0-1) of each patch of the processed mask, in row-major patch order. */
+    private double[] patchCoverage(RgbImage mask, int patch) {
+        double[] sum = new double[gridSide * gridSide];
+        int[] count = new int[sum.length];
+        for (int y = 0; y < Math.min(mask.height(), gridSide * patch); y++) {
+            for (int x = 0; x < Math.min(mask.width(), gridSide * patch); x++) {
+                int q = (y / patch) * gridSide + x / patch;
+                sum[q] += mask.get(x, y, 0) / 255.0;
+                count[q]++;
+            }
+        }
+        for (int q = 0; q < sum.length; q++) {
+            sum[q] = count[q] == 0 ? 0 : sum[q] / count[q];
+        }
+        return sum;
     }
 
     /** The caption's ids, cut to the context with the end token appended, padded to {@code len}. */
@@ -694,6 +942,7 @@ public final class ClipPretrainer implements AutoCloseable {
         private int prefetchThreads = 1;
         private HardNegatives hardNegatives;
         private double tagWeight;
+        private double regionWeight;
         private double contrastiveWeight = 1;
         private boolean progress;
         private final List<TrainListener> listeners = new ArrayList<>();
@@ -815,6 +1064,12 @@ public final class ClipPretrainer implements AutoCloseable {
             return this;
         }
 
+        /** Weight of the region term (0 = off); needs pairs with tagged {@link Pair#regions() regions}. */
+        public Builder regionWeight(double w) {
+            this.regionWeight = w;
+            return this;
+        }
+
         /**
          * Weight of CLIP's contrastive term (default 1). At 0 only the tag term trains the vision tower and the text
          * tower is neither run nor changed.
@@ -845,13 +1100,15 @@ public final class ClipPretrainer implements AutoCloseable {
             }
             if (epochs <= 0 && maxSteps <= 0 || batchSize < 2 || !(lr > 0) || !(clipNorm > 0) || warmup < 0
                     || weightDecay < 0 || !(std > 0) || !(tagWeight >= 0 && Double.isFinite(tagWeight))
+                    || !(regionWeight >= 0 && Double.isFinite(regionWeight))
                     || !(contrastiveWeight >= 0 && Double.isFinite(contrastiveWeight))) {
                 throw new IllegalArgumentException("epochs or maxSteps, lr, clipNorm and std must be positive, "
-                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup, weightDecay, tagWeight"
-                        + " and contrastiveWeight >= 0");
+                        + "batchSize at least 2 (a contrastive batch needs negatives), warmup, weightDecay, tagWeight,"
+                        + " regionWeight and contrastiveWeight >= 0");
             }
-            if (contrastiveWeight == 0 && tagWeight == 0) {
-                throw new IllegalArgumentException("contrastiveWeight and tagWeight are both 0: nothing to train");
+            if (contrastiveWeight == 0 && tagWeight == 0 && regionWeight == 0) {
+                throw new IllegalArgumentException("contrastiveWeight, tagWeight and regionWeight are all 0: nothing"
+                        + " to train");
             }
             if (train.size() < batchSize) {
                 throw new IllegalArgumentException("ClipPretrainer: " + train.size() + " training pairs do not fill"

@@ -233,7 +233,7 @@ public final class Stage1Trainer {
                     step++;
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     StepMetrics sm = new StepMetrics(step, epoch, lr, loss / micro, ce / micro, bce / micro,
-                            dice / micro, norm, samples, samples / seconds, (System.nanoTime() - start) / 1e9);
+                            dice / micro, 0, norm, samples, samples / seconds, (System.nanoTime() - start) / 1e9);
                     history.add(sm);
                     nextBatch = batchInEpoch;
                     if (batchInEpoch >= batchesThisEpoch) {

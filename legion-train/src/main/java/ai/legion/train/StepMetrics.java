@@ -10,10 +10,11 @@ package ai.legion.train;
  * @param ce token cross-entropy
  * @param bce mask BCE
  * @param dice mask Dice
+ * @param region the region (per-patch tag) loss of vision pretraining; 0 in the other stages
  * @param gradNorm the global gradient norm before clipping
  * @param samples samples in the step
  * @param samplesPerSecond throughput of the step
  * @param elapsedSeconds since the run (or the resume) started
  */
 public record StepMetrics(long step, long epoch, double lr, double loss, double ce, double bce, double dice,
-        double gradNorm, int samples, double samplesPerSecond, double elapsedSeconds) {}
+        double region, double gradNorm, int samples, double samplesPerSecond, double elapsedSeconds) {}

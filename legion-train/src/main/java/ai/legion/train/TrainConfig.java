@@ -69,6 +69,11 @@ import java.util.regex.PatternSyntaxException;
  *     add the tag {@code fake} (present for {@code 1_fake}, absent for {@code 0_real}) to the tag term, so the
  *     tower keeps what tells generated images from real ones; they have no captions, so this needs
  *     {@code contrastive_weight} 0 and {@code tag_weight} > 0
+ * @param regionWeight vision pretraining only: weight of the region term (0 = off): each patch of the CLIP input is
+ *     labelled with the tags of the annotated artifacts that cover it ({@code kind:K}, {@code object:T} of the
+ *     object it is on, {@code category:C}, {@code artifact}), and a linear head on the patch tokens learns them
+ * @param regionTags vision pretraining only: prefixes of the region tags used (e.g. {@code ["kind:", "object:"]});
+ *     all when absent
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TrainConfig(
@@ -109,7 +114,9 @@ public record TrainConfig(
         @JsonProperty("tag_weight") Double tagWeight,
         @JsonProperty("tags") List<String> tags,
         @JsonProperty("contrastive_weight") Double contrastiveWeight,
-        @JsonProperty("detect_data") String detectData) {
+        @JsonProperty("detect_data") String detectData,
+        @JsonProperty("region_weight") Double regionWeight,
+        @JsonProperty("region_tags") List<String> regionTags) {
 
     /** The values {@code save_precision} accepts. */
     public static final List<String> SAVE_PRECISIONS = List.of("float32", "mixed_bf16");
@@ -179,8 +186,11 @@ public record TrainConfig(
         finiteAtLeastZero("dice_weight", diceWeight);
         finiteAtLeastZero("tag_weight", tagWeight);
         finiteAtLeastZero("contrastive_weight", contrastiveWeight);
-        if (contrastiveWeight != null && contrastiveWeight == 0 && !(tagWeight != null && tagWeight > 0)) {
-            throw bad("contrastive_weight", contrastiveWeight, "> 0 unless tag_weight > 0 (nothing would train)");
+        finiteAtLeastZero("region_weight", regionWeight);
+        if (contrastiveWeight != null && contrastiveWeight == 0 && !(tagWeight != null && tagWeight > 0)
+                && !(regionWeight != null && regionWeight > 0)) {
+            throw bad("contrastive_weight", contrastiveWeight, "> 0 unless tag_weight or region_weight > 0 (nothing "
+                    + "would train)");
         }
         if (detectData != null && !(contrastiveWeight != null && contrastiveWeight == 0 && tagWeight != null
                 && tagWeight > 0)) {
@@ -189,6 +199,11 @@ public record TrainConfig(
         }
         if (tags != null && (tags.isEmpty() || tags.stream().anyMatch(t -> t == null || t.isBlank()))) {
             throw bad("tags", tags, "a non-empty list of tag prefixes such as [\"object:\"]");
+        }
+        if (regionTags != null && (regionTags.isEmpty() || regionTags.stream().anyMatch(t -> t == null || t.isBlank())
+                || !(regionWeight != null && regionWeight > 0))) {
+            throw bad("region_tags", regionTags, "a non-empty list of tag prefixes such as [\"kind:\"], with "
+                    + "region_weight > 0");
         }
         atLeastZero("checkpoint_every", checkpointEvery);
         atLeastZero("validate_every", validateEvery);

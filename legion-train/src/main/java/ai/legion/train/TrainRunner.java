@@ -18,6 +18,8 @@ import ai.legion.core.tokenizer.LegionTokenizer;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.Authenticity;
 import ai.legion.data.DatasetException;
+import ai.legion.data.Ref;
+import ai.legion.data.raster.MaskRasterizer;
 import ai.legion.data.SceneFacts;
 import ai.legion.data.dataset.Stage1Dataset;
 import ai.legion.data.sample.Stage1SampleBuilder;
@@ -139,6 +141,7 @@ public final class TrainRunner {
                     .prefetchThreads(TrainConfig.or(cfg.prefetchThreads(), 1)).progress(progress)
                     .hardNegatives(cfg.hardNegatives() == null ? null : new HardNegatives(cfg.hardNegatives()))
                     .tagWeight(TrainConfig.or(cfg.tagWeight(), 0.0))
+                    .regionWeight(TrainConfig.or(cfg.regionWeight(), 0.0))
                     .contrastiveWeight(TrainConfig.or(cfg.contrastiveWeight(), 1.0));
             String valSplit = TrainConfig.or(cfg.valSplit(), "test");
             List<ClipPretrainer.Pair> val = pairs(records(data, valSplit), valSplit, vocabulary);
@@ -155,12 +158,15 @@ public final class TrainRunner {
                             + "batch_size %d)%n", val.size(), TrainConfig.or(cfg.batchSize(), 128));
                 } else {
                     ClipPretrainer.Validation v = trainer.validate();
-                    System.out.printf("vision pretraining: held-out loss %.4f, top-1 retrieval image->text %.3f, "
-                            + "text->image %.3f (batches of %d)%s%n", v.loss(), v.imageToText(), v.textToImage(),
-                            TrainConfig.or(cfg.batchSize(), 128), (Double.isNaN(v.hardNegative()) ? ""
+                    System.out.printf("vision pretraining, held-out:%s%s%n", Double.isNaN(v.loss()) ? ""
+                            : String.format(" loss %.4f, top-1 retrieval image->text %.3f, text->image %.3f (batches "
+                                    + "of %d)", v.loss(), v.imageToText(), v.textToImage(),
+                                    TrainConfig.or(cfg.batchSize(), 128)), (Double.isNaN(v.hardNegative()) ? ""
                                     : String.format(", caption above its hard negative %.3f", v.hardNegative()))
                                     + (Double.isNaN(v.tagAccuracy()) ? "" : String.format(", tag accuracy %.3f %s",
-                                            v.tagAccuracy(), v.tagAccuracies())));
+                                            v.tagAccuracy(), v.tagAccuracies()))
+                                    + (Double.isNaN(v.regionAccuracy()) ? "" : String.format(", region balanced "
+                                            + "accuracy %.3f %s", v.regionAccuracy(), v.regionAccuracies())));
                 }
                 Path out = path(cfg.output());
                 if (out != null && trainer.step() >= trainer.totalSteps()) {
@@ -179,6 +185,8 @@ public final class TrainRunner {
         clipOnly.put("tags", cfg.tags());
         clipOnly.put("contrastive_weight", cfg.contrastiveWeight());
         clipOnly.put("detect_data", cfg.detectData());
+        clipOnly.put("region_weight", cfg.regionWeight());
+        clipOnly.put("region_tags", cfg.regionTags());
         for (Map.Entry<String, Object> e : clipOnly.entrySet()) {
             if (e.getValue() != null) {
                 throw new IllegalArgumentException("config key '" + e.getKey() + "' applies to vision pretraining "
@@ -189,25 +197,30 @@ public final class TrainRunner {
 
     /**
      * The pairs of vision pretraining from one split: the image/caption pairs of the SynthScars records that have a
-     * caption, labelled on the {@code vocabulary} of scene-fact tags if the record has scene facts, then, with
-     * {@code detect_data}, that folder's images of the split labelled only on the tag {@code fake}.
+     * caption, labelled on the {@code vocabulary} of scene-fact tags if the record has scene facts (and, with the
+     * region term, carrying each artifact's mask and tags), then, with {@code detect_data}, that folder's images of
+     * the split labelled only on the tag {@code fake} (real ones also as free of artifacts).
      */
     private List<ClipPretrainer.Pair> pairs(List<ArtifactRecord> records, String split, List<String> vocabulary)
             throws DatasetException {
         List<ClipPretrainer.Pair> out = new ArrayList<>();
+        boolean regions = TrainConfig.or(cfg.regionWeight(), 0.0) > 0;
         for (ArtifactRecord r : records) {
             if (r.caption() != null && !r.caption().isBlank()) {
-                out.add(r.sceneFacts().isEmpty() || vocabulary.isEmpty() ? new ClipPretrainer.Pair(r.image(),
-                        r.caption()) : ClipPretrainer.Pair.tagged(r.image(), r.caption(), tags(r.sceneFacts().get()),
-                        vocabulary));
+                ClipPretrainer.Pair p = r.sceneFacts().isEmpty() || vocabulary.isEmpty() ? new ClipPretrainer.Pair(
+                        r.image(), r.caption()) : ClipPretrainer.Pair.tagged(r.image(), r.caption(),
+                        tags(r.sceneFacts().get()), vocabulary);
+                out.add(regions && r.sceneFacts().isPresent() ? p.withRegions(regions(r, cfg.regionTags())) : p);
             }
         }
         Path detect = path(cfg.detectData());
         if (detect != null) {
             for (ArtifactRecord r : detection(require(detect, "detect_data"), split)) {
                 // no caption: these images train the tag term only (the config requires contrastive_weight 0)
-                out.add(new ClipPretrainer.Pair(r.image(), "", Map.of(FAKE_TAG,
-                        r.authenticity() == Authenticity.FAKE)));
+                ClipPretrainer.Pair p = new ClipPretrainer.Pair(r.image(), "", Map.of(FAKE_TAG,
+                        r.authenticity() == Authenticity.FAKE));
+                // a real image has no artifact anywhere; a fake one's are not annotated (its patches are unscored)
+                out.add(regions && r.authenticity() == Authenticity.REAL ? p.withRegions(List.of()) : p);
             }
         }
         return out;
@@ -239,6 +252,34 @@ public final class TrainRunner {
             t.add("artifact_on:" + r.object());
         }
         return List.copyOf(t);
+    }
+
+    /**
+     * The regions of a record with scene facts: each ref's mask (rasterized as stage 1's training masks are) with the
+     * tags {@code kind:K}, {@code object:T} (the object it is on), {@code category:C} and {@code artifact}, kept when
+     * they start with one of {@code prefixes} (all when null).
+     */
+    static List<ClipPretrainer.Region> regions(ArtifactRecord r, List<String> prefixes) {
+        MaskRasterizer rasterizer = MaskRasterizer.training();
+        List<ClipPretrainer.Region> out = new ArrayList<>();
+        for (int i = 0; i < r.refs().size(); i++) {
+            Ref ref = r.refs().get(i);
+            int index = i;
+            SceneFacts.RefFacts f = r.sceneFacts().get().refs().get(i);
+            List<String> tags = new ArrayList<>(List.of("kind:" + f.kind(), "object:" + f.object(),
+                    "category:" + f.category(), "artifact"));
+            tags.removeIf(t -> prefixes != null && prefixes.stream().noneMatch(t::startsWith));
+            if (!tags.isEmpty()) {
+                out.add(new ClipPretrainer.Region((h, w) -> {
+                    try {
+                        return rasterizer.rasterize(ref.region(), h, w);
+                    } catch (DatasetException e) {
+                        throw new IOException(r.image() + ": ref " + index + ": " + e.getMessage(), e);
+                    }
+                }, java.util.Set.copyOf(tags)));
+            }
+        }
+        return out;
     }
 
     /**

@@ -117,12 +117,22 @@ class TrainRunnerTest {
         ObjectNode nothing = stage1Config();
         nothing.put("contrastive_weight", 0.0);
         IOException z = assertThrows(IOException.class, () -> runner(nothing));
-        assertTrue(z.getMessage().contains("'contrastive_weight'") && z.getMessage().contains("tag_weight > 0"),
-                z.getMessage());
+        assertTrue(z.getMessage().contains("'contrastive_weight'")
+                && z.getMessage().contains("tag_weight or region_weight > 0"), z.getMessage());
         ObjectNode emptyTags = stage1Config();
         emptyTags.putArray("tags");
         IOException et = assertThrows(IOException.class, () -> runner(emptyTags));
         assertTrue(et.getMessage().contains("'tags'") && et.getMessage().contains("tag prefixes"), et.getMessage());
+        ObjectNode regionsHere = stage1Config();
+        regionsHere.put("region_weight", 1.0);
+        IllegalArgumentException rh = assertThrows(IllegalArgumentException.class, () -> runner(regionsHere).stage1(
+                null, false));
+        assertTrue(rh.getMessage().contains("'region_weight' applies to vision pretraining"), rh.getMessage());
+        ObjectNode regionTagsAlone = stage1Config();
+        regionTagsAlone.putArray("region_tags").add("kind:");
+        IOException rt = assertThrows(IOException.class, () -> runner(regionTagsAlone));
+        assertTrue(rt.getMessage().contains("'region_tags'") && rt.getMessage().contains("region_weight > 0"),
+                rt.getMessage());
     }
 
     /** {@code train clip} writes a CLIP folder; stage 1 takes it as {@code create.clip} (not with clip_config). */
@@ -165,8 +175,10 @@ class TrainRunnerTest {
     }
 
     /**
-     * The demo tower's recipe: the object tags of the scenes and the tag {@code fake} of a detection folder, without
-     * the contrastive term; held-out accuracy is reported per tag, and the kinds left out by {@code tags} are not.
+     * The demo tower's recipe: the object tags of the scenes, the tag {@code fake} of a detection folder and the
+     * artifact kinds of the scenes' regions, without the contrastive term; held-out accuracy is reported per tag and
+     * per region tag, the kinds left out by {@code tags} are not tags, and no retrieval figure comes from the
+     * untrained text tower.
      */
     @Test
     void clipStageTrainsObjectTagsAndFakeFromTheDetectionFolder() throws Exception {
@@ -184,6 +196,8 @@ class TrainRunnerTest {
         c.put("tag_weight", 1.0);
         c.put("contrastive_weight", 0.0);
         c.put("detect_data", "sim/detect");
+        c.put("region_weight", 1.0);
+        c.putArray("region_tags").add("kind:");
         c.put("max_steps", 3);
         c.put("batch_size", 4);
         c.put("warmup", 1);
@@ -195,9 +209,13 @@ class TrainRunnerTest {
             }
         }, false);
         assertEquals(3, h.size());
-        assertTrue(h.stream().allMatch(m -> m.ce() == 0 && m.bce() > 0 && m.loss() == m.bce()), h.toString());
+        assertTrue(h.stream().allMatch(m -> m.ce() == 0 && m.bce() > 0 && m.region() > 0
+                && Math.abs(m.loss() - m.bce() - m.region()) < 1e-5), h.toString());
         assertTrue(val.containsKey("val/tag/fake") && val.keySet().stream().anyMatch(k -> k.startsWith(
                 "val/tag/object:")) && val.keySet().stream().noneMatch(k -> k.startsWith("val/tag/kind:")),
+                val.toString());
+        assertTrue(val.containsKey("val/region_accuracy") && val.keySet().stream().filter(k -> k.startsWith(
+                "val/region/")).allMatch(k -> k.startsWith("val/region/kind:")) && !val.containsKey("val/loss"),
                 val.toString());
 
         c.put("contrastive_weight", 1.0);
