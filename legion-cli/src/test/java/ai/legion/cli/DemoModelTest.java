@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.legion.core.report.Artifact;
 import ai.legion.core.report.ArtifactReport;
 import ai.legion.core.report.BinaryMask;
 import ai.legion.core.report.Explanations;
@@ -12,6 +13,7 @@ import ai.legion.core.text.RougeL;
 import ai.legion.data.ArtifactRecord;
 import ai.legion.data.synthscars.SynthScarsReader;
 import ai.legion.eval.grounding.GroundingScorer;
+import ai.legion.eval.grounding.ImageGrounding;
 import ai.legion.eval.metrics.LocalizationMetrics;
 import ai.legion.models.inference.BatchItem;
 import ai.legion.Legion;
@@ -45,6 +47,7 @@ class DemoModelTest {
             double miou = 0;
             double empty = 0;
             double rougeL = 0;
+            List<String> grounded = new ArrayList<>();
             for (int i = 0; i < records.size(); i++) {
                 assertNull(items.get(i).error(), () -> "analysis failed: " + items.get(0).error());
                 ArtifactReport report = items.get(i).report();
@@ -59,7 +62,21 @@ class DemoModelTest {
                 List<String> named = scorer.named(report.explanationText());
                 assertTrue(named.stream().anyMatch(scene::contains), report.source() + ": the text names no object of "
                         + "the scene " + scene + " (named: " + named + ")");
+                // issue 13's per-sample bar: an artifact whose mask overlaps a ground-truth artifact (IoU >= 0.3)
+                // and whose phrase or explanation names an object of the scene
+                ImageGrounding g = scorer.score(records.get(i), report.explanationText(), report.artifacts(),
+                        report.imageHeight(), report.imageWidth());
+                boolean found = false;
+                for (ImageGrounding.ArtifactMatch m : g.artifacts()) {
+                    Artifact a = m.match() < 0 ? null : report.artifacts().get(m.match());
+                    found |= a != null && m.iou() >= 0.3
+                            && scorer.named(a.phrase() + " " + a.explanation()).stream().anyMatch(scene::contains);
+                }
+                if (found) {
+                    grounded.add(records.get(i).image().getFileName().toString());
+                }
             }
+            assertTrue(grounded.size() >= MIN_GROUNDED, "samples with a found and grounded artifact: " + grounded);
             assertTrue(miou >= MIN_MIOU && miou > empty + 0.08, "mIoU " + miou + " (empty mask " + empty + ")");
             assertTrue(rougeL >= MIN_ROUGE_L, "ROUGE-L " + rougeL);
 
@@ -73,13 +90,16 @@ class DemoModelTest {
     }
 
     /**
-     * Measured on these samples when the demo model was committed (2026-12-07, vision-pretrained tower): mIoU 0.639
-     * (empty mask 0.448), ROUGE-L 0.480. Each summary names an object of its scene (fake-1 the box and the car,
-     * fake-2 and fake-3 the box), but on none of the three does an artifact that overlaps a ground-truth artifact at
-     * IoU >= 0.3 also name an object of the scene (fake-3's mask finds the ball's blotch at IoU 0.85 and calls it
-     * the person's arms): issue 13's per-sample bar is not met yet (docs/TRAINING.md).
+     * Measured on these samples when the demo model was committed (2026-12-08, tower with the region term): mIoU
+     * 0.627 (empty mask 0.448), ROUGE-L 0.583. Each summary names an object of its scene. Issue 13's
+     * per-sample bar holds on fake-3 only (its mask finds the ball's magenta blotch at IoU 0.86, the explanation
+     * says "a magenta blotch ... of the blue box": the right kind on the wrong object of the scene); fake-1's masks
+     * (the car's shadow and wheels) reach IoU 0.06, fake-2's (the box's corner) 0.22 with the melted ball. The bar
+     * asks for all three (docs/TRAINING.md).
      */
     private static final double MIN_MIOU = 0.60;
 
-    private static final double MIN_ROUGE_L = 0.44;
+    private static final double MIN_ROUGE_L = 0.52;
+
+    private static final int MIN_GROUNDED = 1;
 }

@@ -81,6 +81,12 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * {@code contrastiveWeight · contrastive + tagWeight · tags}; the head is kept in checkpoints and left out of the
  * saved CLIP folder. Measured on scars-sim (docs/TRAINING.md): captions alone never taught a small tower which objects
  * a scene holds, the object tags alone did, so the demo tower trains with {@code contrastiveWeight} 0.
+ *
+ * <p>With {@link Builder#regionWeight} above 0, pairs whose {@link Pair#regions() regions} are known add a dense
+ * term: a linear {@code region_head} reads every patch token of {@code hidden_states[-2]}, and each patch is labelled
+ * on each region tag from the share of it the tag's regions cover on the processed input (see {@link Region}), scored
+ * with binary cross-entropy balanced per tag. Image-level tags name what a scene holds; this term says where, which
+ * is what an explanation of one artifact needs (measured in docs/TRAINING.md).
  */
 public final class ClipPretrainer implements AutoCloseable {
 
@@ -396,8 +402,8 @@ public final class ClipPretrainer implements AutoCloseable {
                 epoch = following[0];
                 nextBatch = following[1];
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, contrastive, tagLoss, 0, regionLoss, norm,
-                        cfg.batchSize, cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
+                StepMetrics sm = new StepMetrics(step, host.epoch(), lr, loss, contrastive, tagLoss, 0, regionLoss,
+                        norm, cfg.batchSize, cfg.batchSize / seconds, (System.nanoTime() - start) / 1e9);
                 history.add(sm);
                 report(sm, accuracy, metrics, bar);
                 if (cfg.checkpointDir != null && cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) {

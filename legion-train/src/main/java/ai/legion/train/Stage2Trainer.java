@@ -346,8 +346,8 @@ public final class Stage2Trainer {
                         opt.zeroGradients();
                         step++;
                         double sec = (System.nanoTime() - t0) / 1e9;
-                        history.add(new StepMetrics(step, e, rate, loss, loss, 0, 0, 0, norm, to - from, (to - from) / sec,
-                                (System.nanoTime() - startNs) / 1e9));
+                        history.add(new StepMetrics(step, e, rate, loss, loss, 0, 0, 0, norm, to - from,
+                                (to - from) / sec, (System.nanoTime() - startNs) / 1e9));
                     }
                 }
             }

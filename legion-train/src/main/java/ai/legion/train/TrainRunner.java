@@ -216,7 +216,7 @@ public final class TrainRunner {
         Path detect = path(cfg.detectData());
         if (detect != null) {
             for (ArtifactRecord r : detection(require(detect, "detect_data"), split)) {
-                // no caption: these images train the tag term only (the config requires contrastive_weight 0)
+                // no caption: these images train the supervised terms only (the config requires contrastive_weight 0)
                 ClipPretrainer.Pair p = new ClipPretrainer.Pair(r.image(), "", Map.of(FAKE_TAG,
                         r.authenticity() == Authenticity.FAKE));
                 // a real image has no artifact anywhere; a fake one's are not annotated (its patches are unscored)

@@ -392,7 +392,7 @@ class HostileInputFuzzTest {
         };
         configs("train-config-stage1", n(700), examples.resolve("demo-stage1.json"), reader, documented);
         configs("train-config-stage2", n(300), examples.resolve("demo-stage2.json"), reader, documented);
-        configs("train-config-clip", n(200), examples.resolve("demo-clip-objects.json"), reader, documented);
+        configs("train-config-clip", n(200), examples.resolve("demo-clip-regions.json"), reader, documented);
         configs("train-config-clip-hn", n(100), examples.resolve("demo-clip-hard-negatives.json"), reader, documented);
         check();
     }
