@@ -32,7 +32,10 @@ public final class TrainingCheckpoint {
     /** Where training stands. */
     public record State(long step, long epoch, long nextBatch, long seed, Map<String, Object> extra) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    // sorted keys: the extras come from Map.of, whose order changes from one JVM to the next, and the same run
+    // should write the same bytes
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     static final String WEIGHTS = "weights.safetensors";
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String STATE = "state.json";
