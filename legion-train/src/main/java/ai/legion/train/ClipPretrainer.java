@@ -24,6 +24,7 @@ import ai.legion.models.loading.LegionSaver;
 import ai.legion.models.nn.Linear;
 import ai.legion.models.nn.Ops;
 import ai.legion.models.nn.WeightMap;
+import ai.legion.train.loss.MaskLosses;
 import ai.legion.train.optim.AdamW;
 import ai.legion.train.optim.GradientClipping;
 import ai.legion.train.optim.LrSchedule;
@@ -462,8 +463,7 @@ public final class ClipPretrainer implements AutoCloseable {
         NDArray x = tagLogits(ps, vision, training); // [2, B, T]
         NDArray y = Ops.tensor(m, host.tagTargets(), new Shape(1, host.batch(), tags.size()));
         NDArray w = Ops.tensor(m, host.tagWeights(), new Shape(1, host.batch(), tags.size()));
-        // numerically stable: max(x, 0) - x*y + log(1 + exp(-|x|))
-        NDArray bce = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
+        NDArray bce = MaskLosses.bceWithLogits(x, y);
         return Ops.div(bce.mul(w).sum(), 2.0 * host.tagged());
     }
 
@@ -479,7 +479,7 @@ public final class ClipPretrainer implements AutoCloseable {
         Shape shape = new Shape(host.batch(), (long) gridSide * gridSide, regionTags.size());
         NDArray y = Ops.tensor(m, host.regionTargets(), shape);
         NDArray w = Ops.tensor(m, host.regionWeights(), shape);
-        NDArray bce = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
+        NDArray bce = MaskLosses.bceWithLogits(x, y);
         return Ops.div(bce.mul(w).sum(), host.regionTagged());
     }
 
@@ -490,11 +490,16 @@ public final class ClipPretrainer implements AutoCloseable {
 
     /** Region logits {@code [n, P, R]} of the training pairs {@code idx} at the current weights. */
     float[] regionLogits(long... idx) throws IOException {
+        return onTrainingPairs(idx, (ps, vision) -> regionLogits(ps, vision, false));
+    }
+
+    /** A head's logits on the vision tower's output for the training pairs {@code idx}, at the current weights. */
+    private float[] onTrainingPairs(long[] idx, java.util.function.BiFunction<ParameterStore,
+            GlobalImageEncoder.Output, NDArray> head) throws IOException {
         HostBatch host = load(cfg.train, idx, 0);
         try (NDManager scratch = manager.newSubManager()) {
             ParameterStore ps = new ParameterStore(scratch, false);
-            return regionLogits(ps, model.visionModel().forward(ps, host.pixels(scratch), false), false)
-                    .toFloatArray();
+            return head.apply(ps, model.visionModel().forward(ps, host.pixels(scratch), false)).toFloatArray();
         }
     }
 
@@ -518,11 +523,7 @@ public final class ClipPretrainer implements AutoCloseable {
 
     /** Tag logits {@code [2, n, T]} (patch mean, then CLS) of the training pairs {@code idx} at the current weights. */
     float[] tagLogits(long... idx) throws IOException {
-        HostBatch host = load(cfg.train, idx, 0);
-        try (NDManager scratch = manager.newSubManager()) {
-            ParameterStore ps = new ParameterStore(scratch, false);
-            return tagLogits(ps, model.visionModel().forward(ps, host.pixels(scratch), false), false).toFloatArray();
-        }
+        return onTrainingPairs(idx, (ps, vision) -> tagLogits(ps, vision, false));
     }
 
     /** Fraction of captions and images whose largest logit is the matching pair (hard negatives compete). */
@@ -863,28 +864,25 @@ public final class ClipPretrainer implements AutoCloseable {
             throws IOException {
         int r = regionTags.size();
         int patch = cfg.config.visionConfig().patchSize();
+        List<BinaryMask> masks = new ArrayList<>(p.regions().size()); // each region drawn once, whatever its tags
+        for (Region region : p.regions()) {
+            BinaryMask m = region.mask().at(height, width);
+            if (m.height() != height || m.width() != width) {
+                throw new IOException(p.image() + ": a region mask is " + m.height() + "x" + m.width()
+                        + ", the image " + height + "x" + width);
+            }
+            masks.add(m);
+        }
         for (int k = 0; k < r; k++) {
-            String tag = regionTags.get(k);
-            byte[] gray = null;
-            for (Region region : p.regions()) {
-                if (!region.tags().contains(tag)) {
-                    continue;
-                }
-                BinaryMask m = region.mask().at(height, width);
-                if (m.height() != height || m.width() != width) {
-                    throw new IOException(p.image() + ": a region mask is " + m.height() + "x" + m.width()
-                            + ", the image " + height + "x" + width);
-                }
-                gray = gray == null ? new byte[height * width * 3] : gray;
-                byte[] bits = m.toBytes();
-                for (int q = 0; q < bits.length; q++) {
-                    if (bits[q] != 0) {
-                        gray[3 * q] = gray[3 * q + 1] = gray[3 * q + 2] = (byte) 255;
-                    }
+            List<BinaryMask> carrying = new ArrayList<>();
+            for (int i = 0; i < masks.size(); i++) {
+                if (p.regions().get(i).tags().contains(regionTags.get(k))) {
+                    carrying.add(masks.get(i));
                 }
             }
-            double[] coverage = gray == null ? new double[gridSide * gridSide]
-                    : patchCoverage(processor.centerCrop(processor.resize(new RgbImage(width, height, gray))), patch);
+            double[] coverage = carrying.isEmpty() ? new double[gridSide * gridSide]
+                    : patchCoverage(processor.centerCrop(processor.resize(gray(BinaryMask.union(height, width,
+                            carrying)))), patch);
             for (int q = 0; q < coverage.length; q++) {
                 int e = offset + q * r + k;
                 if (coverage[q] >= PRESENT_COVERAGE) {
@@ -895,6 +893,18 @@ public final class ClipPretrainer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A mask as an image, white where it is set, for the processor's resize and crop. */
+    private static RgbImage gray(BinaryMask m) {
+        byte[] bits = m.toBytes();
+        byte[] rgb = new byte[bits.length * 3];
+        for (int q = 0; q < bits.length; q++) {
+            if (bits[q] != 0) {
+                rgb[3 * q] = rgb[3 * q + 1] = rgb[3 * q + 2] = (byte) 255;
+            }
+        }
+        return new RgbImage(m.width(), m.height(), rgb);
     }
 
     /** Mean intensity (0-1) of each patch of the processed mask, in row-major patch order. */

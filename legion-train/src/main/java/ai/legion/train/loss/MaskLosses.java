@@ -30,11 +30,15 @@ public final class MaskLosses {
      * @return a scalar: {@code Σ_k mean_pixels BCE_k}
      */
     public static NDArray bceSum(NDArray logits, NDArray gt) {
-        NDArray x = flat(logits);
-        NDArray y = flat(gt);
-        // numerically stable: max(x, 0) - x*y + log(1 + exp(-|x|))
-        NDArray loss = Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
-        return loss.mean(new int[] {1}).sum();
+        return bceWithLogits(flat(logits), flat(gt)).mean(new int[] {1}).sum();
+    }
+
+    /**
+     * Element-wise {@code BCEWithLogits(x, y)} in its numerically stable form {@code max(x, 0) − x·y +
+     * log(1 + exp(−|x|))}; also the tag and region terms of vision pretraining.
+     */
+    public static NDArray bceWithLogits(NDArray x, NDArray y) {
+        return Ops.maximum(x, 0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log());
     }
 
     /**
