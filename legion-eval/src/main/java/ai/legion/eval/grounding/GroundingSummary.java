@@ -16,6 +16,10 @@ import java.util.TreeMap;
  *     {@code artifacts} is 0
  * @param kindAccuracy share whose matched explanation states the right kind; NaN when {@code artifacts} is 0
  * @param maskMatched share matched by mask overlap (IoU above 0) rather than by order or not at all
+ * @param unmatched share left without any predicted artifact (the prediction lists fewer artifacts than the
+ *     image has): wrong for both accuracies whatever the text says; NaN when {@code artifacts} is 0
+ * @param countAccuracy share of the images whose source lists artifacts where it lists exactly as many as the
+ *     ground truth has; NaN when no source lists artifacts
  * @param hallucinationRate share of images whose predicted text names an object absent from the image
  * @param mostFrequentObject the object type most ground-truth artifacts are on (ties: alphabetical)
  * @param mostFrequentObjectAccuracy the object accuracy of always naming it
@@ -25,7 +29,7 @@ import java.util.TreeMap;
  *     same text on every image); NaN without one
  */
 public record GroundingSummary(int images, int artifacts, double objectAccuracy, double kindAccuracy,
-        double maskMatched, double hallucinationRate, String mostFrequentObject, double mostFrequentObjectAccuracy,
+        double maskMatched, double unmatched, double countAccuracy, double hallucinationRate, String mostFrequentObject, double mostFrequentObjectAccuracy,
         String mostFrequentKind, double mostFrequentKindAccuracy, double constantCaptionHallucinationRate) {
 
     private static final RougeL WORDS = new RougeL(false);
@@ -44,6 +48,9 @@ public record GroundingSummary(int images, int artifacts, double objectAccuracy,
         int objectHits = 0;
         int kindHits = 0;
         int masked = 0;
+        int left = 0;
+        int listing = 0;
+        int counted = 0;
         int hallucinating = 0;
         int constantHallucinating = 0;
         Set<String> constantWords = constantCaption == null ? Set.of() : new HashSet<>(WORDS.tokenize(constantCaption));
@@ -60,11 +67,14 @@ public record GroundingSummary(int images, int artifacts, double objectAccuracy,
             if (g.artifacts() == null) {
                 continue;
             }
+            listing++;
+            counted += g.predicted() == g.artifacts().size() ? 1 : 0;
             for (ImageGrounding.ArtifactMatch m : g.artifacts()) {
                 n++;
                 objectHits += m.objectNamed() ? 1 : 0;
                 kindHits += m.kindRight() ? 1 : 0;
                 masked += m.iou() > 0 ? 1 : 0;
+                left += m.match() < 0 ? 1 : 0;
                 objects.merge(m.object(), 1, Integer::sum);
                 kinds.merge(m.kind(), 1, Integer::sum);
             }
@@ -74,6 +84,7 @@ public record GroundingSummary(int images, int artifacts, double objectAccuracy,
         double nan = Double.NaN;
         return new GroundingSummary(scores.size(), n, n == 0 ? nan : (double) objectHits / n,
                 n == 0 ? nan : (double) kindHits / n, n == 0 ? nan : (double) masked / n,
+                n == 0 ? nan : (double) left / n, listing == 0 ? nan : (double) counted / listing,
                 (double) hallucinating / scores.size(), topObject,
                 topObject == null ? nan : (double) objects.get(topObject) / n, topKind,
                 topKind == null ? nan : (double) kinds.get(topKind) / n,

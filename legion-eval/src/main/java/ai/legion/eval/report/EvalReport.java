@@ -512,6 +512,8 @@ public final class EvalReport {
             number(gr, "kind_accuracy", g.kindAccuracy());
             number(gr, "hallucination_rate", g.hallucinationRate());
             number(gr, "mask_matched", g.maskMatched());
+            number(gr, "unmatched", g.unmatched());
+            number(gr, "count_accuracy", g.countAccuracy());
             if (g.mostFrequentObject() != null) {
                 gr.put("most_frequent_object", g.mostFrequentObject());
                 number(gr, "most_frequent_object_accuracy", g.mostFrequentObjectAccuracy());

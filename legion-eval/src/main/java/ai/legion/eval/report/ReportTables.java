@@ -184,7 +184,10 @@ final class ReportTables {
         String note = "Per ground-truth artifact, the predicted artifact matched to it (largest mask IoU first, then "
                 + "in order; " + pct(g.maskMatched()) + "% matched by mask overlap) names its object (as a whole word)"
                 + " and states its kind (the kind of the nearest annotated explanation, object and colour words "
-                + "removed); an unmatched artifact counts as wrong. Hallucination: images whose text names an "
+                + "removed); an unmatched artifact counts as wrong"
+                + (g.artifacts() == 0 ? "" : " (" + pct(g.unmatched()) + "% had no predicted artifact left; the "
+                + "number of artifacts was right on " + pct(g.countAccuracy()) + "% of the images)")
+                + ". Hallucination: images whose text names an "
                 + "object type of the annotations that is not in the image. Lower is better for hallucination. "
                 + (g.artifacts() == 0 ? "The predictions list no artifacts (stored texts): only the hallucination "
                 + "rate is scored. " : "") + "Definitions: docs/EVAL.md, Grounding.";

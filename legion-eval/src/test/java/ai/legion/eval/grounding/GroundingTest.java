@@ -117,6 +117,8 @@ class GroundingTest {
         assertEquals(1.0, s.kindAccuracy());
         assertEquals(1.0, s.hallucinationRate());
         assertEquals(2.0 / 3, s.maskMatched(), 1e-12);
+        assertEquals(0.0, s.unmatched());
+        assertEquals(1.0, s.countAccuracy(), "three listed, three annotated");
         assertEquals(3, s.artifacts());
         // every object once: ties go to the first alphabetically
         assertEquals("car", s.mostFrequentObject());
@@ -144,6 +146,8 @@ class GroundingTest {
         assertEquals(1.0 / 3, s.objectAccuracy(), 1e-12);
         assertEquals(1.0 / 3, s.kindAccuracy(), 1e-12);
         assertEquals(0.0, s.maskMatched());
+        assertEquals(2.0 / 3, s.unmatched(), 1e-12, "one listed for three: two left without a prediction");
+        assertEquals(0.0, s.countAccuracy(), "only the image with artifacts is counted, and its count is wrong");
         assertEquals(0.5, s.hallucinationRate());
         // the constant caption names a car and a person: both are in the scene of both images
         assertEquals(0.0, s.constantCaptionHallucinationRate());
@@ -152,6 +156,7 @@ class GroundingTest {
 
         GroundingSummary onlyText = GroundingSummary.of(List.of(textOnly), null);
         assertTrue(Double.isNaN(onlyText.objectAccuracy()));
+        assertTrue(Double.isNaN(onlyText.unmatched()) && Double.isNaN(onlyText.countAccuracy()));
         assertNull(onlyText.mostFrequentObject());
         assertThrows(IllegalArgumentException.class, () -> GroundingSummary.of(List.of(), null));
         ArtifactRecord plain = new ArtifactRecord("3", "synthscars", Path.of("c.png"), Authenticity.FAKE, "", List.of(),
@@ -215,6 +220,8 @@ class GroundingTest {
         assertEquals(1.0, s.objectAccuracy());
         assertEquals(1.0, s.kindAccuracy());
         assertEquals(1.0, s.maskMatched());
+        assertEquals(0.0, s.unmatched());
+        assertEquals(1.0, s.countAccuracy());
         assertEquals(0.0, s.hallucinationRate());
         assertTrue(s.mostFrequentObjectAccuracy() > 0.1 && s.mostFrequentObjectAccuracy() < 0.5,
                 "most frequent object " + s.mostFrequentObject() + ": " + s.mostFrequentObjectAccuracy());
