@@ -90,16 +90,16 @@ class DemoModelTest {
     }
 
     /**
-     * Measured on these samples when the demo model was committed (2026-12-08, tower with the region term): mIoU
-     * 0.627 (empty mask 0.448), ROUGE-L 0.583. Each summary names an object of its scene. Issue 13's
-     * per-sample bar holds on fake-3 only (its mask finds the ball's magenta blotch at IoU 0.86, the explanation
-     * says "a magenta blotch ... of the blue box": the right kind on the wrong object of the scene); fake-1's masks
-     * (the car's shadow and wheels) reach IoU 0.06, fake-2's (the box's corner) 0.22 with the melted ball. The bar
+     * Measured on these samples when the demo model was committed (2026-12-08, 25 600 scenes): mIoU 0.656 (empty
+     * mask 0.448), ROUGE-L 0.573. Each summary names an object of its scene. Issue 13's per-sample bar holds on
+     * fake-3 only (its mask finds the ball's magenta blotch at IoU 0.86, the explanation puts the blotch on the tree,
+     * an object of the scene but the wrong one); fake-2's one artifact overlaps the melted ball at IoU 0.31 but
+     * explains a sign that is not there, fake-1's (the car's shadow) reaches 0.14 with the person's shadow. The bar
      * asks for all three (docs/TRAINING.md).
      */
-    private static final double MIN_MIOU = 0.60;
+    private static final double MIN_MIOU = 0.62;
 
-    private static final double MIN_ROUGE_L = 0.52;
+    private static final double MIN_ROUGE_L = 0.55;
 
     private static final int MIN_GROUNDED = 1;
 }

@@ -185,7 +185,8 @@ class EvalCommandTest {
         assertEquals(6, g.path("images").asInt());
         assertTrue(g.path("artifacts").asInt() >= 6, g.toString());
         for (String metric : List.of("object_accuracy", "kind_accuracy", "hallucination_rate", "mask_matched",
-                "unmatched", "count_accuracy", "most_frequent_object_accuracy", "most_frequent_kind_accuracy", "constant_caption_hallucination_rate")) {
+                "unmatched", "count_accuracy", "most_frequent_object_accuracy", "most_frequent_kind_accuracy",
+                "constant_caption_hallucination_rate")) {
             double v = g.path(metric).asDouble(Double.NaN);
             assertTrue(g.path(metric).isNumber() && v >= 0 && v <= 1, metric + " = " + g.path(metric));
         }

@@ -29,8 +29,9 @@ import java.util.TreeMap;
  *     same text on every image); NaN without one
  */
 public record GroundingSummary(int images, int artifacts, double objectAccuracy, double kindAccuracy,
-        double maskMatched, double unmatched, double countAccuracy, double hallucinationRate, String mostFrequentObject, double mostFrequentObjectAccuracy,
-        String mostFrequentKind, double mostFrequentKindAccuracy, double constantCaptionHallucinationRate) {
+        double maskMatched, double unmatched, double countAccuracy, double hallucinationRate,
+        String mostFrequentObject, double mostFrequentObjectAccuracy, String mostFrequentKind,
+        double mostFrequentKindAccuracy, double constantCaptionHallucinationRate) {
 
     private static final RougeL WORDS = new RougeL(false);
 
